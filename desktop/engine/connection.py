@@ -1,0 +1,315 @@
+"""Finding and reaching the Docker engine the way the docker CLI does.
+
+Order, as the CLI: ``DOCKER_HOST``; else the context named by ``DOCKER_CONTEXT`` or by
+``currentContext`` in the CLI's config.json (``DOCKER_CONFIG`` or ``~/.docker``), read from
+``contexts/meta/<sha256 of name>/meta.json``; else the platform default socket or pipe. When the
+default socket is missing, a few well-known alternates (rootless, Docker Desktop) are tried too.
+Every attempt is recorded so the UI can say exactly what was tried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import docker
+import docker.tls
+
+from desktop.engine.errors import EngineUnavailable, describe_connection_failure
+
+DEFAULT_UNIX_SOCKET = "unix:///var/run/docker.sock"
+DEFAULT_WINDOWS_PIPE = "npipe:////./pipe/docker_engine"
+CONNECT_TIMEOUT = 10  # seconds for the first request; long operations pass their own timeout
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca_cert: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    verify: bool = True
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where an engine is expected, and why Berth looks there."""
+
+    host: str
+    source: str  # "DOCKER_HOST", "context", "default", "alternate", "user"
+    context: str = "default"
+    tls: TlsFiles | None = None
+
+    def describe(self) -> str:
+        labels = {
+            "DOCKER_HOST": "from DOCKER_HOST",
+            "context": f"from docker context '{self.context}'",
+            "default": "platform default",
+            "alternate": "well-known alternate",
+            "user": "entered by you",
+        }
+        return f"{self.host} ({labels.get(self.source, self.source)})"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    endpoint: Endpoint
+    reason: str
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the connected engine says about itself (from ``/version``)."""
+
+    endpoint: Endpoint
+    version: str
+    api_version: str
+    min_api_version: str
+    os: str
+    arch: str
+    kernel: str
+    platform_name: str
+
+    @property
+    def display_name(self) -> str:
+        return self.endpoint.context if self.endpoint.source == "context" else self.endpoint.host
+
+    def version_tuple(self) -> tuple[int, ...]:
+        return version_tuple(self.version)
+
+    def api_at_least(self, wanted: str) -> bool:
+        return version_tuple(self.api_version) >= version_tuple(wanted)
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """'20.10.24+dfsg1' -> (20, 10, 24); used to decide features by the engine's version."""
+    parts = []
+    for piece in text.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def config_dir(env: Mapping[str, str]) -> Path:
+    if env.get("DOCKER_CONFIG"):
+        return Path(env["DOCKER_CONFIG"])
+    return Path(env.get("HOME") or Path.home()) / ".docker"
+
+
+def _tls_from_env(env: Mapping[str, str]) -> TlsFiles | None:
+    verify = env.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
+    cert_path = env.get("DOCKER_CERT_PATH")
+    if not verify and not cert_path:
+        return None
+    base = Path(cert_path) if cert_path else config_dir(env)
+    return TlsFiles(
+        ca_cert=str(base / "ca.pem") if (base / "ca.pem").exists() else None,
+        client_cert=str(base / "cert.pem") if (base / "cert.pem").exists() else None,
+        client_key=str(base / "key.pem") if (base / "key.pem").exists() else None,
+        verify=verify,
+    )
+
+
+def _context_endpoint(name: str, env: Mapping[str, str]) -> Endpoint:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    base = config_dir(env) / "contexts"
+    meta_file = base / "meta" / digest / "meta.json"
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        docker_ep = meta["Endpoints"]["docker"]
+        host = docker_ep["Host"]
+    except FileNotFoundError:
+        raise EngineUnavailable(
+            f"The docker context '{name}' is selected but does not exist ({meta_file} is missing). "
+            f"Run 'docker context use default' or choose another host.",
+            attempts=(),
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EngineUnavailable(
+            f"The docker context '{name}' could not be read from {meta_file}: {exc}", attempts=()
+        ) from None
+    tls_dir = base / "tls" / digest / "docker"
+    tls = None
+    if tls_dir.is_dir() or host.startswith(("tcp://", "https://")) and not docker_ep.get("SkipTLSVerify"):
+        files = {n: tls_dir / n for n in ("ca.pem", "cert.pem", "key.pem")}
+        if any(p.exists() for p in files.values()):
+            tls = TlsFiles(
+                ca_cert=str(files["ca.pem"]) if files["ca.pem"].exists() else None,
+                client_cert=str(files["cert.pem"]) if files["cert.pem"].exists() else None,
+                client_key=str(files["key.pem"]) if files["key.pem"].exists() else None,
+                verify=not docker_ep.get("SkipTLSVerify", False),
+            )
+    return Endpoint(host=host, source="context", context=name, tls=tls)
+
+
+def current_context_name(env: Mapping[str, str]) -> str:
+    if env.get("DOCKER_CONTEXT"):
+        return env["DOCKER_CONTEXT"]
+    try:
+        config = json.loads((config_dir(env) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "default"
+    name = config.get("currentContext") if isinstance(config, dict) else None
+    return name or "default"
+
+
+def _default_endpoints(env: Mapping[str, str], platform: str) -> list[Endpoint]:
+    if platform.startswith("win"):
+        return [Endpoint(DEFAULT_WINDOWS_PIPE, "default")]
+    endpoints = [Endpoint(DEFAULT_UNIX_SOCKET, "default")]
+    home = Path(env.get("HOME") or Path.home())
+    alternates = []
+    if env.get("XDG_RUNTIME_DIR"):
+        alternates.append(Path(env["XDG_RUNTIME_DIR"]) / "docker.sock")  # rootless dockerd
+    alternates.append(home / ".docker" / "run" / "docker.sock")  # Docker Desktop (macOS)
+    alternates.append(home / ".docker" / "desktop" / "docker.sock")  # Docker Desktop (Linux)
+    for path in alternates:
+        if path.exists():
+            endpoints.append(Endpoint(f"unix://{path}", "alternate"))
+    return endpoints
+
+
+def candidate_endpoints(env: Mapping[str, str] | None = None, platform: str | None = None) -> list[Endpoint]:
+    """The endpoints to try, first the one the docker CLI would use."""
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if env.get("DOCKER_HOST"):
+        return [Endpoint(env["DOCKER_HOST"], "DOCKER_HOST", tls=_tls_from_env(env))]
+    name = current_context_name(env)
+    if name != "default":
+        return [_context_endpoint(name, env)]
+    tls = _tls_from_env(env)
+    return [Endpoint(e.host, e.source, tls=tls) for e in _default_endpoints(env, platform)]
+
+
+def user_endpoint(host: str) -> Endpoint:
+    """An endpoint typed by the user; a bare 'host:port' means tcp:// as the CLI's -H does."""
+    host = host.strip()
+    if "://" not in host and not host.startswith("/"):
+        host = f"tcp://{host}"
+    elif host.startswith("/"):
+        host = f"unix://{host}"
+    return Endpoint(host, "user")
+
+
+def _tls_config(tls: TlsFiles | None):
+    if tls is None:
+        return False
+    client_cert = (tls.client_cert, tls.client_key) if tls.client_cert and tls.client_key else None
+    return docker.tls.TLSConfig(client_cert=client_cert, ca_cert=tls.ca_cert, verify=tls.verify)
+
+
+def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | None = CONNECT_TIMEOUT) -> docker.DockerClient:
+    """A new SDK client for *endpoint*. With ``api_version='auto'`` this makes one request."""
+    use_ssh_client = endpoint.host.startswith("ssh://")
+    client = docker.DockerClient(
+        base_url=endpoint.host,
+        version=api_version,
+        timeout=timeout,
+        tls=_tls_config(endpoint.tls),
+        use_ssh_client=use_ssh_client,
+    )
+    if endpoint.tls is not None and endpoint.tls.ca_cert:
+        # REQUESTS_CA_BUNDLE in the environment would silently replace the engine's CA.
+        client.api.trust_env = False
+    return client
+
+
+def _probe(endpoint: Endpoint, timeout: int) -> tuple[EngineInfo, docker.DockerClient]:
+    client = open_client(endpoint, "auto", timeout)
+    try:
+        data = client.api.version(api_version=False)
+    except Exception:
+        client.close()
+        raise
+    info = EngineInfo(
+        endpoint=endpoint,
+        version=str(data.get("Version", "?")),
+        api_version=client.api.api_version,
+        min_api_version=str(data.get("MinAPIVersion", "")),
+        os=str(data.get("Os", "")),
+        arch=str(data.get("Arch", "")),
+        kernel=str(data.get("KernelVersion", "")),
+        platform_name=str((data.get("Platform") or {}).get("Name", "")),
+    )
+    return info, client
+
+
+def connect(endpoints: list[Endpoint], timeout: int = CONNECT_TIMEOUT) -> EngineInfo:
+    """Try *endpoints* in order; return the first engine that answers or raise EngineUnavailable."""
+    attempts: list[Attempt] = []
+    for endpoint in endpoints:
+        try:
+            info, client = _probe(endpoint, timeout)
+        except Exception as exc:  # every failure becomes one line of "what was tried"
+            attempts.append(Attempt(endpoint, describe_connection_failure(exc)))
+            continue
+        client.close()
+        return info
+    raise EngineUnavailable(unavailable_message(attempts), attempts=tuple(attempts))
+
+
+def unavailable_message(attempts: list[Attempt]) -> str:
+    if not attempts:
+        return "No Docker engine endpoint to try."
+    lines = ["Berth could not reach a Docker engine."]
+    lines += [f"  • {a.endpoint.describe()}: {a.reason}" for a in attempts]
+    return "\n".join(lines)
+
+
+def how_to_start_docker(platform: str | None = None) -> str:
+    platform = sys.platform if platform is None else platform
+    if platform.startswith("win") or platform == "darwin":
+        return "Start Docker Desktop (or another engine such as Colima or Rancher Desktop) and wait until it says it is running."
+    return ("Start the engine with 'sudo systemctl start docker' (install it with your package manager, "
+            "e.g. 'sudo apt install docker.io'). If the socket exists but access is denied, add yourself to "
+            "the docker group: 'sudo usermod -aG docker $USER', then log in again.")
+
+
+class ClientFactory:
+    """Hands each thread its own SDK client: an APIClient is a requests.Session and must not be
+    shared by concurrent threads. The negotiated API version is pinned, so no extra request."""
+
+    def __init__(self, info: EngineInfo, timeout: int | None = 60):
+        self.info = info
+        self._timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._clients: list[docker.DockerClient] = []
+        self._closed = False
+
+    def client(self) -> docker.DockerClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            with self._lock:
+                if self._closed:
+                    raise EngineUnavailable("The connection to the Docker engine was closed.")
+                client = open_client(self.info.endpoint, self.info.api_version, self._timeout)
+                self._clients.append(client)
+            self._local.client = client
+        return client
+
+    def new_client(self, timeout: int | None = None) -> docker.DockerClient:
+        """A private client for a long-lived stream (events, logs) that another thread may close."""
+        return open_client(self.info.endpoint, self.info.api_version, timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            clients, self._clients = self._clients, []
+        for client in clients:
+            try:
+                client.close()
+            except Exception:
+                pass

@@ -1,0 +1,124 @@
+"""A table model over plain rows with a ``key``; ``apply(rows)`` turns a fresh listing into the
+minimal row removals, changes and inserts, so views keep selection and scroll position."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+class Column:
+    def __init__(self, title: str, display: Callable[[Any], str], sort: Callable[[Any], Any] | None = None,
+                 tooltip: Callable[[Any], str] | None = None, align_right: bool = False):
+        self.title = title
+        self.display = display
+        self.sort = sort or display
+        self.tooltip = tooltip
+        self.align_right = align_right
+
+
+class KeyedTableModel(QAbstractTableModel):
+    columns: Sequence[Column] = ()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._index: dict[Any, int] = {}
+
+    # --- Qt API ---------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.columns):
+            return self.columns[section].title
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self.columns):
+            return None
+        row = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.display(row)
+        if role == SORT_ROLE:
+            return column.sort(row)
+        if role == ROW_ROLE:
+            return row
+        if role == FILTER_ROLE:
+            return self.filter_text(row)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    # --- plain API ------------------------------------------------------------------------
+    def filter_text(self, row: Any) -> str:
+        """Lower-case text the filter box matches against; subclasses choose the fields."""
+        return " ".join(c.display(row) for c in self.columns).lower()
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    def row_for_key(self, key: Any) -> int:
+        return self._index.get(key, -1)
+
+    def apply(self, new_rows: Sequence[Any]) -> None:
+        """Make the model hold exactly *new_rows*, by the fewest row signals."""
+        fresh = {}
+        for row in new_rows:
+            fresh.setdefault(row.key, row)
+        # 1. removals, as contiguous ranges from the bottom up
+        doomed = [i for i, row in enumerate(self._rows) if row.key not in fresh]
+        if doomed:
+            ranges: list[list[int]] = []
+            for i in doomed:
+                if ranges and ranges[-1][1] == i - 1:
+                    ranges[-1][1] = i
+                else:
+                    ranges.append([i, i])
+            for first, last in reversed(ranges):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                del self._rows[first:last + 1]
+                self.endRemoveRows()
+            self._index = {row.key: i for i, row in enumerate(self._rows)}
+        # 2. changes in place
+        last_col = len(self.columns) - 1
+        for i, row in enumerate(self._rows):
+            new = fresh[row.key]
+            if new != row or _differs(new, row):
+                self._rows[i] = new
+                self.dataChanged.emit(self.index(i, 0), self.index(i, last_col))
+        # 3. inserts, appended in one block (the proxy sorts them into place)
+        added = [row for key, row in fresh.items() if key not in self._index]
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            self._rows.extend(added)
+            for offset, row in enumerate(added):
+                self._index[row.key] = first + offset
+            self.endInsertRows()
+
+    def clear(self) -> None:
+        if self._rows:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+            self._rows.clear()
+            self._index.clear()
+            self.endRemoveRows()
+
+
+def _differs(a: Any, b: Any) -> bool:
+    # dataclass fields excluded from ==, such as labels, still matter for display
+    return getattr(a, "__dict__", None) != getattr(b, "__dict__", None) if hasattr(a, "__dict__") else False

@@ -1,0 +1,94 @@
+"""Keeps one model in step with the engine: a listing when the event stream (re)opens, and a
+re-listing after relevant events, bursts throttled into one refresh. No polling.
+
+Re-listing (one request) rather than patching from event payloads is deliberate: dockerd 20.10's
+untag events carry the image id, not the tag that went, so only a listing tells the truth.
+
+Signals: loaded() after each applied listing, failed(BerthError), busyChanged(bool).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.engine.errors import BerthError
+from desktop.engine.events import EngineEvent
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.task import Task
+
+
+class LiveFeed(QObject):
+    loaded = Signal()
+    failed = Signal(object)
+    busyChanged = Signal(bool)
+
+    def __init__(self, session: EngineSession, title: str, load: Callable, apply: Callable,
+                 relevant: Callable[[EngineEvent], bool], throttle_ms: int = 50, parent=None):
+        super().__init__(parent)
+        self._session = session
+        self._title = title
+        self._load = load  # fn(ctx, factory, **options) -> rows, run in a worker
+        self._apply = apply  # fn(rows) on the GUI thread
+        self._relevant = relevant
+        self.options: dict = {}
+        self._task: Task | None = None
+        self._dirty = False
+        self.loaded_once = False
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(throttle_ms)
+        self._throttle.timeout.connect(self.refresh)
+        session.eventsOpened.connect(self.refresh)
+        session.eventReceived.connect(self._on_event)
+        session.disconnected.connect(self._on_disconnected)
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def set_option(self, name: str, value) -> None:
+        if self.options.get(name) != value:
+            self.options[name] = value
+            self.refresh()
+
+    def _on_event(self, event: EngineEvent) -> None:
+        if self._relevant(event) and not self._throttle.isActive():
+            self._throttle.start()
+
+    def _on_disconnected(self, _error) -> None:
+        self._throttle.stop()
+        self._dirty = False
+
+    def refresh(self) -> None:
+        """List now, or right after the listing under way (whose answer may be stale)."""
+        factory = self._session.factory
+        if self._session.state != CONNECTED or factory is None:
+            return
+        if self._task is not None:
+            self._dirty = True
+            return
+        self._dirty = False
+        task = Task(self._title, self._load, factory, background=True, **self.options)
+        task.signals.succeeded.connect(self._on_loaded)
+        task.signals.failed.connect(self._on_failed)
+        task.signals.finished.connect(self._on_finished)
+        self._task = task
+        self.busyChanged.emit(True)
+        self._session.tasks.submit(task)
+
+    def _on_loaded(self, rows) -> None:
+        if self._session.state == CONNECTED:
+            self._apply(rows)
+            self.loaded_once = True
+            self.loaded.emit()
+
+    def _on_failed(self, error: BerthError) -> None:
+        self.failed.emit(error)
+
+    def _on_finished(self) -> None:
+        self._task = None
+        self.busyChanged.emit(False)
+        if self._dirty:
+            self.refresh()

@@ -1,0 +1,156 @@
+"""The connection to one engine over time: connect in a worker, watch the event stream while
+connected, notice when the engine goes away and reconnect by itself when it returns.
+
+Signals:
+  stateChanged(str)      -- "connecting", "connected" or "disconnected"
+  connected(EngineInfo)
+  disconnected(object)   -- the BerthError saying why (EngineUnavailable has .attempts)
+  eventReceived(EngineEvent) -- every engine event, on the GUI thread
+  eventsOpened()         -- the event stream is (re)open: models should re-list once
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.engine import connection
+from desktop.engine.connection import ClientFactory, EngineInfo, Endpoint
+from desktop.engine.errors import BerthError, EngineUnavailable
+from desktop.engine.events import EngineEvent, watch_events
+from desktop.tasks.manager import TaskManager
+from desktop.tasks.task import Task, TaskContext
+
+CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
+
+
+def _connect(ctx: TaskContext, endpoints: list[Endpoint] | None) -> EngineInfo:
+    return connection.connect(endpoints if endpoints is not None else connection.candidate_endpoints())
+
+
+def _watch(ctx: TaskContext, factory: ClientFactory, emit_event, emit_open) -> None:
+    client = factory.new_client(timeout=None)
+    try:
+        watch_events(client, ctx.token, emit_event, on_open=emit_open)
+    finally:
+        client.close()
+
+
+class _EventRelay(QObject):
+    """Carries events from the watcher thread to the GUI thread (queued signal)."""
+
+    event = Signal(object)
+    opened = Signal()
+
+
+class EngineSession(QObject):
+    stateChanged = Signal(str)
+    connected = Signal(object)
+    disconnected = Signal(object)
+    eventReceived = Signal(object)
+    eventsOpened = Signal()
+
+    RETRY_MS = (1000, 2000, 3000, 5000)  # back off gently while no engine answers
+
+    def __init__(self, tasks: TaskManager, endpoints: list[Endpoint] | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self._endpoints = endpoints  # None: resolve like the CLI at every attempt
+        self.state = DISCONNECTED
+        self.info: EngineInfo | None = None
+        self.factory: ClientFactory | None = None
+        self.last_error: BerthError | None = None
+        self._connect_task: Task | None = None
+        self._watch_task: Task | None = None
+        self._failures = 0
+        self._stopped = False
+        self._generation = 0
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.connect_now)
+        self._relay = _EventRelay(self)
+        self._relay.event.connect(self.eventReceived)
+        self._relay.opened.connect(self.eventsOpened)
+
+    # --- public -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopped = False
+        self.connect_now()
+
+    def set_endpoints(self, endpoints: list[Endpoint] | None) -> None:
+        """Switch to other endpoints (None: back to the CLI's rules) and connect to them now."""
+        self._endpoints = endpoints
+        self._drop_connection()
+        self._failures = 0
+        self.connect_now()
+
+    @property
+    def endpoints(self) -> list[Endpoint] | None:
+        return self._endpoints
+
+    def retry_in_ms(self) -> int:
+        return self._retry.remainingTime() if self._retry.isActive() else -1
+
+    def connect_now(self) -> None:
+        if self._stopped or (self._connect_task is not None and not self._connect_task.state.done):
+            return
+        self._retry.stop()
+        self._set_state(CONNECTING)
+        generation = self._generation
+        task = Task("Connecting to the Docker engine", _connect, self._endpoints, background=True)
+        task.signals.succeeded.connect(lambda info, g=generation: self._on_connected(info, g))
+        task.signals.failed.connect(lambda err, g=generation: self._on_failed(err, g))
+        self._connect_task = task
+        self.tasks.submit(task)
+
+    def stop(self) -> None:
+        """Stop watching and retrying (application shutdown)."""
+        self._stopped = True
+        self._retry.stop()
+        self._drop_connection()
+
+    # --- internals ------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.stateChanged.emit(state)
+
+    def _drop_connection(self) -> None:
+        self._generation += 1
+        if self._watch_task is not None:
+            self._watch_task.token.cancel()
+            self._watch_task = None
+        if self._connect_task is not None:
+            self._connect_task.token.cancel()
+            self._connect_task = None
+        if self.factory is not None:
+            self.factory.close()
+            self.factory = None
+
+    def _on_connected(self, info: EngineInfo, generation: int) -> None:
+        if generation != self._generation or self._stopped:
+            return
+        self._failures = 0
+        self.info = info
+        self.last_error = None
+        self.factory = ClientFactory(info)
+        watch = Task("Watching engine events", _watch, self.factory, self._relay.event.emit,
+                     self._relay.opened.emit, background=True)
+        watch.signals.failed.connect(lambda err, g=generation: self._on_failed(err, g))
+        self._watch_task = watch
+        self.tasks.submit(watch)
+        self._set_state(CONNECTED)
+        self.connected.emit(info)
+
+    def _on_failed(self, error: BerthError, generation: int) -> None:
+        if generation != self._generation or self._stopped:
+            return
+        self._drop_connection()
+        self.info = None
+        if not isinstance(error, EngineUnavailable):
+            error = EngineUnavailable(str(error))
+        self.last_error = error
+        self._set_state(DISCONNECTED)
+        self.disconnected.emit(error)  # on every attempt: the page refreshes "what was tried"
+        delay = self.RETRY_MS[min(self._failures, len(self.RETRY_MS) - 1)]
+        self._failures += 1
+        self._retry.start(delay)

@@ -1,0 +1,17 @@
+"""Work functions that list engine objects; each runs in a worker with the thread's own client."""
+
+from __future__ import annotations
+
+from desktop.engine import containers, images
+from desktop.engine.connection import ClientFactory
+from desktop.tasks.task import TaskContext
+
+
+def load_images(ctx: TaskContext, factory: ClientFactory, all_images: bool = False) -> list[images.ImageRow]:
+    ctx.raise_if_cancelled()
+    return images.list_images(factory.client(), all_images=all_images)
+
+
+def load_containers(ctx: TaskContext, factory: ClientFactory, all_containers: bool = True) -> list[containers.ContainerRow]:
+    ctx.raise_if_cancelled()
+    return containers.list_containers(factory.client(), all_containers=all_containers)

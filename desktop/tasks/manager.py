@@ -1,0 +1,61 @@
+"""Owns the thread pool and the list of running tasks, so the activity panel can show them and
+shutdown can cancel them. Signals: taskAdded(Task), taskFinished(Task)."""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from desktop.tasks.task import Task
+
+
+_live: "weakref.WeakSet[TaskManager]" = weakref.WeakSet()
+
+
+class TaskManager(QObject):
+    taskAdded = Signal(object)
+    taskFinished = Signal(object)
+
+    @staticmethod
+    def live() -> list["TaskManager"]:
+        """Every manager still alive; the test suite checks none leaves a worker running."""
+        return list(_live)
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 8):
+        super().__init__(parent)
+        # Long-lived streams (events, logs, stats) each hold a thread, so allow more than the
+        # core count; the threads mostly wait on sockets.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._tasks: dict[int, Task] = {}
+        _live.add(self)
+        # Finished tasks stay referenced a while: the worker may still be unwinding run(), and the
+        # activity panel shows recent outcomes.
+        self.recent: deque[Task] = deque(maxlen=100)
+
+    def submit(self, task: Task) -> Task:
+        self._tasks[task.id] = task
+        task.signals.finished.connect(lambda t=task: self._on_finished(t))
+        self.taskAdded.emit(task)
+        self.pool.start(task)
+        return task
+
+    def _on_finished(self, task: Task) -> None:
+        if self._tasks.pop(task.id, None) is not None:
+            if not task.background:
+                self.recent.append(task)
+            self.taskFinished.emit(task)
+
+    def running(self) -> list[Task]:
+        return list(self._tasks.values())
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks.values()):
+            task.token.cancel()  # even non-cancellable ones: the app is going away
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and wait for the workers; True when all stopped in time."""
+        self.cancel_all()
+        return self.pool.waitForDone(timeout_ms)

@@ -1,0 +1,21 @@
+"""The Images view: every tag on the engine, as ``docker images`` lists them."""
+
+from __future__ import annotations
+
+from desktop.models.images_model import ImagesModel
+from desktop.models.live_feed import LiveFeed
+from desktop.ui.list_page import ListPage
+
+
+class ImagesView(ListPage):
+    noun = "images"
+    empty_text = "No images yet. Pull, build or load one, or drop an image archive on this window."
+    filter_hint = "Filter by repository, tag or ID"
+    toggle_text = "Show &intermediate images"
+    toggle_tip = "Also list intermediate and dangling images, like 'docker images -a'"
+    toggle_option = "all_images"
+
+    def __init__(self, model: ImagesModel, feed: LiveFeed, parent=None):
+        M = ImagesModel
+        super().__init__(model, feed, "images", {M.REPOSITORY: 320, M.TAG: 140, M.ID: 120, M.CREATED: 140,
+                                                 M.SIZE: 90}, M.CREATED, parent)

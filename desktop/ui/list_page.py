@@ -1,0 +1,121 @@
+"""A filterable, sortable table page with an empty state; Images and Containers build on it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QStackedLayout, QTableView, QVBoxLayout, QWidget)
+
+from desktop.models.keyed_table import FILTER_ROLE, SORT_ROLE, KeyedTableModel
+from desktop.models.live_feed import LiveFeed
+
+
+class RowFilterProxy(QSortFilterProxyModel):
+    """Sorts on the model's typed sort values and filters on its chosen text fields."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setDynamicSortFilter(True)
+
+
+class ListPage(QWidget):
+    noun = "items"
+    empty_text = "Nothing here yet."
+    filter_hint = "Filter"
+    toggle_text = ""
+    toggle_tip = ""
+    toggle_option = ""
+
+    def __init__(self, model: KeyedTableModel, feed: LiveFeed, name: str, widths: dict[int, int],
+                 sort_column: int, parent=None):
+        super().__init__(parent)
+        self.setObjectName(f"{name}View")
+        self.model = model
+        self.feed = feed
+        self.proxy = RowFilterProxy(self)
+        self.proxy.setSourceModel(model)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName(f"{name}Filter")
+        self.filter_edit.setPlaceholderText(f"{self.filter_hint}  (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_edit.textChanged.connect(self._update_empty)
+        self.toggle = QCheckBox(self.toggle_text)
+        self.toggle.setObjectName(f"{name}Toggle")
+        self.toggle.setToolTip(self.toggle_tip)
+        self.toggle.setVisible(bool(self.toggle_option))
+        self.toggle.toggled.connect(lambda on: feed.set_option(self.toggle_option, on))
+        self.count_label = QLabel()
+        self.count_label.setObjectName(f"{name}Count")
+
+        self.table = QTableView()
+        self.table.setObjectName(f"{name}Table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+
+        self.empty = QLabel()
+        self.empty.setObjectName(f"{name}Empty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.table)
+        self._stack.addWidget(self.empty)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.toggle)
+        top.addWidget(self.count_label)
+        box = QVBoxLayout(self)
+        box.addLayout(top)
+        box.addLayout(self._stack, 1)
+
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=feed.refresh)
+        for signal in (model.rowsInserted, model.rowsRemoved):
+            signal.connect(self._update_empty)
+        feed.loaded.connect(self._update_empty)
+        feed.failed.connect(self._on_failed)
+        self._update_empty()
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def _on_failed(self, error) -> None:
+        if not self.model.rowCount():
+            self.empty.setText(f"Could not list {self.noun}: {error}")
+            self._stack.setCurrentWidget(self.empty)
+
+    def _update_empty(self, *_args) -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        if not self.feed.loaded_once:
+            self.empty.setText(f"Loading {self.noun}…")
+        elif total == 0:
+            self.empty.setText(self.empty_text)
+        elif shown == 0:
+            self.empty.setText(f"No {self.noun} match “{self.filter_edit.text()}”.")
+        self._stack.setCurrentWidget(self.table if shown else self.empty)
+        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} {self.noun}")
+
+    def selected_rows(self) -> list:
+        return [self.model.row_at(self.proxy.mapToSource(i).row())
+                for i in self.table.selectionModel().selectedRows()]

@@ -1,0 +1,151 @@
+"""The main window wires the parts together: sidebar, views, connection page, activity panel
+and status bar. It holds no Docker logic of its own."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
+                               QStackedWidget, QToolButton)
+
+from desktop import APP_NAME, __version__
+from desktop.engine.events import EngineEvent
+from desktop.models.containers_model import ContainersModel
+from desktop.models.images_model import ImagesModel
+from desktop.models.live_feed import LiveFeed
+from desktop.resources_path import resource
+from desktop.tasks import loaders
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.manager import TaskManager
+from desktop.ui.activity_panel import ActivityPanel
+from desktop.ui.connection_indicator import ConnectionIndicator
+from desktop.ui.connection_page import ConnectionPage
+from desktop.ui.containers_view import ContainersView
+from desktop.ui.images_view import ImagesView
+
+
+def _images_relevant(event: EngineEvent) -> bool:
+    return event.type == "image" or (event.type == "container" and event.base_action in ("create", "destroy"))
+
+
+def _containers_relevant(event: EngineEvent) -> bool:
+    return event.type == "container"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, tasks: TaskManager, session: EngineSession, parent=None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.tasks = tasks
+        self.session = session
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(QIcon(str(resource("icons", "berth.svg"))))
+        self.resize(1180, 720)
+
+        # models, fed by tasks and the event stream
+        self.images_model = ImagesModel(self)
+        self.images_feed = LiveFeed(session, "Listing images", loaders.load_images, self.images_model.apply,
+                                    _images_relevant, parent=self)
+        self.containers_model = ContainersModel(self)
+        self.containers_feed = LiveFeed(session, "Listing containers", loaders.load_containers,
+                                        self.containers_model.apply, _containers_relevant, parent=self)
+        self.containers_feed.options["all_containers"] = True
+        session.disconnected.connect(lambda _e: (self.images_model.clear(), self.containers_model.clear()))
+
+        # views
+        self.images_view = ImagesView(self.images_model, self.images_feed)
+        self.containers_view = ContainersView(self.containers_model, self.containers_feed)
+        self.views = QStackedWidget()
+        self.views.setObjectName("views")
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setMaximumWidth(180)
+        for title, view, icon in (("Images", self.images_view, "images"),
+                                  ("Containers", self.containers_view, "containers")):
+            QListWidgetItem(title, self.sidebar)
+            self.views.addWidget(view)
+        self.sidebar.currentRowChanged.connect(self.views.setCurrentIndex)
+        self.sidebar.setCurrentRow(0)
+        self.workspace = QSplitter()
+        self.workspace.setObjectName("workspace")
+        self.workspace.addWidget(self.sidebar)
+        self.workspace.addWidget(self.views)
+        self.workspace.setStretchFactor(1, 1)
+
+        self.connection_page = ConnectionPage(session)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.connection_page)
+        self.pages.addWidget(self.workspace)
+        self.setCentralWidget(self.pages)
+
+        self.activity = ActivityPanel(tasks, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity)
+        self.activity.hide()
+
+        self.indicator = ConnectionIndicator(session)
+        self.statusBar().addWidget(self.indicator, 1)
+        self.activity_button = QToolButton()
+        self.activity_button.setObjectName("activityButton")
+        self.activity_button.setAutoRaise(True)
+        self.activity_button.setText("Activity")
+        self.activity_button.clicked.connect(lambda: self.activity.setVisible(not self.activity.isVisible()))
+        self.activity.countChanged.connect(
+            lambda n: self.activity_button.setText(f"Activity ({n} running)" if n else "Activity"))
+        self.statusBar().addPermanentWidget(self.activity_button)
+
+        self._build_menus()
+        session.stateChanged.connect(self._on_state)
+        self._on_state(session.state)
+        self._restore_geometry()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for row, (title, key) in enumerate((("&Images", "Ctrl+1"), ("&Containers", "Ctrl+2"))):
+            view_menu.addAction(QAction(title, self, shortcut=QKeySequence(key),
+                                        triggered=lambda _=False, r=row: self.sidebar.setCurrentRow(r)))
+        view_menu.addSeparator()
+        view_menu.addAction(self.activity.toggleViewAction())
+        view_menu.addAction(QAction("&Refresh", self, shortcut=QKeySequence(Qt.Key.Key_F5),
+                                    triggered=self.refresh))
+        engine_menu = self.menuBar().addMenu("&Engine")
+        engine_menu.addAction(QAction("&Reconnect", self, triggered=self.session.connect_now))
+        engine_menu.addAction(QAction("&Connect to another engine…", self, triggered=self.show_connection_page))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(QAction(f"&About {APP_NAME}", self, triggered=self.show_about))
+
+    def refresh(self) -> None:
+        self.images_feed.refresh()
+        self.containers_feed.refresh()
+
+    def show_connection_page(self) -> None:
+        self.pages.setCurrentWidget(self.connection_page)
+        self.connection_page.host_edit.setFocus()
+
+    def show_about(self) -> None:
+        info = self.session.info
+        engine = f"<p>Connected to Docker {info.version} (API {info.api_version}) at {info.endpoint.host}</p>" if info else ""
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<h3>{APP_NAME} {__version__}</h3><p>A fast, honest desktop app for Docker "
+                          f"images, containers and tags.</p>{engine}")
+
+    def _on_state(self, state: str) -> None:
+        if state == CONNECTED:
+            self.pages.setCurrentWidget(self.workspace)
+            info = self.session.info
+            self.setWindowTitle(f"{APP_NAME} — {info.display_name}" if info else APP_NAME)
+        elif self.pages.currentWidget() is self.workspace or state != "connecting":
+            self.pages.setCurrentWidget(self.connection_page)
+            self.setWindowTitle(APP_NAME)
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def closeEvent(self, event) -> None:
+        QSettings().setValue("window/geometry", self.saveGeometry())
+        self.session.stop()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Icons, styles and desktop files; installed as the package desktop.resources."""

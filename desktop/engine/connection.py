@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping
 
 import docker
+import docker.constants
 import docker.tls
 
 from desktop.engine.errors import EngineUnavailable, describe_connection_failure
@@ -226,8 +227,18 @@ def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | No
     return client
 
 
+def negotiate_api_version(server_api: str, client_max: str = docker.constants.DEFAULT_DOCKER_API_VERSION) -> str:
+    """As the CLI negotiates: the engine's API version, capped at the newest this SDK speaks."""
+    if not server_api:
+        return client_max
+    return server_api if version_tuple(server_api) <= version_tuple(client_max) else client_max
+
+
 def _probe(endpoint: Endpoint, timeout: int) -> tuple[EngineInfo, docker.DockerClient]:
-    client = open_client(endpoint, "auto", timeout)
+    if endpoint.host.startswith("unix://") and not os.path.exists(endpoint.host[len("unix://"):]):
+        raise FileNotFoundError(2, "No such file or directory", endpoint.host)
+    # A fixed version keeps the constructor from talking to the engine; /version is unversioned.
+    client = open_client(endpoint, docker.constants.DEFAULT_DOCKER_API_VERSION, timeout)
     try:
         data = client.api.version(api_version=False)
     except Exception:
@@ -236,7 +247,7 @@ def _probe(endpoint: Endpoint, timeout: int) -> tuple[EngineInfo, docker.DockerC
     info = EngineInfo(
         endpoint=endpoint,
         version=str(data.get("Version", "?")),
-        api_version=client.api.api_version,
+        api_version=negotiate_api_version(str(data.get("ApiVersion", ""))),
         min_api_version=str(data.get("MinAPIVersion", "")),
         os=str(data.get("Os", "")),
         arch=str(data.get("Arch", "")),

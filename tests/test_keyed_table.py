@@ -1,0 +1,48 @@
+"""Listings are applied as row diffs: persistent indexes (selection) survive a refresh."""
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPersistentModelIndex
+
+from desktop.models.keyed_table import Column, KeyedTableModel, SORT_ROLE
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    value: int
+
+
+class Model(KeyedTableModel):
+    columns = (Column("Key", lambda r: r.key), Column("Value", lambda r: str(r.value), lambda r: r.value))
+
+
+def test_apply_is_incremental(qtmodeltester):
+    model = Model()
+    qtmodeltester.check(model)
+    model.apply([Row("a", 1), Row("b", 2), Row("c", 3), Row("d", 4)])
+    qtmodeltester.check(model)
+    kept = QPersistentModelIndex(model.index(2, 0))  # "c"
+    signals = []
+    model.modelReset.connect(lambda: signals.append("reset"))
+    model.rowsRemoved.connect(lambda _p, first, last: signals.append(("removed", first, last)))
+    model.rowsInserted.connect(lambda _p, first, last: signals.append(("inserted", first, last)))
+    model.dataChanged.connect(lambda tl, br: signals.append(("changed", tl.row())))
+
+    model.apply([Row("c", 30), Row("d", 4), Row("e", 5), Row("f", 6)])
+
+    assert "reset" not in signals
+    assert signals == [("removed", 0, 1), ("changed", 0), ("inserted", 2, 3)]
+    assert kept.isValid() and kept.row() == 0 and kept.data() == "c"
+    assert [(r.key, r.value) for r in model.rows()] == [("c", 30), ("d", 4), ("e", 5), ("f", 6)]
+    assert model.index(0, 1).data(SORT_ROLE) == 30
+    assert model.row_for_key("e") == 2
+    qtmodeltester.check(model)
+
+
+def test_noop_apply_emits_nothing(qtbot):
+    model = Model()
+    model.apply([Row("a", 1)])
+    with qtbot.assertNotEmitted(model.dataChanged), qtbot.assertNotEmitted(model.rowsInserted), \
+            qtbot.assertNotEmitted(model.rowsRemoved):
+        model.apply([Row("a", 1)])

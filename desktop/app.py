@@ -51,10 +51,18 @@ def main(argv: list[str] | None = None) -> int:
 
     ready_file = os.environ.get("BERTH_READY_FILE")
     if ready_file:
-        # for tests and benchmarks: say when the image list is first populated
+        # for tests and benchmarks: say when the image list is first populated ("-": stdout)
         def announce() -> None:
-            with open(ready_file, "w", encoding="utf-8") as fh:
-                fh.write(f"{window.images_model.rowCount()}\n")
+            app.processEvents()
+            window.repaint()  # paint and flush now, so a screenshot taken on this signal is complete
+            app.sync()
+            line = f"berth-ready {window.images_model.rowCount()}\n"
+            if ready_file == "-":
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            else:
+                with open(ready_file, "w", encoding="utf-8") as fh:
+                    fh.write(line)
             window.images_feed.loaded.disconnect(announce)
         window.images_feed.loaded.connect(announce)
 

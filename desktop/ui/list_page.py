@@ -114,7 +114,8 @@ class ListPage(QWidget):
         elif shown == 0:
             self.empty.setText(f"No {self.noun} match “{self.filter_edit.text()}”.")
         self._stack.setCurrentWidget(self.table if shown else self.empty)
-        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} {self.noun}")
+        noun = self.noun if total != 1 else self.noun.rstrip("s")
+        self.count_label.setText(f"{shown} of {total} {self.noun}" if shown != total else f"{total} {noun}")
 
     def selected_rows(self) -> list:
         return [self.model.row_at(self.proxy.mapToSource(i).row())

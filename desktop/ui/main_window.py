@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.views.setObjectName("views")
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
-        self.sidebar.setMaximumWidth(180)
+        self.sidebar.setMinimumWidth(120)
         for title, view, icon in (("Images", self.images_view, "images"),
                                   ("Containers", self.containers_view, "containers")):
             QListWidgetItem(title, self.sidebar)
@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self.workspace.addWidget(self.sidebar)
         self.workspace.addWidget(self.views)
         self.workspace.setStretchFactor(1, 1)
+        self.workspace.setCollapsible(1, False)
+        self.workspace.setSizes([160, 1020])
 
         self.connection_page = ConnectionPage(session)
         self.pages = QStackedWidget()

@@ -1,0 +1,114 @@
+"""The real main window against the isolated engine, and against no engine at all."""
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop.engine.connection import Endpoint
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.manager import TaskManager
+from desktop.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def make_window(qtbot):
+    made = []
+
+    def make(host):
+        tasks = TaskManager()
+        session = EngineSession(tasks, [Endpoint(host, "user")])
+        window = MainWindow(tasks, session)
+        qtbot.addWidget(window)
+        window.show()
+        made.append((window, session, tasks))
+        return window, session
+
+    yield make
+    for window, session, tasks in made:
+        window.close()
+        assert tasks.shutdown(10000)
+
+
+def cli_image_rows(engine):
+    out = engine.cli("images", "--no-trunc", "--format", "{{json .}}").stdout
+    rows = set()
+    for line in out.splitlines():
+        item = json.loads(line)
+        rows.add((item["Repository"], item["Tag"], item["ID"]))
+    return rows
+
+
+def test_window_lists_what_the_cli_lists(qtbot, make_window, docker_engine, busybox_image, unique_repo):
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:one")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    assert window.pages.currentWidget() is window.workspace
+    assert "Docker" in window.indicator.text() and session.info.version in window.indicator.text()
+    model_rows = {(r.repository, r.tag, r.id) for r in window.images_model.rows()}
+    assert model_rows == cli_image_rows(docker_engine)
+    assert (unique_repo, "one", docker_engine.cli("inspect", "-f", "{{.Id}}", busybox_image).stdout.strip()) in model_rows
+
+
+def test_cli_changes_show_up_without_touching_the_app(qtbot, make_window, docker_engine, busybox_image, unique_repo):
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    view = window.images_view
+    # select a row and remember it: selection must survive the refreshes below
+    view.filter_edit.setText(busybox_image.split(":")[0])
+    qtbot.waitUntil(lambda: view.proxy.rowCount() > 0, timeout=5000)
+    view.filter_edit.clear()
+    first = view.proxy.index(0, 0)
+    view.table.selectionModel().select(first, view.table.selectionModel().SelectionFlag.ClearAndSelect
+                                       | view.table.selectionModel().SelectionFlag.Rows)
+    selected_before = [r.key for r in view.selected_rows()]
+
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:live")
+    qtbot.waitUntil(lambda: any(r.repository == unique_repo and r.tag == "live" for r in window.images_model.rows()),
+                    timeout=10000)
+    docker_engine.cli("rmi", f"{unique_repo}:live")
+    qtbot.waitUntil(lambda: not any(r.repository == unique_repo for r in window.images_model.rows()), timeout=10000)
+    assert [r.key for r in view.selected_rows()] == selected_before
+    assert {(r.repository, r.tag, r.id) for r in window.images_model.rows()} == cli_image_rows(docker_engine)
+
+
+def test_filter_and_sort_through_the_keyboard(qtbot, make_window, docker_engine, busybox_image, unique_repo):
+    for tag in ("b", "a", "c"):
+        docker_engine.cli("tag", busybox_image, f"{unique_repo}:{tag}")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    view = window.images_view
+    qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.filter_edit.hasFocus()
+    qtbot.keyClicks(view.filter_edit, unique_repo)
+    assert view.proxy.rowCount() == 3
+    view.table.sortByColumn(view.model.TAG, Qt.SortOrder.AscendingOrder)
+    assert [view.proxy.index(i, view.model.TAG).data() for i in range(3)] == ["a", "b", "c"]
+    qtbot.keyClicks(view.filter_edit, "-nothing-matches")
+    assert view.proxy.rowCount() == 0
+    assert view.empty.isVisible() and "No images match" in view.empty.text()
+
+
+def test_no_engine_shows_what_was_tried_and_another_host_works(qtbot, make_window, docker_engine, tmp_path):
+    window, session = make_window(f"unix://{tmp_path}/missing.sock")
+    session.start()
+    page = window.connection_page
+    qtbot.waitUntil(lambda: "missing.sock" in page.tried.text(), timeout=15000)
+    assert window.pages.currentWidget() is page
+    assert page.title.text() == "No Docker engine"
+    assert "socket does not exist" in page.tried.text()
+    assert "Not connected" in window.indicator.text()
+    qtbot.mouseClick(page.host_edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(page.host_edit, "ftp://nope")
+    qtbot.keyClick(page.host_edit, Qt.Key.Key_Return)
+    assert "must start with unix://" in page.host_error.text()
+    page.host_edit.clear()
+    qtbot.keyClicks(page.host_edit, docker_engine.docker_host)
+    qtbot.keyClick(page.host_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.workspace, timeout=15000)
+    qtbot.waitUntil(lambda: window.images_model.rowCount() > 0, timeout=15000)

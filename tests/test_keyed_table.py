@@ -46,3 +46,25 @@ def test_noop_apply_emits_nothing(qtbot):
     with qtbot.assertNotEmitted(model.dataChanged), qtbot.assertNotEmitted(model.rowsInserted), \
             qtbot.assertNotEmitted(model.rowsRemoved):
         model.apply([Row("a", 1)])
+
+
+def test_model_sorts_itself_and_keeps_selection(qtmodeltester):
+    from PySide6.QtCore import Qt
+
+    model = Model()
+    model.apply([Row("a", 3), Row("b", 1), Row("c", 2)])
+    kept = QPersistentModelIndex(model.index(0, 0))  # "a"
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert [r.key for r in model.rows()] == ["a", "c", "b"]
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [r.key for r in model.rows()] == ["b", "c", "a"]
+    assert kept.row() == 2 and kept.data() == "a"
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.apply([Row("a", 3), Row("b", 1), Row("c", 2), Row("d", 0), Row("e", 5)])  # new rows land in order
+    assert [r.key for r in model.rows()] == ["d", "b", "c", "a", "e"]
+    model.apply([Row("a", -1), Row("b", 1), Row("c", 2), Row("d", 0), Row("e", 5)])  # a changed sort value moves
+    assert [r.key for r in model.rows()] == ["a", "d", "b", "c", "e"]
+    assert kept.row() == 0 and kept.data() == "a"
+    assert resets == []
+    qtmodeltester.check(model)

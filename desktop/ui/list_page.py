@@ -7,19 +7,24 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QStackedLayout, QTableView, QVBoxLayout, QWidget)
 
-from desktop.models.keyed_table import FILTER_ROLE, SORT_ROLE, KeyedTableModel
+from desktop.models.keyed_table import FILTER_ROLE, KeyedTableModel
 from desktop.models.live_feed import LiveFeed
 
 
 class RowFilterProxy(QSortFilterProxyModel):
-    """Sorts on the model's typed sort values and filters on its chosen text fields."""
+    """Filters on the model's chosen text fields; sorting is passed to the source model, which
+    sorts far faster than a proxy calling back into Python for every comparison."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
         self.setFilterRole(FILTER_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
 
 
 class ListPage(QWidget):

@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.resources_path import resource
     from desktop.tasks.engine_session import EngineSession
     from desktop.tasks.manager import TaskManager
+    from desktop.ui.error_reporter import install_error_reporter
     from desktop.ui.main_window import MainWindow
 
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource("icons", "berth.svg"))))
+    style = resource("styles", "berth.qss")
+    if style.is_file():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    install_error_reporter()
 
     tasks = TaskManager()
     endpoints = [connection.user_endpoint(args.host)] if args.host else None

@@ -3,7 +3,7 @@ and status bar. It holds no Docker logic of its own."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
                                QStackedWidget, QToolButton)
@@ -60,9 +60,10 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setMinimumWidth(120)
+        self.sidebar.setIconSize(QSize(20, 20))
         for title, view, icon in (("Images", self.images_view, "images"),
                                   ("Containers", self.containers_view, "containers")):
-            QListWidgetItem(title, self.sidebar)
+            QListWidgetItem(QIcon(str(resource("icons", f"{icon}.svg"))), title, self.sidebar)
             self.views.addWidget(view)
         self.sidebar.currentRowChanged.connect(self.views.setCurrentIndex)
         self.sidebar.setCurrentRow(0)

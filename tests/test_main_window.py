@@ -112,3 +112,37 @@ def test_no_engine_shows_what_was_tried_and_another_host_works(qtbot, make_windo
     qtbot.keyClick(page.host_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.workspace, timeout=15000)
     qtbot.waitUntil(lambda: window.images_model.rowCount() > 0, timeout=15000)
+
+
+def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
+        qtbot, make_window, docker_engine, busybox_image, unique_repo):
+    image_id = docker_engine.cli("inspect", "-f", "{{.Id}}", busybox_image).stdout.strip()
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:details")
+    name = unique_repo.replace("/", "-") + "-c"
+    container_id = docker_engine.cli("create", "--name", name, busybox_image, "true").stdout.strip()
+    try:
+        window, session = make_window(docker_engine.docker_host)
+        session.start()
+        qtbot.waitUntil(lambda: window.images_feed.loaded_once and window.containers_feed.loaded_once, timeout=20000)
+        view = window.images_view
+        qtbot.keyClicks(view.filter_edit, f"{unique_repo}")
+        qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=5000)
+        rect = view.table.visualRect(view.proxy.index(0, 0))
+        with qtbot.waitSignal(window.image_details.loaded, timeout=15000) as blocker:
+            qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert blocker.args[0] == image_id
+        assert window.image_details.field_text("ID") == image_id
+        details = window.image_details
+        details.tabs.setCurrentIndex(2)  # Used by
+        qtbot.waitUntil(lambda: details.used_by_model.rowCount() >= 1, timeout=10000)
+        row = next(i for i in range(details.used_by_model.rowCount())
+                   if details.used_by_model.row_at(i).id == container_id)
+        table = details.used_by_table
+        table.setCurrentIndex(table.model().index(row, 0) if table.model() is details.used_by_model
+                              else table.model().mapFromSource(details.used_by_model.index(row, 0)))
+        table.setFocus()
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+        assert window.views.currentWidget() is window.containers_view
+        assert [r.id for r in window.containers_view.selected_rows()] == [container_id]
+    finally:
+        docker_engine.cli("rm", "-f", name)

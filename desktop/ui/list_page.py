@@ -122,6 +122,29 @@ class ListPage(QWidget):
         noun = self.noun if total != 1 else self.noun.rstrip("s")
         self.count_label.setText(f"{shown} of {total} {self.noun}" if shown != total else f"{total} {noun}")
 
+    def select_keys(self, keys, focus: bool = True) -> int:
+        """Select the rows with these model keys (e.g. the images a load produced); scroll to the
+        first. Returns how many were found (a filter hiding them is cleared first)."""
+        rows = [r for r in (self.model.row_for_key(k) for k in keys) if r >= 0]
+        if rows and self.filter_edit.text():
+            shown = [self.proxy.mapFromSource(self.model.index(r, 0)).isValid() for r in rows]
+            if not all(shown):
+                self.filter_edit.clear()
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        first = None
+        for r in rows:
+            index = self.proxy.mapFromSource(self.model.index(r, 0))
+            if index.isValid():
+                selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+                first = first or index
+        if first is not None:
+            selection.setCurrentIndex(first, selection.SelectionFlag.NoUpdate)
+            self.table.scrollTo(first)
+            if focus:
+                self.table.setFocus()
+        return len(rows)
+
     def selected_rows(self) -> list:
         return [self.model.row_at(self.proxy.mapToSource(i).row())
                 for i in self.table.selectionModel().selectedRows()]

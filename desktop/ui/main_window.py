@@ -21,6 +21,7 @@ from desktop.ui.activity_panel import ActivityPanel
 from desktop.ui.connection_indicator import ConnectionIndicator
 from desktop.ui.connection_page import ConnectionPage
 from desktop.ui.containers_view import ContainersView
+from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
 
 
@@ -54,6 +55,18 @@ class MainWindow(QMainWindow):
 
         # views
         self.images_view = ImagesView(self.images_model, self.images_feed)
+        self.image_details = ImageDetailsPane(session)
+        self.images_page = QSplitter(Qt.Orientation.Vertical)
+        self.images_page.setObjectName("imagesPage")
+        self.images_page.addWidget(self.images_view)
+        self.images_page.addWidget(self.image_details)
+        self.images_page.setStretchFactor(0, 3)
+        self.images_page.setStretchFactor(1, 2)
+        self.images_page.setCollapsible(0, False)
+        self.images_view.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.image_details.show_image(self.images_view.selected_rows()))
+        self.image_details.containerActivated.connect(self.show_container)
+        session.eventReceived.connect(self._on_event)
         self.containers_view = ContainersView(self.containers_model, self.containers_feed)
         self.views = QStackedWidget()
         self.views.setObjectName("views")
@@ -61,7 +74,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setMinimumWidth(120)
         self.sidebar.setIconSize(QSize(20, 20))
-        for title, view, icon in (("Images", self.images_view, "images"),
+        for title, view, icon in (("Images", self.images_page, "images"),
                                   ("Containers", self.containers_view, "containers")):
             QListWidgetItem(QIcon(str(resource("icons", f"{icon}.svg"))), title, self.sidebar)
             self.views.addWidget(view)
@@ -118,6 +131,14 @@ class MainWindow(QMainWindow):
         engine_menu.addAction(QAction("&Connect to another engine…", self, triggered=self.show_connection_page))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(QAction(f"&About {APP_NAME}", self, triggered=self.show_about))
+
+    def _on_event(self, event: EngineEvent) -> None:
+        if _images_relevant(event) or (event.type == "container" and event.base_action in ("start", "die", "rename")):
+            self.image_details.refresh()
+
+    def show_container(self, container_id: str) -> None:
+        self.sidebar.setCurrentRow(1)
+        self.containers_view.select_keys([container_id])
 
     def refresh(self) -> None:
         self.images_feed.refresh()

@@ -146,3 +146,29 @@ def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
         assert [r.id for r in window.containers_view.selected_rows()] == [container_id]
     finally:
         docker_engine.cli("rm", "-f", name)
+
+
+def test_delete_key_and_context_menu_remove_the_selected_image(qtbot, make_window, docker_engine, busybox_image,
+                                                                unique_repo):
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:gone")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    view = window.images_view
+    qtbot.keyClicks(view.filter_edit, unique_repo)
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=5000)
+    actions = window.image_actions
+    assert not actions.remove_action.isEnabled()  # nothing selected yet
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.table.visualRect(view.proxy.index(0, 0)).center())
+    assert actions.remove_action.isEnabled()
+    titles = [a.text() for a in actions.menu_actions() if a is not None]
+    assert {"Show &details", "&Remove…", "&Prune dangling images…"} <= set(titles)
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    dialog = actions.dialogs[-1]
+    qtbot.waitUntil(lambda: dialog.remove_button.isEnabled(), timeout=15000)
+    assert f"{unique_repo}:gone" in dialog.items.topLevelItem(0).text(0)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 0, timeout=15000)
+    assert docker_engine.cli("images", "-q", f"{unique_repo}:gone").stdout.strip() == ""
+    dialog.close()

@@ -26,7 +26,7 @@ def test_result_arrives_on_gui_thread(qtbot, manager):
     task = Task("add", work, 2, 3)
     received = []
     task.signals.succeeded.connect(lambda value: received.append((value, QThread.currentThread())))
-    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+    with qtbot.waitSignal(manager.taskFinished, timeout=5000):
         manager.submit(task)
     assert received == [(5, qapp_thread())]
     assert seen["worker_thread"] is not qapp_thread()

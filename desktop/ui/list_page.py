@@ -88,12 +88,14 @@ class ListPage(QWidget):
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.toggle)
         top.addWidget(self.count_label)
+        self.toolbar = QHBoxLayout()  # a row under the filter for view-specific widgets
+        self.toolbar.setContentsMargins(0, 0, 0, 0)
         box = QVBoxLayout(self)
         box.addLayout(top)
+        box.addLayout(self.toolbar)
         box.addLayout(self._stack, 1)
 
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, activated=feed.refresh)
         for signal in (model.rowsInserted, model.rowsRemoved):
             signal.connect(self._update_empty)
         feed.loaded.connect(self._update_empty)

@@ -21,6 +21,8 @@ from desktop.ui.activity_panel import ActivityPanel
 from desktop.ui.connection_indicator import ConnectionIndicator
 from desktop.ui.connection_page import ConnectionPage
 from desktop.ui.containers_view import ContainersView
+from desktop.ui.disk_usage_widget import DiskUsageWidget
+from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
 
@@ -67,6 +69,10 @@ class MainWindow(QMainWindow):
             lambda *_: self.image_details.show_image(self.images_view.selected_rows()))
         self.image_details.containerActivated.connect(self.show_container)
         session.eventReceived.connect(self._on_event)
+        self.image_actions = ImageActions(self, session, self.images_view, self.image_details)
+        self.disk_usage = DiskUsageWidget(session)
+        self.images_view.toolbar.addWidget(self.disk_usage)
+        self.images_view.toolbar.addStretch(1)
         self.containers_view = ContainersView(self.containers_model, self.containers_feed)
         self.views = QStackedWidget()
         self.views.setObjectName("views")
@@ -118,6 +124,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         file_menu.addAction(quit_action)
+        images_menu = self.menuBar().addMenu("&Images")
+        self.image_actions.fill_menu(images_menu)
         view_menu = self.menuBar().addMenu("&View")
         for row, (title, key) in enumerate((("&Images", "Ctrl+1"), ("&Containers", "Ctrl+2"))):
             view_menu.addAction(QAction(title, self, shortcut=QKeySequence(key),

@@ -1,0 +1,60 @@
+"""Work functions for removing and pruning images and measuring disk usage; each runs in a worker
+with the thread's own client.
+
+A removal that leaves images behind (in use, or failed) ends in ``RemovalIncomplete``, so the task
+is listed as failed with what stayed and why, while the full report still reaches whoever waits
+for it (``error.report``).
+"""
+
+from __future__ import annotations
+
+from desktop.engine import disk_usage as usage
+from desktop.engine import image_removal, prune
+from desktop.engine.connection import ClientFactory
+from desktop.engine.errors import BerthError
+from desktop.engine.images import ImageRow
+from desktop.tasks.task import TaskContext
+
+
+class RemovalIncomplete(BerthError):
+    """Some images stayed; ``report`` has every outcome, the message lists the problems."""
+
+    def __init__(self, report: image_removal.RemovalReport):
+        problems = report.problems
+        lines = [f"{report.summary}."] + [r.message for r in problems]
+        super().__init__("\n".join(lines))
+        self.report = report
+
+
+def plan_removal(ctx: TaskContext, factory: ClientFactory, rows: list[ImageRow]) -> image_removal.RemovalPlan:
+    ctx.raise_if_cancelled()
+    return image_removal.plan_removal(factory.client(), rows)
+
+
+def remove_images(ctx: TaskContext, factory: ClientFactory, plan: image_removal.RemovalPlan, force: bool = False,
+                  remove_stopped_containers: bool = False) -> image_removal.RemovalReport:
+    """Carry out the plan with progress per image; raises RemovalIncomplete when some stayed."""
+    ctx.raise_if_cancelled()
+    report = image_removal.execute_removal(
+        factory.client(), plan, force=force, remove_stopped_containers=remove_stopped_containers,
+        token=ctx.token, on_progress=lambda done, total, text: ctx.progress(done, total, text, force=True))
+    ctx.raise_if_cancelled()
+    if report.problems:
+        raise RemovalIncomplete(report)
+    return report
+
+
+def preview_prune(ctx: TaskContext, factory: ClientFactory) -> prune.PrunePreview:
+    ctx.raise_if_cancelled()
+    return prune.preview_prune(factory.client())
+
+
+def prune_dangling(ctx: TaskContext, factory: ClientFactory) -> prune.PruneResult:
+    ctx.raise_if_cancelled()
+    ctx.progress(0, None, "Removing dangling images")
+    return prune.prune_dangling(factory.client())
+
+
+def disk_usage(ctx: TaskContext, factory: ClientFactory) -> usage.DiskUsage:
+    ctx.raise_if_cancelled()
+    return usage.disk_usage(factory.client())

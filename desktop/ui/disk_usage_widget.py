@@ -1,0 +1,108 @@
+"""A one-line disk usage summary ("Images: 42 (1.2GB), reclaimable 300MB (25%)") with a refresh
+button. ``/system/df`` is slow on big engines, so it is measured in a worker only when the widget
+is first shown, when the refresh button is pressed (or ``refresh()`` called, e.g. after a prune),
+and when the engine connects again while shown -- never on a listing refresh.
+
+Signals: loaded(object) -- the DiskUsage after each measurement.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from desktop.engine.disk_usage import DiskUsage, UsageLine
+from desktop.engine.errors import BerthError
+from desktop.models.formatting import human_size
+from desktop.tasks import image_ops
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.task import Task
+
+
+def reclaimable_text(line: UsageLine) -> str:
+    percent = line.reclaimable_percent
+    return human_size(line.reclaimable) + (f" ({percent}%)" if percent is not None else "")
+
+
+def summary_text(usage: DiskUsage) -> str:
+    images = usage.images
+    return f"Images: {images.total_count} ({human_size(images.size)}), reclaimable {reclaimable_text(images)}"
+
+
+def details_text(usage: DiskUsage) -> str:
+    """Every row of ``docker system df``, for the tooltip."""
+    return "\n".join(f"{line.kind}: {line.total_count} ({line.active} active), {human_size(line.size)}, "
+                     f"reclaimable {reclaimable_text(line)}" for line in usage.lines)
+
+
+class DiskUsageWidget(QWidget):
+    loaded = Signal(object)
+
+    def __init__(self, session: EngineSession, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("diskUsage")
+        self._session = session
+        self.usage: DiskUsage | None = None
+        self.task: Task | None = None
+        self._shown = False
+        self.label = QLabel("Images: disk usage not measured yet")
+        self.label.setObjectName("diskUsageLabel")
+        self.refresh_button = QToolButton()
+        self.refresh_button.setObjectName("diskUsageRefresh")
+        self.refresh_button.setText("↻")
+        self.refresh_button.setAutoRaise(True)
+        self.refresh_button.setToolTip("Measure disk usage again (docker system df)")
+        self.refresh_button.clicked.connect(self.refresh)
+        box = QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.label)
+        box.addWidget(self.refresh_button)
+        session.connected.connect(self._on_connected)
+        session.disconnected.connect(self._on_disconnected)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Measure now, unless a measurement is already under way."""
+        factory = self._session.factory
+        if self.task is not None:
+            return
+        if self._session.state != CONNECTED or factory is None:
+            self.label.setText("Images: not connected")
+            return
+        task = Task("Measuring disk usage", image_ops.disk_usage, factory, background=True,
+                    action="measure disk usage")
+        task.signals.succeeded.connect(self._on_loaded)
+        task.signals.failed.connect(self._on_failed)
+        task.signals.finished.connect(self._on_finished)
+        self.task = task
+        self.refresh_button.setEnabled(False)
+        self.label.setText("Images: measuring disk usage…" if self.usage is None else self.label.text())
+        self._session.tasks.submit(task)
+
+    def _on_loaded(self, usage: DiskUsage) -> None:
+        self.usage = usage
+        self.label.setText(summary_text(usage))
+        self.setToolTip(details_text(usage))
+        self.loaded.emit(usage)
+
+    def _on_failed(self, error: BerthError) -> None:
+        self.label.setText("Images: disk usage unavailable")
+        self.setToolTip(str(error))
+
+    def _on_finished(self) -> None:
+        self.task = None
+        self.refresh_button.setEnabled(True)
+
+    def _on_connected(self, _info) -> None:
+        if self._shown and self.isVisible():
+            self.refresh()
+
+    def _on_disconnected(self, _error) -> None:
+        self.usage = None
+        self.label.setText("Images: not connected")
+        self.setToolTip("")

@@ -68,3 +68,12 @@ def test_model_sorts_itself_and_keeps_selection(qtmodeltester):
     assert kept.row() == 0 and kept.data() == "a"
     assert resets == []
     qtmodeltester.check(model)
+
+
+def test_touch_column_repaints_only_that_column(qtbot):
+    model = Model()
+    model.apply([Row("a", 1), Row("b", 2)])
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        model.touch_column(1)
+    top_left, bottom_right = blocker.args[0], blocker.args[1]
+    assert (top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column()) == (0, 1, 1, 1)

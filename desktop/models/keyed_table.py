@@ -149,6 +149,12 @@ class KeyedTableModel(QAbstractTableModel):
             self.endInsertRows()
         self._resort()
 
+    def touch_column(self, column: int) -> None:
+        """Repaint one column (relative times such as "3 minutes ago" age without new data)."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column),
+                                  [Qt.ItemDataRole.DisplayRole])
+
     def clear(self) -> None:
         if self._rows:
             self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)

@@ -18,4 +18,5 @@ class ImagesView(ListPage):
     def __init__(self, model: ImagesModel, feed: LiveFeed, parent=None):
         M = ImagesModel
         super().__init__(model, feed, "images", {M.REPOSITORY: 320, M.TAG: 140, M.ID: 120, M.CREATED: 140,
-                                                 M.SIZE: 90}, M.CREATED, parent)
+                                                 M.SIZE: 90}, M.CREATED, parent,
+                         age_column=M.CREATED)

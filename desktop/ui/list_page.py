@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QStackedLayout, QTableView, QVBoxLayout, QWidget)
@@ -36,7 +36,7 @@ class ListPage(QWidget):
     toggle_option = ""
 
     def __init__(self, model: KeyedTableModel, feed: LiveFeed, name: str, widths: dict[int, int],
-                 sort_column: int, parent=None):
+                 sort_column: int, parent=None, age_column: int = -1):
         super().__init__(parent)
         self.setObjectName(f"{name}View")
         self.model = model
@@ -101,6 +101,12 @@ class ListPage(QWidget):
         feed.loaded.connect(self._update_empty)
         feed.failed.connect(self._on_failed)
         self._update_empty()
+        if age_column >= 0:
+            # one repaint of the age column every 30 s keeps "N minutes ago" true on every row
+            self._ages = QTimer(self)
+            self._ages.setInterval(30_000)
+            self._ages.timeout.connect(lambda: model.touch_column(age_column))
+            self._ages.start()
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

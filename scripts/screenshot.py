@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Photograph Berth in a real X server (Xvfb + Qt's xcb platform) against an isolated engine
+with a few images, for the README and for looking at one's own work.
+
+    .venv/bin/python scripts/screenshot.py OUT.png [--view images|containers|disconnected]
+
+Needs root (the isolated engine), Xvfb and ImageMagick's `import`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+
+from isolated_engine import IsolatedEngine  # noqa: E402
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        return proc, ":" + pipe.readline().strip()
+
+
+def settle(app, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--view", default="images", choices=["images", "containers", "disconnected"])
+    args = parser.parse_args()
+    xvfb, display = start_xvfb()
+    os.environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    try:
+        with IsolatedEngine(registry=False) as engine:
+            base = engine.build_busybox_image("berth-demo/busybox:1.36")
+            engine.build_busybox_image("shop/web:v1.4.2", ['RUN mkdir -p /www && echo hello > /www/index.html',
+                                                         'EXPOSE 8080', 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'],
+                                       labels={"org.opencontainers.image.title": "Shop web front",
+                                               "org.opencontainers.image.source": "https://example.org/shop/web",
+                                               "org.opencontainers.image.version": "1.4.2"})
+            engine.cli("tag", "shop/web:v1.4.2", "shop/web:v1.4")
+            engine.cli("tag", "shop/web:v1.4.2", "localhost:5000/shop/web:v1.4.2")
+            engine.build_busybox_image("shop/worker:2.0", ["RUN head -c 3000000 /dev/urandom > /blob"])
+            engine.cli("run", "-d", "--name", "web-1", "-p", "127.0.0.1:8080:8080", "shop/web:v1.4.2")
+            engine.cli("create", "--name", "migrate-once", "shop/worker:2.0", "true")
+
+            from PySide6.QtCore import QCoreApplication
+            from PySide6.QtGui import QIcon
+            from PySide6.QtWidgets import QApplication
+
+            from desktop.engine.connection import Endpoint
+            from desktop.resources_path import resource
+            from desktop.tasks.engine_session import EngineSession
+            from desktop.tasks.manager import TaskManager
+            from desktop.ui.main_window import MainWindow
+
+            QCoreApplication.setOrganizationName("Berth-screenshot")
+            app = QApplication([])
+            app.setWindowIcon(QIcon(str(resource("icons", "berth.svg"))))
+            app.setStyleSheet(resource("styles", "berth.qss").read_text())
+            tasks = TaskManager()
+            host = engine.docker_host if args.view != "disconnected" else "unix:///nonexistent/docker.sock"
+            session = EngineSession(tasks, [Endpoint(host, "user")])
+            window = MainWindow(tasks, session)
+            window.resize(1260, 780)
+            window.move(10, 10)
+            window.show()
+            session.start()
+            settle(app, 3)
+            if args.view == "images":
+                window.images_view.select_keys([r.key for r in window.images_model.rows()
+                                                if r.repository == "shop/web" and r.tag == "v1.4.2"])
+            elif args.view == "containers":
+                window.sidebar.setCurrentRow(1)
+            settle(app, 2)
+            subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True)
+            window.close()
+            session.stop()
+            tasks.shutdown(5000)
+            engine.cli("rm", "-f", "web-1")
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

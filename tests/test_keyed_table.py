@@ -77,3 +77,22 @@ def test_touch_column_repaints_only_that_column(qtbot):
         model.touch_column(1)
     top_left, bottom_right = blocker.args[0], blocker.args[1]
     assert (top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column()) == (0, 1, 1, 1)
+
+
+def test_ages_are_worded_against_one_instant():
+    from desktop.models.keyed_table import AgeColumn
+
+    @dataclass(frozen=True)
+    class Aged:
+        key: str
+        created: int
+
+    class AgedModel(KeyedTableModel):
+        columns = (AgeColumn("Created", "created"),)
+
+    model = AgedModel()
+    model.apply([Aged("a", 1000), Aged("b", 1000)])
+    model.now = 1000 + 125
+    assert [model.index(i, 0).data() for i in range(2)] == ["2 minutes ago", "2 minutes ago"]
+    model.now = 1000 + 3 * 3600
+    assert model.index(1, 0).data() == "3 hours ago"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from desktop.engine.images import ImageRow
-from desktop.models.formatting import exact_time, human_age, human_size
-from desktop.models.keyed_table import Column, KeyedTableModel
+from desktop.models.formatting import human_size
+from desktop.models.keyed_table import AgeColumn, Column, KeyedTableModel
 
 
 class ImagesModel(KeyedTableModel):
@@ -13,7 +13,7 @@ class ImagesModel(KeyedTableModel):
         Column("Repository", lambda r: r.repository, lambda r: r.repository.lower()),
         Column("Tag", lambda r: r.tag, lambda r: r.tag.lower()),
         Column("Image ID", lambda r: r.short_id, tooltip=lambda r: r.id),
-        Column("Created", lambda r: human_age(r.created), lambda r: r.created, tooltip=lambda r: exact_time(r.created)),
+        AgeColumn("Created", "created"),
         Column("Size", lambda r: human_size(r.size), lambda r: r.size, tooltip=lambda r: f"{r.size:,} bytes",
                align_right=True),
         Column("In use", lambda r: str(r.containers) if r.containers else "", lambda r: r.containers,

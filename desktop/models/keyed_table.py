@@ -7,9 +7,12 @@ stalls the GUI thread for over 100 ms; this takes a few milliseconds."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desktop.models.formatting import exact_time, human_age
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -26,6 +29,16 @@ class Column:
         self.align_right = align_right
 
 
+class AgeColumn(Column):
+    """A relative time ("3 minutes ago") measured against the model's clock, so every row is
+    worded against the same instant however late each one is repainted."""
+
+    def __init__(self, title: str, attr: str):
+        super().__init__(title, lambda r: human_age(getattr(r, attr)), lambda r: getattr(r, attr),
+                         tooltip=lambda r: exact_time(getattr(r, attr)))
+        self.attr = attr
+
+
 class KeyedTableModel(QAbstractTableModel):
     columns: Sequence[Column] = ()
 
@@ -35,6 +48,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._index: dict[Any, int] = {}
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self.now = time.time()  # the instant relative ages are worded against
 
     # --- Qt API ---------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -54,6 +68,8 @@ class KeyedTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if isinstance(column, AgeColumn):
+                return human_age(getattr(row, column.attr), now=self.now)
             return column.display(row)
         if role == SORT_ROLE:
             return column.sort(row)
@@ -112,6 +128,7 @@ class KeyedTableModel(QAbstractTableModel):
 
     def apply(self, new_rows: Sequence[Any]) -> None:
         """Make the model hold exactly *new_rows*, by the fewest row signals."""
+        self.now = time.time()
         fresh = {}
         for row in new_rows:
             fresh.setdefault(row.key, row)
@@ -151,6 +168,7 @@ class KeyedTableModel(QAbstractTableModel):
 
     def touch_column(self, column: int) -> None:
         """Repaint one column (relative times such as "3 minutes ago" age without new data)."""
+        self.now = time.time()
         if self._rows:
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column),
                                   [Qt.ItemDataRole.DisplayRole])

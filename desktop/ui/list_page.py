@@ -102,9 +102,9 @@ class ListPage(QWidget):
         feed.failed.connect(self._on_failed)
         self._update_empty()
         if age_column >= 0:
-            # one repaint of the age column every 30 s keeps "N minutes ago" true on every row
+            # one repaint of the age column every 10 s keeps "N minutes ago" true on every row
             self._ages = QTimer(self)
-            self._ages.setInterval(30_000)
+            self._ages.setInterval(10_000)
             self._ages.timeout.connect(lambda: model.touch_column(age_column))
             self._ages.start()
 

@@ -1,0 +1,151 @@
+"""pytest fixtures for tests that need a real Docker engine: an isolated dockerd per session.
+
+Load as a plugin (``pytest_plugins = ["tests.engine_fixtures"]`` in the top conftest, or
+``-p tests.engine_fixtures``) or import into a conftest with
+``from tests.engine_fixtures import *``. The project root must be importable for that
+(``python -m pytest``, or ``pythonpath = ["."]`` in the pytest configuration).
+
+Fixtures:
+    docker_engine   session   the shared IsolatedEngine (with a registry), started on first use
+    docker_client   session   docker.DockerClient on that engine (a test oracle)
+    busybox_image   session   tag of the FROM-scratch busybox base image in that engine
+    registry        session   RegistryAddress(host=<for this process>, for_engine="127.0.0.1:5000")
+    fresh_engine    function  a separate short-lived engine (no registry) to kill/restart freely
+    engine_prerequisites session  skip/fail like the above, for tests making their own engines
+    unique_repo     function  a unique lowercase repository name, "berth-test/<test>-<n>"
+
+Containers that must die quickly when an engine stops or restarts should be run with
+``--stop-signal KILL`` (busybox as PID 1 ignores SIGTERM; a restarted dockerd waits 10 s on it).
+
+Where the engine cannot run (not root, packages missing) engine tests are skipped with the reason,
+except when the CI environment variable is set: then they fail, never silently skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+import pytest
+
+_SCRIPTS = str(Path(__file__).resolve().parent.parent / "scripts")
+if _SCRIPTS not in sys.path:
+    sys.path.insert(0, _SCRIPTS)
+
+import isolated_engine  # noqa: E402
+from isolated_engine import (  # noqa: E402
+    BUSYBOX_TAG,
+    REGISTRY_FOR_ENGINE,
+    IsolatedEngine,
+    IsolatedEngineUnavailable,
+    check_prerequisites,
+)
+
+__all__ = [
+    "RegistryAddress",
+    "busybox_image",
+    "docker_client",
+    "docker_engine",
+    "engine_prerequisites",
+    "fresh_engine",
+    "registry",
+    "unique_repo",
+]
+
+_REPO_COUNTER = itertools.count(1)
+
+
+class RegistryAddress(NamedTuple):
+    host: str        # what the test process uses (namespace address:5000)
+    for_engine: str  # what the engine uses in image references (127.0.0.1:5000)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: object) -> None:
+    message = f"isolated Docker engine unavailable: {reason}"
+    if _in_ci():
+        pytest.fail(f"{message}\n(CI is set: engine tests must run in CI, not be skipped)",
+                    pytrace=False)
+    pytest.skip(message)
+
+
+def _start(engine: IsolatedEngine) -> IsolatedEngine:
+    try:
+        engine.start()
+    except IsolatedEngineUnavailable as e:
+        reason = e
+    else:
+        return engine
+    _unavailable(reason)  # outside the except block: no chained traceback in the report
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def engine_prerequisites() -> None:
+    """For tests that build their own IsolatedEngine: skip (fail in CI) where none can run."""
+    try:
+        check_prerequisites(registry=True)
+    except IsolatedEngineUnavailable as e:
+        reason = e
+    else:
+        return
+    _unavailable(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[IsolatedEngine]:
+    engine = _start(IsolatedEngine(registry=True))
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture(scope="session")
+def docker_client(docker_engine: IsolatedEngine):
+    try:
+        import docker
+    except ImportError as e:
+        _unavailable(f"the docker SDK is not installed ({e})")
+    client = docker.DockerClient(base_url=docker_engine.docker_host, version="auto", timeout=120)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def busybox_image(docker_engine: IsolatedEngine) -> str:
+    return docker_engine.ensure_busybox_base()
+
+
+@pytest.fixture(scope="session")
+def registry(docker_engine: IsolatedEngine) -> RegistryAddress:
+    assert docker_engine.registry_host, "the session engine runs with a registry"
+    return RegistryAddress(host=docker_engine.registry_host, for_engine=REGISTRY_FOR_ENGINE)
+
+
+@pytest.fixture
+def fresh_engine() -> Iterator[IsolatedEngine]:
+    engine = _start(IsolatedEngine(registry=False))
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture
+def unique_repo(request: pytest.FixtureRequest) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    return f"berth-test/{name or 'test'}-{next(_REPO_COUNTER)}"
+
+
+# re-exported for tests that want the module or constants without touching sys.path themselves
+__all__ += ["BUSYBOX_TAG", "IsolatedEngine", "isolated_engine"]

@@ -407,8 +407,8 @@ def test_used_by_lists_containers_and_opens_them(qtbot, pane, docker_engine, doc
     name = f"details-pane-{next(_names)}"
     container = docker_engine.cli("create", "--name", name, f"{repo}:1").stdout.strip()
     try:
-        with qtbot.waitSignal(pane.loaded, timeout=15000):
-            pane.refresh()  # what the main window does on a container event
+        pane.refresh()  # what the main window does on a container event
+        qtbot.waitUntil(lambda: container in [r.id for r in pane.used_by_model.rows()], timeout=15000)
         status = docker_engine.cli("ps", "-a", "--no-trunc", "--filter", f"id={container}",
                                    "--format", "{{.Names}}\t{{.Status}}").stdout.strip()
         refs = {r.id: r for r in pane.used_by_model.rows()}
@@ -432,9 +432,8 @@ def test_used_by_lists_containers_and_opens_them(qtbot, pane, docker_engine, doc
         assert blocker.args == [container]
     finally:
         docker_engine.cli("rm", "-f", container)
-    with qtbot.waitSignal(pane.loaded, timeout=15000):
-        pane.refresh()
-    assert container not in [r.id for r in pane.used_by_model.rows()]
+    pane.refresh()
+    qtbot.waitUntil(lambda: container not in [r.id for r in pane.used_by_model.rows()], timeout=15000)
 
 
 @pytest.mark.engine
@@ -531,9 +530,8 @@ def test_selection_states_and_tag_changes(qtbot, pane, docker_engine, docker_cli
     # a new tag shows up on refresh, and Untag asks for it by reference
     docker_engine.cli("tag", image_id, f"{unique_repo}:extra")
     try:
-        with qtbot.waitSignal(pane.loaded, timeout=15000):
-            pane.refresh()
-        assert f"{unique_repo}:extra" in pane.field_text("Tags").splitlines()
+        pane.refresh()  # a load already under way finishes first; the pane then loads once more
+        qtbot.waitUntil(lambda: f"{unique_repo}:extra" in pane.field_text("Tags").splitlines(), timeout=15000)
         assert pane.field_text("Tags").splitlines() == sorted(cli_inspect(docker_engine, image_id)["RepoTags"])
         assert sorted(pane.tags_model.references()) == pane.field_text("Tags").splitlines()
         buttons = pane.tags_list.untag_buttons()
@@ -544,9 +542,8 @@ def test_selection_states_and_tag_changes(qtbot, pane, docker_engine, docker_cli
         assert blocker.args == [f"{unique_repo}:extra"]
     finally:
         docker_engine.cli("rmi", f"{unique_repo}:extra")
-    with qtbot.waitSignal(pane.loaded, timeout=15000):
-        pane.refresh()
-    assert f"{unique_repo}:extra" not in pane.field_text("Tags").splitlines()
+    pane.refresh()
+    qtbot.waitUntil(lambda: f"{unique_repo}:extra" not in pane.field_text("Tags").splitlines(), timeout=15000)
 
 
 @pytest.mark.engine

@@ -172,3 +172,54 @@ def test_delete_key_and_context_menu_remove_the_selected_image(qtbot, make_windo
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 0, timeout=15000)
     assert docker_engine.cli("images", "-q", f"{unique_repo}:gone").stdout.strip() == ""
     dialog.close()
+
+
+def test_models_pass_the_model_tester_with_real_data(qtbot, qtmodeltester, make_window, docker_engine, busybox_image):
+    name = "berth-modeltest-c"
+    docker_engine.cli("create", "--name", name, busybox_image, "true")
+    try:
+        window, session = make_window(docker_engine.docker_host)
+        session.start()
+        qtbot.waitUntil(lambda: window.images_feed.loaded_once and window.containers_feed.loaded_once, timeout=20000)
+        assert window.containers_model.rowCount() >= 1
+        qtmodeltester.check(window.images_model)
+        qtmodeltester.check(window.containers_model)
+        qtmodeltester.check(window.images_view.proxy)
+    finally:
+        docker_engine.cli("rm", "-f", name)
+
+
+def test_show_intermediate_toggle_matches_docker_images_a(qtbot, make_window, docker_engine, unique_repo):
+    # the legacy builder keeps one intermediate image per step: `docker images -a` lists them
+    docker_engine.build_busybox_image(f"{unique_repo}:layered", ["RUN echo one > /one", "RUN echo two > /two"])
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    view = window.images_view
+
+    def cli_rows(*flags):
+        out = docker_engine.cli("images", *flags, "--no-trunc", "--format", "{{.Repository}} {{.Tag}} {{.ID}}").stdout
+        return sorted(tuple(line.split()) for line in out.splitlines())
+
+    def model_rows():
+        return sorted((r.repository, r.tag, r.id) for r in window.images_model.rows())
+
+    assert model_rows() == cli_rows()
+    with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
+        qtbot.mouseClick(view.toggle, Qt.MouseButton.LeftButton)
+    assert view.toggle.isChecked()
+    assert model_rows() == cli_rows("-a")
+    assert len(cli_rows("-a")) > len(cli_rows())
+    with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
+        qtbot.keyClick(view.toggle, Qt.Key.Key_Space)
+    assert model_rows() == cli_rows()
+
+
+def test_f5_refreshes(qtbot, make_window, docker_engine, busybox_image):
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    window.activateWindow()
+    window.images_view.table.setFocus()
+    with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
+        qtbot.keyClick(window.images_view.table, Qt.Key.Key_F5)

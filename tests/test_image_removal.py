@@ -334,6 +334,7 @@ def test_dialog_lists_what_goes_and_removes_on_click(qtbot, docker_engine, docke
     assert dialog.cancel_button.text() == "&Close" and not dialog.remove_button.isVisible()
     assert cli_tags(docker_engine, unique_repo) == {("kept", kept)}
     assert not image_exists(docker_engine, gone)
+    qtbot.waitUntil(lambda: any(t.title == "Removing 2 images" for t in session.tasks.recent), timeout=5000)
     [task] = [t for t in session.tasks.recent if t.title == "Removing 2 images"]
     assert task.state is TaskState.SUCCEEDED and task.last_progress.text == "Done"
 
@@ -381,6 +382,7 @@ def test_dialog_reports_refusals_and_the_activity_panel_keeps_them(qtbot, docker
     assert dialog.heading.text() == "Some images stayed"
     assert texts(dialog.items)[1] == (f"{unique_repo}:used", report.results[1].message)
     assert f"running container {name}" in report.results[1].message
+    qtbot.waitUntil(lambda: any(t.title == "Removing 2 images" for t in session.tasks.recent), timeout=5000)
     [task] = [t for t in session.tasks.recent if t.title == "Removing 2 images"]
     assert task.state is TaskState.FAILED
     assert str(task.error).splitlines() == ["1 deleted, 1 in use.", report.results[1].message]

@@ -223,3 +223,30 @@ def test_f5_refreshes(qtbot, make_window, docker_engine, busybox_image):
     window.images_view.table.setFocus()
     with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
         qtbot.keyClick(window.images_view.table, Qt.Key.Key_F5)
+
+
+def test_ctrl_t_tags_the_selected_image_and_selects_the_new_tag(qtbot, make_window, docker_engine, busybox_image,
+                                                                 unique_repo):
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:v2.3.4")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    view = window.images_view
+    assert view.select_keys([r.key for r in window.images_model.rows() if r.repository == unique_repo]) == 1
+    qtbot.keyClick(view.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.image_actions.dialogs[-1]
+    assert dialog.isVisible() and dialog.editor.repo_edit.text() == unique_repo
+    qtbot.waitUntil(lambda: dialog.editor.minor_button.isEnabled(), timeout=10000)
+    qtbot.mouseClick(dialog.editor.minor_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.tagged, timeout=10000):
+        qtbot.keyClick(dialog.editor.tags_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: [r.reference for r in view.selected_rows()] == [f"{unique_repo}:v2.4.0"], timeout=10000)
+    out = docker_engine.cli("images", unique_repo, "--format", "{{.Tag}}").stdout.split()
+    assert sorted(out) == ["v2.3.4", "v2.4.0"]
+    # Ctrl+B opens the build dialog from anywhere in the window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(view.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    build = window.image_actions.dialogs[-1]
+    assert type(build).__name__ == "BuildDialog" and build.isVisible()
+    build.close()

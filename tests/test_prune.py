@@ -150,6 +150,8 @@ def test_prune_dialog_preview_confirm_and_engine_figure(qtbot, engine, session):
     assert result.space_reclaimed == 200_008
     assert dialog.status.text() == f"Reclaimed {human_size(200_008)}; removed 2 of 2 dangling images."
     assert cli_dangling(engine) == set()
+    # the task reaches the manager's "recent" list when its finished signal (after succeeded) is handled
+    qtbot.waitUntil(lambda: any(t.title == "Pruning dangling images" for t in session.tasks.recent), timeout=5000)
     [task] = [t for t in session.tasks.recent if t.title == "Pruning dangling images"]
     assert task.state is TaskState.SUCCEEDED
     QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)  # now "Close"

@@ -17,7 +17,7 @@ import docker.errors
 
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import NotFound, translate
-from desktop.engine.images import NONE, _split_repo_tag, short_id
+from desktop.engine.images import NONE, split_repo_tag, short_id
 
 MISSING = "<missing>"  # docker history's id for a layer built elsewhere (pulled), as the CLI shows it
 
@@ -207,7 +207,7 @@ def details_from_inspect(data: dict) -> ImageDetails:
     for text in data.get("RepoTags") or []:
         if text == f"{NONE}:{NONE}":
             continue
-        repo, tag = _split_repo_tag(text)
+        repo, tag = split_repo_tag(text)
         tags.append(ImageTag(repo, tag, digest_of.get(repo, "")))
     env = []
     for item in config.get("Env") or []:

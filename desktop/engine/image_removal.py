@@ -154,7 +154,7 @@ class RemovalReport:
 
 
 # --- planning ---------------------------------------------------------------------------------
-def _containers_by_image(containers: list[dict]) -> dict[str, list[ContainerUse]]:
+def containers_by_image(containers: list[dict]) -> dict[str, list[ContainerUse]]:
     users: dict[str, list[ContainerUse]] = {}
     for item in containers:
         names = item.get("Names") or []
@@ -176,7 +176,7 @@ def make_plan(rows: Iterable[ImageRow], images: list[dict], containers: list[dic
     for item in images:
         if item.get("ParentId"):
             children[item["ParentId"]] = children.get(item["ParentId"], 0) + 1
-    users = _containers_by_image(containers)
+    users = containers_by_image(containers)
 
     chosen: dict[str, list[str]] = {}  # image id -> its selected references, in selection order
     sequence: list[str | RemovalItem] = []  # image ids (first selection) and items already decided
@@ -275,7 +275,7 @@ def _refusal_from_engine(client, item: RemovalItem, exc: docker.errors.APIError)
         found = client.api.containers(all=True, filters={"id": match.group(1)})
     except Exception:  # the engine's own words still say enough
         found = []
-    uses = [use for users in _containers_by_image(found).values() for use in users]
+    uses = [use for users in containers_by_image(found).values() for use in users]
     if not uses:
         return f"Not removed: image {item.short_id} is used by container {match.group(1)[:12]}."
     return in_use_message(item, tuple(u for u in uses if u.running), tuple(u for u in uses if not u.running))
@@ -415,7 +415,7 @@ def execute_removal(client, plan: RemovalPlan, force: bool = False, remove_stopp
     users: dict[str, list[ContainerUse]] = {}
     if any(i.action is Action.DELETE for i in plan.items):
         try:  # fresh: containers may have come or gone while the dialog was open
-            users = _containers_by_image(client.api.containers(all=True))
+            users = containers_by_image(client.api.containers(all=True))
         except Exception as exc:
             raise translate(exc, "check which containers use the images") from exc
     results: list[RemovalResult] = []

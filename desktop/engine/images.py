@@ -53,7 +53,7 @@ def short_id(image_id: str) -> str:
     return image_id.split(":", 1)[-1][:12]
 
 
-def _split_repo_tag(text: str) -> tuple[str, str]:
+def split_repo_tag(text: str) -> tuple[str, str]:
     # the tag is after the last ':' that comes after the last '/' (a registry port has a ':' too)
     slash = text.rfind("/")
     colon = text.rfind(":")
@@ -85,7 +85,7 @@ def rows_from_api(images: list[dict], container_counts: Counter | None = None) -
         tags = [t for t in (item.get("RepoTags") or []) if t != "<none>:<none>"]
         seen_repos = set()
         for repo_tag in tags:
-            repo, tag = _split_repo_tag(repo_tag)
+            repo, tag = split_repo_tag(repo_tag)
             seen_repos.add(repo)
             rows.append(ImageRow(repository=repo, tag=tag, digest=digests.get(repo, ""), **common))
         # like the CLI: a repository known only by digest shows as repo <none>

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.tasks.engine_session import EngineSession
+from desktop.ui import tag_actions
 from desktop.ui.dialogs.prune_dialog import confirm_and_prune
 from desktop.ui.dialogs.remove_images_dialog import confirm_and_remove
 from desktop.ui.image_details import ImageDetailsPane
@@ -38,10 +39,16 @@ class ImageActions(QObject):
         self.remove_action = action("&Remove…", self.remove_selected, QKeySequence.StandardKey.Delete)
         self.prune_action = action("&Prune dangling images…", self.prune)
         self.refresh_action = action("Re&fresh", view.feed.refresh)
-        self.selection_actions = [self.details_action, self.copy_id_action, self.copy_ref_action, self.remove_action]
+        self.tag_action = action("&Tag…", self.tag_selected, "Ctrl+T")
+        self.build_action = action("&Build image…", lambda: self.build(), "Ctrl+B", Qt.ShortcutContext.WindowShortcut)
+        self.selection_actions = [self.details_action, self.copy_id_action, self.copy_ref_action, self.tag_action,
+                                  self.remove_action]
         # actions that other features add (tag, run, save...) go into these lists before the separators
         self.extra_selection_actions: list[QAction] = []
         self.extra_global_actions: list[QAction] = []
+
+        details.add_header_action(self.tag_action)
+        details.untagRequested.connect(self.untag)
 
         view.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.table.customContextMenuRequested.connect(self._context_menu)
@@ -51,8 +58,8 @@ class ImageActions(QObject):
 
     def menu_actions(self) -> list[QAction | None]:
         """Every action in menu order; None is a separator."""
-        return ([self.details_action, self.copy_id_action, self.copy_ref_action, None]
-                + self.extra_selection_actions + [self.remove_action, None]
+        return ([self.details_action, self.copy_id_action, self.copy_ref_action, None, self.tag_action]
+                + self.extra_selection_actions + [self.remove_action, None, self.build_action]
                 + self.extra_global_actions + [self.prune_action, self.refresh_action])
 
     def fill_menu(self, menu: QMenu) -> None:
@@ -92,6 +99,24 @@ class ImageActions(QObject):
 
     def prune(self) -> None:
         self._keep(confirm_and_prune(self._window, self._session))
+
+    def tag_selected(self) -> None:
+        rows = self.view.selected_rows()
+        if not rows:
+            return
+        dialog = tag_actions.tag_image(self._window, self._session, rows[0])
+        dialog.tagged.connect(lambda result: result.tagged and tag_actions.select_when_listed(
+            self.view, result.image_id, result.tagged[0]))
+        self._keep(dialog)
+
+    def build(self, context_dir: str | None = None, dockerfile: str | None = None) -> None:
+        dialog = tag_actions.build_image(self._window, self._session, context_dir, dockerfile)
+        dialog.built.connect(lambda result: tag_actions.select_when_listed(
+            self.view, result.image_id, result.tags[0] if result.tags else ""))
+        self._keep(dialog)
+
+    def untag(self, reference: str) -> None:
+        self._keep(tag_actions.untag(self._window, self._session, reference, self.details.image_id))
 
     def _keep(self, dialog) -> None:
         self.dialogs = [d for d in self.dialogs[-4:] if d is not None] + [dialog]

@@ -185,7 +185,11 @@ class ImageDetailsPane(QWidget):
         content = QWidget()
         box = QVBoxLayout(content)
         box.setContentsMargins(6, 6, 6, 0)
-        box.addWidget(self.title)
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        self.header_buttons = QHBoxLayout()  # actions on the shown image (Tag…, Run…), placed by the window
+        header.addLayout(self.header_buttons)
+        box.addLayout(header)
         box.addWidget(self.subtitle)
         box.addWidget(self.tabs, 1)
         self.content = content
@@ -339,6 +343,14 @@ class ImageDetailsPane(QWidget):
         self._image_id = row.id
         self._show_message(f"Loading details of {self.title.text()}…")
         self._load()
+
+    def add_header_action(self, action) -> QToolButton:
+        """A button in the pane's header for an action on the shown image."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.header_buttons.addWidget(button)
+        return button
 
     def refresh(self) -> None:
         """Load the shown image again (after an engine event); the details stay until the answer."""

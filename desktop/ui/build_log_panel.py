@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QKeySequence, QShortcut, QSyntaxHighlighter,
-                           QTextCharFormat, QTextCursor)
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTextEdit,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.engine.build import BuildEvent, EventKind
 from desktop.tasks import build_tasks
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task
+from desktop.ui.text_search import TextSearch
 
 MAX_LINES = 50_000
 MAX_MATCHES = 5_000
@@ -83,24 +82,6 @@ class BuildLogPanel(QWidget):
         self.step_label.setTextFormat(Qt.TextFormat.PlainText)
         self.step_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.search = QLineEdit()
-        self.search.setObjectName("buildLogSearch")
-        self.search.setPlaceholderText("Search the log  (Enter: next, Shift+Enter: previous)")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self._find_all(keep=0, move=True))
-        self.search.installEventFilter(self)
-        self.previous_button = QToolButton()
-        self.previous_button.setObjectName("buildLogPrevious")
-        self.previous_button.setArrowType(Qt.ArrowType.UpArrow)
-        self.previous_button.setToolTip("Previous match (Shift+F3)")
-        self.previous_button.clicked.connect(self.find_previous)
-        self.next_button = QToolButton()
-        self.next_button.setObjectName("buildLogNext")
-        self.next_button.setArrowType(Qt.ArrowType.DownArrow)
-        self.next_button.setToolTip("Next match (F3)")
-        self.next_button.clicked.connect(self.find_next)
-        self.count_label = QLabel()
-        self.count_label.setObjectName("buildLogMatchCount")
         self.copy_button = QPushButton("Cop&y")
         self.copy_button.setObjectName("buildLogCopy")
         self.copy_button.setToolTip("Copy the selected lines, or the whole log when nothing is selected")
@@ -124,12 +105,15 @@ class BuildLogPanel(QWidget):
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.text.setPlaceholderText("The build's output appears here as it runs.")
         self._highlighter = _LogHighlighter(self.text.document())
+        self.finder = TextSearch(self.text, self, "buildLog", "Search the log", max_matches=MAX_MATCHES)
+        self.search = self.finder.search
+        self.previous_button = self.finder.previous_button
+        self.next_button = self.finder.next_button
+        self.count_label = self.finder.count_label
 
         bar = QHBoxLayout()
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.previous_button)
-        bar.addWidget(self.next_button)
-        bar.addWidget(self.count_label)
+        for widget in self.finder.widgets():
+            bar.addWidget(widget, 1 if widget is self.search else 0)
         bar.addWidget(self.copy_button)
         bar.addWidget(self.save_button)
         box = QVBoxLayout(self)
@@ -138,24 +122,10 @@ class BuildLogPanel(QWidget):
         box.addLayout(bar)
         box.addWidget(self.text, 1)
 
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence(Qt.Key.Key_F3), self, self.find_next, context=context)
-        QShortcut(QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_F3), self, self.find_previous, context=context)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search, context=context)
-
         self._follow = True
         scroll = self.text.verticalScrollBar()
         scroll.valueChanged.connect(self._on_scrolled)
         scroll.rangeChanged.connect(self._on_range)
-        self._matches: list[tuple[int, int]] = []
-        self._current = -1
-        self._all_format = QTextCharFormat()
-        self._all_format.setBackground(QColor("#fff0a0"))
-        self._all_format.setForeground(QColor("#000000"))
-        self._current_format = QTextCharFormat()
-        self._current_format.setBackground(QColor("#ff9f3a"))
-        self._current_format.setForeground(QColor("#000000"))
-        self._update_count()
 
     # --- feeding ------------------------------------------------------------------------
     def append_events(self, events: list[BuildEvent]) -> None:
@@ -182,17 +152,14 @@ class BuildLogPanel(QWidget):
         self.text.appendPlainText(joined)
         if self._follow:
             self.scroll_to_end()
-        if self.search.text():
-            if document.blockCount() < blocks_before + joined.count("\n") + 1:
-                self._find_all(keep=self._current, move=False)  # old lines went: positions moved
-            else:
-                self._find_more(end_before)
+        dropped = document.blockCount() < blocks_before + joined.count("\n") + 1  # old lines went
+        self.finder.text_appended(end_before, dropped)
 
     def clear(self) -> None:
         self.text.clear()
         self.step_label.setText("No build yet.")
         self._follow = True
-        self._find_all(keep=0, move=False)
+        self.finder.find_all(keep=0, move=False)
 
     def set_step_text(self, text: str) -> None:
         self.step_label.setText(text)
@@ -232,21 +199,20 @@ class BuildLogPanel(QWidget):
 
     # --- search -------------------------------------------------------------------------
     def match_count(self) -> int:
-        return len(self._matches)
+        return self.finder.match_count()
 
     def current_match(self) -> int:
         """1-based number of the selected match, 0 when none."""
-        return self._current + 1
+        return self.finder.current_match()
 
     def find_next(self) -> None:
-        self._step(+1)
+        self.finder.find_next()
 
     def find_previous(self) -> None:
-        self._step(-1)
+        self.finder.find_previous()
 
     def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
+        self.finder.focus_search()
 
     # --- internals ------------------------------------------------------------------------
     def _on_scrolled(self, value: int) -> None:
@@ -269,75 +235,3 @@ class BuildLogPanel(QWidget):
     def _on_save_failed(self, error) -> None:
         self.count_label.setText(str(error))
         self.saveFailed.emit(error)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.search and event.type() == QEvent.Type.KeyPress \
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self.find_previous()
-            else:
-                self.find_next()
-            return True
-        return super().eventFilter(watched, event)
-
-    def _find_all(self, keep: int, move: bool) -> None:
-        needle = self.search.text()
-        self._matches = []
-        if needle:
-            document = self.text.document()
-            cursor = document.find(needle, 0)
-            while not cursor.isNull() and len(self._matches) < MAX_MATCHES:
-                self._matches.append((cursor.selectionStart(), cursor.selectionEnd()))
-                cursor = document.find(needle, cursor)
-        self._current = min(max(keep, 0), len(self._matches) - 1) if self._matches else -1
-        self._show(move)
-
-    def _find_more(self, start: int) -> None:
-        """Matches in what was appended after *start* only, so a search costs nothing per line
-        already searched."""
-        document = self.text.document()
-        cursor = document.find(self.search.text(), start)
-        while not cursor.isNull() and len(self._matches) < MAX_MATCHES:
-            if cursor.selectionStart() >= start:
-                self._matches.append((cursor.selectionStart(), cursor.selectionEnd()))
-            cursor = document.find(self.search.text(), cursor)
-        if self._current < 0 and self._matches:
-            self._current = 0
-        self._show(move=False)
-
-    def _step(self, delta: int) -> None:
-        if not self._matches:
-            return
-        self._current = (self._current + delta) % len(self._matches)
-        self._show(move=True)
-
-    def _show(self, move: bool) -> None:
-        selections = []
-        for n, (start, end) in enumerate(self._matches):
-            selection = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.text.document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            selection.cursor = cursor
-            selection.format = self._current_format if n == self._current else self._all_format
-            selections.append(selection)
-        self.text.setExtraSelections(selections)
-        if move and self._current >= 0:
-            start, end = self._matches[self._current]
-            cursor = self.text.textCursor()
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            self.text.setTextCursor(cursor)
-            self.text.centerCursor()
-        self._update_count()
-
-    def _update_count(self) -> None:
-        if not self.search.text():
-            self.count_label.setText("")
-        elif not self._matches:
-            self.count_label.setText("No matches")
-        else:
-            more = "+" if len(self._matches) >= MAX_MATCHES else ""
-            self.count_label.setText(f"{self._current + 1} of {len(self._matches)}{more}")
-        self.previous_button.setEnabled(len(self._matches) > 1)
-        self.next_button.setEnabled(len(self._matches) > 1)

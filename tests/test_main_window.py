@@ -250,3 +250,59 @@ def test_ctrl_t_tags_the_selected_image_and_selects_the_new_tag(qtbot, make_wind
     build = window.image_actions.dialogs[-1]
     assert type(build).__name__ == "BuildDialog" and build.isVisible()
     build.close()
+
+
+def _drop_on(widget, paths):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    center = QPointF(widget.rect().center())
+    events = [QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                              Qt.KeyboardModifier.NoModifier),
+              QDropEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier)]
+    for event in events:
+        QApplication.sendEvent(widget, event)
+    return events
+
+
+def test_dropped_archive_loads_and_its_tags_are_selected(qtbot, make_window, docker_engine, busybox_image,
+                                                         unique_repo, tmp_path):
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:a")
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:b")
+    archive = tmp_path / "two.tar"
+    docker_engine.cli("save", "-o", str(archive), f"{unique_repo}:a", f"{unique_repo}:b")
+    docker_engine.cli("rmi", f"{unique_repo}:a", f"{unique_repo}:b")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    window.sidebar.setCurrentRow(1)  # the drop works from any view, and brings the Images view back
+    events = _drop_on(window.containers_view.table.viewport(), [archive])
+    assert all(e.isAccepted() for e in events)
+    qtbot.waitUntil(lambda: any(getattr(d, "preview_dialog", None) is not None and d.preview_dialog.isVisible()
+                                for d in window.image_actions.dialogs), timeout=20000)
+    flow = next(d for d in window.image_actions.dialogs if getattr(d, "preview_dialog", None) is not None)
+    qtbot.mouseClick(flow.preview_dialog.load_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sorted(r.reference for r in window.images_view.selected_rows())
+                    == [f"{unique_repo}:a", f"{unique_repo}:b"], timeout=30000)
+    assert window.views.currentWidget() is window.images_page
+    out = docker_engine.cli("images", unique_repo, "--format", "{{.Tag}}").stdout.split()
+    assert sorted(out) == ["a", "b"]
+
+
+def test_dropped_folder_opens_the_build_dialog(qtbot, make_window, docker_engine, tmp_path):
+    (tmp_path / "ctx").mkdir()
+    (tmp_path / "ctx" / "Dockerfile").write_text("FROM scratch\n")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    events = _drop_on(window.images_view.table.viewport(), [tmp_path / "ctx"])
+    assert all(e.isAccepted() for e in events)
+    qtbot.waitUntil(lambda: bool(window.image_actions.dialogs)
+                    and type(window.image_actions.dialogs[-1]).__name__ == "BuildDialog", timeout=10000)
+    build = window.image_actions.dialogs[-1]
+    assert build.context_edit.text() == str(tmp_path / "ctx")
+    build.close()

@@ -3,12 +3,12 @@ window only places these actions; the decisions live in the dialogs they open.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.tasks.engine_session import EngineSession
-from desktop.ui import tag_actions
+from desktop.ui import archive_actions, tag_actions
 from desktop.ui.dialogs.prune_dialog import confirm_and_prune
 from desktop.ui.dialogs.remove_images_dialog import confirm_and_remove
 from desktop.ui.image_details import ImageDetailsPane
@@ -16,6 +16,10 @@ from desktop.ui.images_view import ImagesView
 
 
 class ImageActions(QObject):
+    """Signals: shown_loaded(list[str]) -- a load finished; its references are being selected."""
+
+    shown_loaded = Signal(list)
+
     def __init__(self, window: QWidget, session: EngineSession, view: ImagesView, details: ImageDetailsPane):
         super().__init__(window)
         self._window = window
@@ -41,8 +45,12 @@ class ImageActions(QObject):
         self.refresh_action = action("Re&fresh", view.feed.refresh)
         self.tag_action = action("&Tag…", self.tag_selected, "Ctrl+T")
         self.build_action = action("&Build image…", lambda: self.build(), "Ctrl+B", Qt.ShortcutContext.WindowShortcut)
+        self.save_action = action("&Save to archive…", self.save_selected, "Ctrl+Shift+S",
+                                  Qt.ShortcutContext.WindowShortcut)
+        self.load_action = action("&Load from archives…", self.choose_and_load, QKeySequence.StandardKey.Open,
+                                  Qt.ShortcutContext.WindowShortcut)
         self.selection_actions = [self.details_action, self.copy_id_action, self.copy_ref_action, self.tag_action,
-                                  self.remove_action]
+                                  self.save_action, self.remove_action]
         # actions that other features add (tag, run, save...) go into these lists before the separators
         self.extra_selection_actions: list[QAction] = []
         self.extra_global_actions: list[QAction] = []
@@ -58,8 +66,9 @@ class ImageActions(QObject):
 
     def menu_actions(self) -> list[QAction | None]:
         """Every action in menu order; None is a separator."""
-        return ([self.details_action, self.copy_id_action, self.copy_ref_action, None, self.tag_action]
-                + self.extra_selection_actions + [self.remove_action, None, self.build_action]
+        return ([self.details_action, self.copy_id_action, self.copy_ref_action, None, self.tag_action,
+                 self.save_action] + self.extra_selection_actions + [self.remove_action, None, self.build_action,
+                                                                     self.load_action]
                 + self.extra_global_actions + [self.prune_action, self.refresh_action])
 
     def fill_menu(self, menu: QMenu) -> None:
@@ -114,6 +123,22 @@ class ImageActions(QObject):
         dialog.built.connect(lambda result: tag_actions.select_when_listed(
             self.view, result.image_id, result.tags[0] if result.tags else ""))
         self._keep(dialog)
+
+    def save_selected(self) -> None:
+        rows = self.view.selected_rows()
+        if rows:
+            self._keep(archive_actions.save_images(self._window, self._session, rows))
+
+    def choose_and_load(self) -> None:
+        self._keep(archive_actions.choose_and_load(self._window, self._session, on_loaded=self.show_loaded))
+
+    def load(self, paths: list[str]) -> None:
+        """Load these archive files (dropped on the window, or passed on the command line)."""
+        self._keep(archive_actions.load_archives(self._window, self._session, paths, on_loaded=self.show_loaded))
+
+    def show_loaded(self, references: list[str]) -> None:
+        self.shown_loaded.emit(list(references))
+        self.view.select_references(references)
 
     def untag(self, reference: str) -> None:
         self._keep(tag_actions.untag(self._window, self._session, reference, self.details.image_id))

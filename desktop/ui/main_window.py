@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
+from PySide6.QtWidgets import (QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
                                QStackedWidget, QToolButton)
 
 from desktop import APP_NAME, __version__
@@ -18,6 +18,7 @@ from desktop.tasks import loaders
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui.activity_panel import ActivityPanel
+from desktop.ui.archive_drop import ArchiveDropHandler
 from desktop.ui.connection_indicator import ConnectionIndicator
 from desktop.ui.connection_page import ConnectionPage
 from desktop.ui.containers_view import ContainersView
@@ -115,6 +116,11 @@ class MainWindow(QMainWindow):
             lambda n: self.activity_button.setText(f"Activity ({n} running)" if n else "Activity"))
         self.statusBar().addPermanentWidget(self.activity_button)
 
+        self.image_actions.shown_loaded.connect(lambda _refs: self.sidebar.setCurrentRow(0))
+        self.archive_drop = ArchiveDropHandler(
+            self, session, on_files=self.image_actions.load,
+            on_build=lambda drop: self.image_actions.build(drop.context_dir, drop.dockerfile or None))
+
         self._build_menus()
         session.stateChanged.connect(self._on_state)
         self._on_state(session.state)
@@ -122,6 +128,10 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.image_actions.load_action)
+        file_menu.addAction(self.image_actions.save_action)
+        file_menu.addAction(self.image_actions.build_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         file_menu.addAction(quit_action)
         images_menu = self.menuBar().addMenu("&Images")

@@ -1,0 +1,583 @@
+"""What an image archive holds, read without loading it into an engine.
+
+Three kinds of tar archive reach Berth: ``docker save`` output (a ``manifest.json`` listing each
+image's config, layers and tags), an OCI image layout (``oci-layout`` and ``index.json`` with
+content-addressed ``blobs/``) and a plain root filesystem (``docker export`` output, or any tar of
+files), which can only be imported as a new image. Each may be compressed (gzip, bzip2, xz, zstd).
+
+Only headers, manifests and configs are read: an uncompressed archive is walked by seeking over
+the layers; a compressed one has to be decompressed as it streams by (nothing can skip inside
+compressed data), but only small JSON members are kept, so memory stays small for any size.
+Everything that cannot be read raises ArchiveError with a sentence a person understands.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import json
+import lzma
+import os
+import posixpath
+import stat
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from desktop.engine.errors import BerthError
+from desktop.engine.reference import InvalidReference, parse_normalized
+
+FORMAT_DOCKER = "docker-archive"
+FORMAT_OCI = "oci-layout"
+FORMAT_ROOTFS = "rootfs"
+
+NONE, GZIP, BZIP2, XZ, ZSTD = "none", "gzip", "bzip2", "xz", "zstd"
+COMPRESSIONS = (NONE, GZIP, BZIP2, XZ, ZSTD)
+
+# The names Berth offers to load; the contents decide in the end, not the name.
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar.zstd")
+
+MANIFEST = "manifest.json"
+OCI_INDEX = "index.json"
+OCI_LAYOUT = "oci-layout"
+LEGACY_REPOSITORIES = "repositories"
+
+_SMALL_MEMBER = 4 << 20  # manifests and configs are a few kB; a bigger member is a layer
+_BUFFER_LIMIT = 64 << 20  # at most this much of small members is kept while streaming
+_OCI_INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
+                    "application/vnd.docker.distribution.manifest.list.v2+json")
+_OCI_MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json",
+                       "application/vnd.docker.distribution.manifest.v2+json")
+_NAME_ANNOTATIONS = ("io.containerd.image.name", "org.opencontainers.image.ref.name")
+
+
+class ArchiveError(BerthError):
+    """The file is not an image archive Berth can read; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ArchiveImage:
+    """One image in an archive. ``config_digest`` is the image ID it will have once loaded."""
+
+    tags: list[str]
+    config_digest: str
+    os: str
+    architecture: str
+    layers: int
+    size: int  # bytes of its layers in the archive
+    variant: str = ""
+
+    @property
+    def platform(self) -> str:
+        parts = [self.os or "unknown", self.architecture or "unknown"]
+        if self.variant:
+            parts.append(self.variant)
+        return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class ArchiveContents:
+    path: str
+    format: str  # FORMAT_DOCKER, FORMAT_OCI or FORMAT_ROOTFS
+    compression: str  # one of COMPRESSIONS
+    images: list[ArchiveImage]
+    file_size: int = 0
+    mtime_ns: int = field(default=0, compare=False)  # to notice a file changed before loading
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag for image in self.images for tag in image.tags]
+
+    @property
+    def loadable(self) -> bool:
+        return self.format in (FORMAT_DOCKER, FORMAT_OCI)
+
+
+def is_archive_name(name: str) -> bool:
+    """True when *name* ends like an archive Berth loads (case-insensitive)."""
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def detect_compression(head: bytes) -> str:
+    """The compression of a stream from its first bytes (the same magic numbers the engine uses)."""
+    if head.startswith(b"\x1f\x8b"):
+        return GZIP
+    if head.startswith(b"BZh"):
+        return BZIP2
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return XZ
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return ZSTD
+    # a zstd skippable frame (magic 0x184D2A50..5F, little-endian) may come first
+    if len(head) >= 4 and head[1:4] == b"\x2a\x4d\x18" and head[0] & 0xF0 == 0x50:
+        return ZSTD
+    return NONE
+
+
+class _Truncated(Exception):
+    pass
+
+
+class _Corrupt(Exception):
+    pass
+
+
+def _zstandard():
+    try:
+        import zstandard
+    except ImportError:  # pragma: no cover - the package is a dependency
+        raise ArchiveError("Reading zstd-compressed archives needs the Python package 'zstandard', "
+                           "which is not installed.") from None
+    return zstandard
+
+
+class DecompressingReader:
+    """A read-only stream of the decompressed data that counts what it gave out and turns every
+    library's own exceptions into two kinds: the data ended early, or it is damaged."""
+
+    def __init__(self, raw: BinaryIO, compression: str):
+        self.compression = compression
+        self.consumed = 0
+        if compression == GZIP:
+            self._stream = gzip.GzipFile(fileobj=raw, mode="rb")
+            self._errors = (zlib.error, gzip.BadGzipFile)
+        elif compression == BZIP2:
+            self._stream = bz2.BZ2File(raw, mode="rb")
+            self._errors = (OSError, ValueError)  # bz2 says "Invalid data stream" as an OSError
+        elif compression == XZ:
+            self._stream = lzma.LZMAFile(raw, mode="rb")
+            self._errors = (lzma.LZMAError,)
+        elif compression == ZSTD:
+            zstandard = _zstandard()
+            self._stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True,
+                                                                      closefd=False)
+            self._errors = (zstandard.ZstdError,)
+        else:
+            raise ValueError(f"not a compression: {compression}")
+        self._raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._stream.read(size)
+        except EOFError as exc:
+            raise _Truncated(str(exc)) from None
+        except self._errors as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:
+                raise  # a real read error of the file, not damaged data
+            raise _Corrupt(str(exc)) from None
+        self.consumed += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def zstd_frames_complete(raw: BinaryIO) -> bool:
+    """True when the zstd frames in *raw* all end properly. The zstandard reader returns a clean
+    end of data when the input stops mid-frame, so a cut file is found by walking the frame and
+    block headers (cheap: a few bytes per 128 kB block, no decompression)."""
+    raw.seek(0)
+    while True:
+        magic = raw.read(4)
+        if not magic:
+            return True
+        if len(magic) < 4:
+            return False
+        number = int.from_bytes(magic, "little")
+        if 0x184D2A50 <= number <= 0x184D2A5F:  # skippable frame: a length and opaque bytes
+            size_bytes = raw.read(4)
+            if len(size_bytes) < 4:
+                return False
+            if not _skip(raw, int.from_bytes(size_bytes, "little")):
+                return False
+            continue
+        if number != 0xFD2FB528:
+            return False
+        descriptor = raw.read(1)
+        if not descriptor:
+            return False
+        d = descriptor[0]
+        single_segment = d >> 5 & 1
+        fcs_size = {0: 1 if single_segment else 0, 1: 2, 2: 4, 3: 8}[d >> 6]
+        header = (0 if single_segment else 1) + (0, 1, 2, 4)[d & 3] + fcs_size
+        if not _skip(raw, header):
+            return False
+        while True:
+            block = raw.read(3)
+            if len(block) < 3:
+                return False
+            value = int.from_bytes(block, "little")
+            last, kind, size = value & 1, value >> 1 & 3, value >> 3
+            if kind == 3:
+                return False
+            if not _skip(raw, 1 if kind == 1 else size):
+                return False
+            if last:
+                break
+        if d >> 2 & 1 and not _skip(raw, 4):  # content checksum
+            return False
+
+
+def _skip(raw: BinaryIO, count: int) -> bool:
+    if count == 0:
+        return True
+    raw.seek(count - 1, os.SEEK_CUR)
+    return len(raw.read(1)) == 1
+
+
+def _clean_name(name: str) -> str:
+    cleaned = posixpath.normpath(name) if name else name
+    return "" if cleaned == "." else cleaned
+
+
+def _escapes(name: str) -> bool:
+    cleaned = posixpath.normpath(name) if name else name
+    return name.startswith("/") or cleaned == ".." or cleaned.startswith("../")
+
+
+class _Walk:
+    """One pass over the tar: every member's header, and the contents of the small ones."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.members: dict[str, tarfile.TarInfo] = {}
+        self.contents: dict[str, bytes] = {}
+        self._buffered = 0
+        self._tar: tarfile.TarFile | None = None
+        self._seekable = False
+
+    def run(self, tar: tarfile.TarFile, seekable: bool) -> None:
+        self._tar = tar
+        self._seekable = seekable
+        while True:
+            info = tar.next()
+            if info is None:
+                break
+            name = _clean_name(info.name)
+            if _escapes(info.name):
+                raise ArchiveError(f"{self.label} is unsafe: the entry “{info.name}” points outside the archive. "
+                                   "Nothing was loaded.")
+            if info.islnk() and _escapes(info.linkname):
+                raise ArchiveError(f"{self.label} is unsafe: the entry “{info.name}” links to “{info.linkname}”, "
+                                   "outside the archive. Nothing was loaded.")
+            self.members[name] = info
+            if not seekable and info.isfile() and self._wanted(name, info):
+                self.contents[name] = self._read(info)
+
+    def _wanted(self, name: str, info: tarfile.TarInfo) -> bool:
+        if name in (MANIFEST, OCI_INDEX, OCI_LAYOUT, LEGACY_REPOSITORIES):
+            return True
+        if info.size > _SMALL_MEMBER or self._buffered + info.size > _BUFFER_LIMIT:
+            return False
+        return name.endswith(".json") or name.startswith("blobs/")
+
+    def _read(self, info: tarfile.TarInfo) -> bytes:
+        handle = self._tar.extractfile(info)
+        data = handle.read() if handle is not None else b""
+        self._buffered += len(data)
+        return data
+
+    def read(self, name: str, what: str) -> bytes:
+        """Contents of a regular file member (following symlinks inside the archive)."""
+        info = self.resolve(name, what)
+        if name in self.contents:
+            return self.contents[name]
+        if info.name in self.contents:
+            return self.contents[info.name]
+        resolved = _clean_name(info.name)
+        if resolved in self.contents:
+            return self.contents[resolved]
+        if not self._seekable:
+            raise ArchiveError(f"{self.label} could not be read: {what} “{name}” is too large to be a "
+                               "manifest or configuration.")
+        try:
+            return self._read(info)
+        except tarfile.ReadError:
+            raise ArchiveError(f"{self.label} is damaged: {what} “{name}” could not be read. "
+                               "Nothing was loaded.") from None
+
+    def resolve(self, name: str, what: str) -> tarfile.TarInfo:
+        current = _clean_name(name)
+        if _escapes(name):
+            raise ArchiveError(f"{self.label} is unsafe: its manifest names “{name}”, outside the archive.")
+        for _ in range(8):
+            info = self.members.get(current)
+            if info is None:
+                raise ArchiveError(f"{self.label} is incomplete: its manifest names {what} “{name}”, "
+                                   "which is not in the archive.")
+            if info.isdir():
+                raise ArchiveError(f"{self.label} is damaged: {what} “{name}” is a folder, not a file.")
+            if info.issym():
+                target = info.linkname if info.linkname.startswith("/") else \
+                    posixpath.join(posixpath.dirname(current), info.linkname)
+                if _escapes(target.lstrip("/") if info.linkname.startswith("/") else target):
+                    raise ArchiveError(f"{self.label} is unsafe: {what} “{name}” links outside the archive.")
+                current = _clean_name(target.lstrip("/"))
+                continue
+            if info.islnk():
+                current = _clean_name(info.linkname)
+                continue
+            if not info.isfile():
+                raise ArchiveError(f"{self.label} is damaged: {what} “{name}” is not a regular file.")
+            return info
+        raise ArchiveError(f"{self.label} is damaged: {what} “{name}” is a loop of links.")
+
+
+def _load_json(walk: _Walk, name: str, what: str):
+    data = walk.read(name, what)
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise ArchiveError(f"{walk.label} is damaged: {what} “{name}” is not valid JSON.") from None
+
+
+def _familiar_tag(text: str, label: str) -> str:
+    try:
+        ref = parse_normalized(text)
+    except InvalidReference as exc:
+        raise ArchiveError(f"{label} names an image “{text}” that is not a valid image name ({exc}).") from None
+    if ref.tag is None:
+        raise ArchiveError(f"{label} names an image “{text}” without a tag.")
+    return ref.familiar()
+
+
+def _platform_of(config: dict) -> tuple[str, str, str]:
+    if not isinstance(config, dict):
+        return "", "", ""
+    return (str(config.get("os") or ""), str(config.get("architecture") or ""),
+            str(config.get("variant") or ""))
+
+
+def _docker_images(walk: _Walk) -> list[ArchiveImage]:
+    manifest = _load_json(walk, MANIFEST, "the manifest")
+    if not isinstance(manifest, list) or not all(isinstance(item, dict) for item in manifest):
+        raise ArchiveError(f"{walk.label} is damaged: manifest.json is not a list of images.")
+    if not manifest:
+        raise ArchiveError(f"{walk.label} holds no images: its manifest.json is empty.")
+    images = []
+    for item in manifest:
+        config_name = item.get("Config")
+        layers = item.get("Layers")
+        tags = item.get("RepoTags") or []
+        if not isinstance(config_name, str) or not config_name:
+            raise ArchiveError(f"{walk.label} is damaged: an image in manifest.json has no configuration.")
+        if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
+            raise ArchiveError(f"{walk.label} is damaged: an image in manifest.json has no list of layers.")
+        if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
+            raise ArchiveError(f"{walk.label} is damaged: an image in manifest.json has unreadable tags.")
+        raw_config = walk.read(config_name, "the image configuration")
+        try:
+            config = json.loads(raw_config)
+        except (ValueError, UnicodeDecodeError):
+            raise ArchiveError(f"{walk.label} is damaged: the image configuration “{config_name}” is not "
+                               "valid JSON.") from None
+        diff_ids = ((config.get("rootfs") or {}).get("diff_ids") or []) if isinstance(config, dict) else []
+        if len(diff_ids) != len(layers):
+            raise ArchiveError(f"{walk.label} is damaged: the manifest lists {len(layers)} layers for "
+                               f"“{config_name}” but its configuration has {len(diff_ids)}.")
+        size = sum(walk.resolve(layer, "the layer").size for layer in layers)
+        os_name, arch, variant = _platform_of(config)
+        images.append(ArchiveImage(
+            tags=[_familiar_tag(t, walk.label) for t in tags],
+            config_digest="sha256:" + hashlib.sha256(raw_config).hexdigest(),
+            os=os_name, architecture=arch, layers=len(layers), size=size, variant=variant))
+    return images
+
+
+def _blob_name(digest: object, label: str) -> str:
+    if not isinstance(digest, str) or ":" not in digest:
+        raise ArchiveError(f"{label} is damaged: its index has an entry without a valid digest.")
+    algorithm, _, hex_part = digest.partition(":")
+    if not algorithm.isalnum() or not hex_part.isalnum():
+        raise ArchiveError(f"{label} is damaged: “{digest}” is not a valid digest.")
+    return f"blobs/{algorithm}/{hex_part}"
+
+
+def _oci_name(annotations: dict, label: str) -> list[str]:
+    for key in _NAME_ANNOTATIONS:
+        value = annotations.get(key) if isinstance(annotations, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        if key == "org.opencontainers.image.ref.name" and "/" not in value and ":" not in value:
+            continue  # only a tag ("latest"): there is no repository to put it in
+        try:
+            return [_familiar_tag(value, label)]
+        except ArchiveError:
+            continue
+    return []
+
+
+def _oci_images(walk: _Walk) -> list[ArchiveImage]:
+    index = _load_json(walk, OCI_INDEX, "the index")
+    if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):
+        raise ArchiveError(f"{walk.label} is damaged: index.json lists no manifests.")
+    images: list[ArchiveImage] = []
+
+    def visit(descriptors: list, names: list[str], depth: int, nested: bool) -> None:
+        if depth > 4:
+            raise ArchiveError(f"{walk.label} is damaged: its indexes nest too deeply.")
+        for desc in descriptors:
+            if not isinstance(desc, dict):
+                raise ArchiveError(f"{walk.label} is damaged: index.json has an unreadable entry.")
+            annotations = desc.get("annotations") or {}
+            if annotations.get("vnd.docker.reference.type") == "attestation-manifest":
+                continue  # build provenance, not an image
+            own_names = _oci_name(annotations, walk.label) or names
+            blob = _blob_name(desc.get("digest"), walk.label)
+            if nested and _clean_name(blob) not in walk.members:
+                continue  # a multi-platform index may leave out the platforms not saved
+            media_type = desc.get("mediaType", "")
+            document = _load_json(walk, blob, "the manifest")
+            media_type = media_type or (document.get("mediaType", "") if isinstance(document, dict) else "")
+            if not isinstance(document, dict):
+                raise ArchiveError(f"{walk.label} is damaged: the manifest “{blob}” is not a JSON object.")
+            if media_type in _OCI_INDEX_TYPES or "manifests" in document:
+                visit(document.get("manifests") or [], own_names, depth + 1, True)
+                continue
+            config_desc = document.get("config") or {}
+            layers = document.get("layers") or []
+            if not isinstance(config_desc, dict) or not isinstance(layers, list):
+                raise ArchiveError(f"{walk.label} is damaged: the manifest “{blob}” has no configuration.")
+            config_digest = config_desc.get("digest")
+            config = _load_json(walk, _blob_name(config_digest, walk.label), "the image configuration")
+            for layer in layers:
+                walk.resolve(_blob_name((layer or {}).get("digest"), walk.label), "the layer")
+            os_name, arch, variant = _platform_of(config)
+            images.append(ArchiveImage(
+                tags=list(own_names), config_digest=str(config_digest), os=os_name, architecture=arch,
+                layers=len(layers), size=sum(int((layer or {}).get("size") or 0) for layer in layers),
+                variant=variant))
+
+    visit(index["manifests"], [], 0, False)
+    if not images:
+        raise ArchiveError(f"{walk.label} holds no images: its index.json lists none that are in the archive.")
+    return images
+
+
+def _legacy_images(walk: _Walk) -> list[ArchiveImage]:
+    """``docker save`` before Docker 1.10 wrote only a ``repositories`` file (tag -> top layer)."""
+    repositories = _load_json(walk, LEGACY_REPOSITORIES, "the repositories file")
+    if not isinstance(repositories, dict):
+        raise ArchiveError(f"{walk.label} is damaged: its repositories file is not a JSON object.")
+    by_layer: dict[str, list[str]] = {}
+    for repo, tags in repositories.items():
+        for tag, layer in (tags or {}).items():
+            by_layer.setdefault(str(layer), []).append(_familiar_tag(f"{repo}:{tag}", walk.label))
+    return [ArchiveImage(tags=tags, config_digest="", os="", architecture="", layers=0, size=0)
+            for tags in by_layer.values()]
+
+
+def _check_complete(walk: _Walk, tar: tarfile.TarFile, stream, seekable: bool, file_size: int) -> None:
+    """tarfile stops quietly at a damaged or cut header; the engine would not. Whatever follows the
+    last member must be the zero blocks that end a tar, and the data must reach that far."""
+    end = tar.offset
+    if seekable:
+        if file_size < end:
+            raise _Truncated("ends inside a member")
+        stream.seek(end)
+        remaining = file_size - end
+    else:
+        remaining = None
+    seen = 0
+    garbage = False
+    while True:
+        block = stream.read(1 << 20)
+        if not block:
+            break
+        seen += len(block)
+        garbage = garbage or block.count(0) != len(block)
+        if remaining is not None and seen >= remaining:
+            break
+    if garbage:
+        # less than a header's worth of data: a header cut short; more: something that is not tar
+        raise (_Truncated if seen < tarfile.BLOCKSIZE else _Corrupt)("data after the last entry")
+    if not seekable and stream.consumed < end:
+        raise _Truncated("ends inside a member")
+
+
+def inspect_archive(path: str | os.PathLike) -> ArchiveContents:
+    """Read what the archive at *path* holds; raise ArchiveError when it is not a readable archive."""
+    path = os.fspath(path)
+    name = os.path.basename(path.rstrip("/")) or path
+    label = f"“{name}”"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ArchiveError(f"{label} does not exist (was it moved or deleted?).") from None
+    except PermissionError:
+        raise ArchiveError(f"{label} cannot be read: permission denied.") from None
+    except OSError as exc:
+        raise ArchiveError(f"{label} cannot be read: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ArchiveError(f"{label} is a folder, not an archive file.")
+    if not stat.S_ISREG(st.st_mode):
+        raise ArchiveError(f"{label} is not a regular file.")
+    if st.st_size == 0:
+        raise ArchiveError(f"{label} is empty (0 bytes).")
+    try:
+        with open(path, "rb") as raw:
+            compression = detect_compression(raw.read(8))
+            raw.seek(0)
+            walk = _Walk(label)
+            kind = "a tar archive" if compression == NONE else f"a {compression}-compressed tar archive"
+            try:
+                if compression == NONE:
+                    stream = raw
+                    tar = tarfile.open(fileobj=raw, mode="r:")
+                else:
+                    stream = DecompressingReader(raw, compression)
+                    tar = tarfile.open(fileobj=stream, mode="r|")
+            except tarfile.ReadError:
+                if compression == ZSTD and not zstd_frames_complete(raw):
+                    raise _Truncated("the zstd data is cut") from None
+                if compression == NONE:
+                    raise ArchiveError(f"{label} is not an image archive: it is not a tar archive.") from None
+                raise ArchiveError(f"{label} is not an image archive: it holds {compression}-compressed "
+                                   "data that is not a tar archive.") from None
+            try:
+                walk.run(tar, seekable=compression == NONE)
+                if not walk.members:
+                    raise ArchiveError(f"{label} is an empty tar archive.")
+                _check_complete(walk, tar, stream, compression == NONE, st.st_size)
+                if compression == ZSTD and not zstd_frames_complete(raw):
+                    raise _Truncated("the last zstd frame is cut")
+            except tarfile.ReadError as exc:
+                if "unexpected end" in str(exc) or "truncated" in str(exc):
+                    raise _Truncated(str(exc)) from None
+                raise _Corrupt(str(exc)) from None
+            fmt = FORMAT_ROOTFS
+            if MANIFEST in walk.members:
+                fmt, images = FORMAT_DOCKER, _docker_images(walk)
+            elif OCI_INDEX in walk.members or OCI_LAYOUT in walk.members:
+                if OCI_INDEX not in walk.members:
+                    raise ArchiveError(f"{label} is incomplete: it has an oci-layout marker but no index.json.")
+                fmt, images = FORMAT_OCI, _oci_images(walk)
+            elif LEGACY_REPOSITORIES in walk.members and any(n.endswith("/layer.tar") for n in walk.members):
+                fmt, images = FORMAT_DOCKER, _legacy_images(walk)
+            else:
+                images = []
+    except _Truncated:
+        raise ArchiveError(f"{label} is truncated: {kind} that ends too early (was it copied completely?).") from None
+    except _Corrupt:
+        if compression == NONE:
+            raise ArchiveError(f"{label} is damaged: it is not a complete, valid tar archive.") from None
+        raise ArchiveError(f"{label} is damaged: its {compression} compression is corrupt.") from None
+    except ArchiveError:
+        raise
+    except IsADirectoryError:
+        raise ArchiveError(f"{label} is a folder, not an archive file.") from None
+    except FileNotFoundError:
+        raise ArchiveError(f"{label} disappeared while it was being read.") from None
+    except OSError as exc:
+        raise ArchiveError(f"{label} cannot be read: {exc.strerror or exc}.") from None
+    return ArchiveContents(path=path, format=fmt, compression=compression, images=images,
+                           file_size=st.st_size, mtime_ns=st.st_mtime_ns)

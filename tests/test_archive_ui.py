@@ -62,11 +62,11 @@ class Harness:
     def drag(self, paths) -> QDragMoveEvent:
         self._mime_data = self._mime(paths)
         pos = QPointF(self.target().rect().center())
-        enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, self._mime_data, Qt.MouseButton.LeftButton,
+        enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, self._mime_data, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(self.target(), enter)
         assert enter.isAccepted()
-        move = QDragMoveEvent(pos + QPointF(3, 3), Qt.DropAction.CopyAction, self._mime_data,
+        move = QDragMoveEvent((pos + QPointF(3, 3)).toPoint(), Qt.DropAction.CopyAction, self._mime_data,
                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(self.target(), move)
         return move
@@ -211,7 +211,7 @@ def test_a_drag_of_text_is_left_to_the_widgets(harness):
     mime = QMimeData()
     mime.setText("berth-test")
     edit = h.window.images_view.filter_edit
-    enter = QDragEnterEvent(QPointF(edit.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(edit.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(edit, enter)
     assert enter.isAccepted()  # the line edit takes text as it always did
@@ -227,7 +227,7 @@ def test_an_archive_dragged_onto_the_filter_box_is_still_loaded(harness, docker_
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     mime.setText(str(path))  # file managers offer the path as text too
-    enter = QDragEnterEvent(QPointF(edit.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(edit.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(edit, enter)
     assert h.handler.overlay.isVisible()
@@ -257,7 +257,7 @@ def test_the_default_handler_starts_the_load_flow_itself(qtbot, docker_engine, b
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     target = window.images_view.table.viewport()
     center = QPointF(target.rect().center())
-    for event in (QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    for event in (QDragEnterEvent(center.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                   Qt.KeyboardModifier.NoModifier),
                   QDropEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                              Qt.KeyboardModifier.NoModifier)):

@@ -435,7 +435,7 @@ def test_a_folder_dropped_on_the_dialog_becomes_the_context(qtbot, session, rece
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
         pos = QPointF(dialog.rect().center())
-        enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(dialog, enter)
         assert enter.isAccepted()

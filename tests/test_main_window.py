@@ -4,6 +4,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 
 from desktop.engine.connection import Endpoint
 from desktop.tasks.engine_session import EngineSession
@@ -142,7 +143,7 @@ def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
                               else table.model().mapFromSource(details.used_by_model.index(row, 0)))
         table.setFocus()
         qtbot.keyClick(table, Qt.Key.Key_Return)
-        assert window.views.currentWidget() is window.containers_view
+        assert window.views.currentWidget() is window.containers_page
         assert [r.id for r in window.containers_view.selected_rows()] == [container_id]
     finally:
         docker_engine.cli("rm", "-f", name)
@@ -260,7 +261,7 @@ def _drop_on(widget, paths):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     center = QPointF(widget.rect().center())
-    events = [QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    events = [QDragEnterEvent(center.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                               Qt.KeyboardModifier.NoModifier),
               QDropEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                          Qt.KeyboardModifier.NoModifier)]
@@ -306,3 +307,28 @@ def test_dropped_folder_opens_the_build_dialog(qtbot, make_window, docker_engine
     build = window.image_actions.dialogs[-1]
     assert build.context_edit.text() == str(tmp_path / "ctx")
     build.close()
+
+
+def test_run_from_the_images_view_starts_a_container_shown_in_the_containers_view(
+        qtbot, make_window, docker_engine, busybox_image, unique_repo):
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:run")
+    window, session = make_window(docker_engine.docker_host)
+    session.start()
+    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    assert window.images_view.select_keys([r.key for r in window.images_model.rows()
+                                           if r.repository == unique_repo]) == 1
+    assert window.run_action in window.image_actions.menu_actions() and window.run_action.isEnabled()
+    window.run_action.trigger()
+    dialog = next(w for w in window.findChildren(QDialog) if w.objectName() == "runDialog" and w.isVisible())
+    name = unique_repo.replace("/", "-") + "-run"
+    dialog.name_edit.setText(name)
+    dialog.command_edit.setText("sleep 300")
+    try:
+        with qtbot.waitSignal(window.containers_view.actions_.runStarted, timeout=20000):
+            qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+        assert window.views.currentWidget() is window.containers_page
+        qtbot.waitUntil(lambda: [r.name for r in window.containers_view.selected_rows()] == [name], timeout=15000)
+        state = docker_engine.cli("inspect", "-f", "{{.State.Status}} {{.Config.Image}}", name).stdout.split()
+        assert state == ["running", f"{unique_repo}:run"]
+    finally:
+        docker_engine.cli("rm", "-f", name, check=False)

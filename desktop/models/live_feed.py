@@ -9,6 +9,7 @@ Signals: loaded() after each applied listing, failed(BerthError), busyChanged(bo
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -36,6 +37,8 @@ class LiveFeed(QObject):
         self._task: Task | None = None
         self._dirty = False
         self.loaded_once = False
+        self._base_throttle = throttle_ms
+        self._started = 0.0
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(throttle_ms)
@@ -75,10 +78,15 @@ class LiveFeed(QObject):
         task.signals.failed.connect(self._on_failed)
         task.signals.finished.connect(self._on_finished)
         self._task = task
+        self._started = time.monotonic()
         self.busyChanged.emit(True)
         self._session.tasks.submit(task)
 
     def _on_loaded(self, rows) -> None:
+        # A burst of events (100 containers starting) must not turn into back-to-back listings:
+        # wait at least twice as long as the last listing took (up to a second).
+        took_ms = (time.monotonic() - self._started) * 1000
+        self._throttle.setInterval(int(max(self._base_throttle, min(1000.0, 2 * took_ms))))
         if self._session.state == CONNECTED:
             self._apply(rows)
             self.loaded_once = True

@@ -45,7 +45,7 @@ class ImageActions(QObject):
         self.refresh_action = action("Re&fresh", view.feed.refresh)
         self.tag_action = action("&Tag…", self.tag_selected, "Ctrl+T")
         self.build_action = action("&Build image…", lambda: self.build(), "Ctrl+B", Qt.ShortcutContext.WindowShortcut)
-        self.save_action = action("&Save to archive…", self.save_selected, "Ctrl+Shift+S",
+        self.save_action = action("&Save to archive…", self.save_selected, QKeySequence.StandardKey.Save,
                                   Qt.ShortcutContext.WindowShortcut)
         self.load_action = action("&Load from archives…", self.choose_and_load, QKeySequence.StandardKey.Open,
                                   Qt.ShortcutContext.WindowShortcut)

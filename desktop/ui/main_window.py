@@ -21,6 +21,7 @@ from desktop.ui.activity_panel import ActivityPanel
 from desktop.ui.archive_drop import ArchiveDropHandler
 from desktop.ui.connection_indicator import ConnectionIndicator
 from desktop.ui.connection_page import ConnectionPage
+from desktop.ui.container_details import LOGS, ContainerDetailsPane
 from desktop.ui.containers_view import ContainersView
 from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
@@ -33,7 +34,8 @@ def _images_relevant(event: EngineEvent) -> bool:
 
 
 def _containers_relevant(event: EngineEvent) -> bool:
-    return event.type == "container"
+    # exec_create/exec_start/exec_die (a shell in a container) change nothing the list shows
+    return event.type == "container" and not event.base_action.startswith("exec_")
 
 
 class MainWindow(QMainWindow):
@@ -71,10 +73,24 @@ class MainWindow(QMainWindow):
         self.image_details.containerActivated.connect(self.show_container)
         session.eventReceived.connect(self._on_event)
         self.image_actions = ImageActions(self, session, self.images_view, self.image_details)
+        self.run_action = QAction("R&un…", self.images_view, triggered=self.run_selected_image)
+        self.image_actions.extra_selection_actions.append(self.run_action)
+        self.image_details.add_header_action(self.run_action)
         self.disk_usage = DiskUsageWidget(session)
         self.images_view.toolbar.addWidget(self.disk_usage)
         self.images_view.toolbar.addStretch(1)
-        self.containers_view = ContainersView(self.containers_model, self.containers_feed)
+        self.containers_view = ContainersView(self.containers_model, self.containers_feed, session=session)
+        self.container_details = ContainerDetailsPane(session)
+        self.containers_page = QSplitter(Qt.Orientation.Vertical)
+        self.containers_page.setObjectName("containersPage")
+        self.containers_page.addWidget(self.containers_view)
+        self.containers_page.addWidget(self.container_details)
+        self.containers_page.setStretchFactor(0, 3)
+        self.containers_page.setStretchFactor(1, 2)
+        self.containers_page.setCollapsible(0, False)
+        self.containers_view.selectedRowsChanged.connect(self.container_details.show_container)
+        self.containers_view.actions_.shellRequested.connect(self.container_details.open_shell)
+        self.containers_view.actions_.runStarted.connect(self._on_run_started)
         self.views = QStackedWidget()
         self.views.setObjectName("views")
         self.sidebar = QListWidget()
@@ -82,7 +98,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setMinimumWidth(120)
         self.sidebar.setIconSize(QSize(20, 20))
         for title, view, icon in (("Images", self.images_page, "images"),
-                                  ("Containers", self.containers_view, "containers")):
+                                  ("Containers", self.containers_page, "containers")):
             QListWidgetItem(QIcon(str(resource("icons", f"{icon}.svg"))), title, self.sidebar)
             self.views.addWidget(view)
         self.sidebar.currentRowChanged.connect(self.views.setCurrentIndex)
@@ -136,6 +152,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         images_menu = self.menuBar().addMenu("&Images")
         self.image_actions.fill_menu(images_menu)
+        containers_menu = self.menuBar().addMenu("&Containers")
+        for name, act in self.containers_view.action.items():
+            containers_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         for row, (title, key) in enumerate((("&Images", "Ctrl+1"), ("&Containers", "Ctrl+2"))):
             view_menu.addAction(QAction(title, self, shortcut=QKeySequence(key),
@@ -157,6 +176,16 @@ class MainWindow(QMainWindow):
     def show_container(self, container_id: str) -> None:
         self.sidebar.setCurrentRow(1)
         self.containers_view.select_keys([container_id])
+
+    def run_selected_image(self) -> None:
+        rows = self.images_view.selected_rows()
+        if rows:
+            self.containers_view.actions_.run_image(rows[0])
+
+    def _on_run_started(self, result) -> None:
+        self.sidebar.setCurrentRow(1)
+        if not result.detached:
+            self.container_details.tabs.setCurrentIndex(LOGS)
 
     def refresh(self) -> None:
         self.images_feed.refresh()

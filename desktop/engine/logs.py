@@ -1,0 +1,255 @@
+"""Following a container's log: ``docker logs -f`` with stdout and stderr kept apart, delivered
+in batches so a container printing thousands of lines a second cannot flood whoever shows them.
+
+The engine sends a non-TTY container's log as frames, each tagged stdout or stderr; the SDK's
+``logs()`` drops that tag, so the frames are read here. A TTY container has one stream (stdout).
+Timestamps are always asked for: the view can then show or hide them without asking again.
+
+A reader thread parses frames into lines and queues them; the caller's thread hands the queue on
+at most ``1 / interval`` times a second. The queue is bounded: when the receiver falls far
+behind, the oldest lines are dropped and counted, so memory stays bounded whatever the rate.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import BinaryIO, Callable
+
+from desktop.engine.cancel import CancelToken
+from desktop.engine.errors import Cancelled, NotFound, translate
+from desktop.engine.raw_stream import close_response, open_stream
+
+STDOUT, STDERR = 1, 2
+_TIMESTAMP = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    stream: int  # STDOUT or STDERR
+    text: str
+    timestamp: str = ""  # RFC 3339 with nanoseconds, as the engine wrote it
+
+    @property
+    def is_stderr(self) -> bool:
+        return self.stream == STDERR
+
+
+@dataclass(frozen=True)
+class LogBatch:
+    lines: tuple[LogLine, ...]
+    dropped: int = 0  # lines lost before this batch because the receiver fell behind
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    tail: int | None = 1000  # last lines to start with; None: the whole log
+    since: float | None = None  # unix seconds; None: from the start
+    follow: bool = True
+
+
+class LineSplitter:
+    """Bytes (frames or raw chunks) per stream in, complete lines out; a line split over frames
+    (the engine splits messages over 16 KiB) is joined, keeping its first timestamp."""
+
+    def __init__(self) -> None:
+        self._partial: dict[int, bytearray] = {}
+        self._stamps: dict[int, bytes] = {}
+
+    def feed_frame(self, stream: int, data: bytes) -> list[LogLine]:
+        """One engine log message, which starts with its timestamp."""
+        stamp = b""
+        match = _TIMESTAMP.match(data)
+        if match:
+            stamp = match[1]
+            data = data[match.end():]
+        if stream not in self._partial or not self._partial[stream]:
+            self._stamps[stream] = stamp
+        return self._feed(stream, data)
+
+    def feed_raw(self, data: bytes) -> list[LogLine]:
+        """A chunk of a TTY container's log: lines, each starting with a timestamp."""
+        return self._feed(STDOUT, data, stamps_inline=True)
+
+    def _feed(self, stream: int, data: bytes, stamps_inline: bool = False) -> list[LogLine]:
+        buffer = self._partial.setdefault(stream, bytearray())
+        buffer += data
+        if b"\n" not in data:
+            return []
+        *complete, rest = bytes(buffer).split(b"\n")
+        self._partial[stream] = bytearray(rest)
+        lines = []
+        for raw in complete:
+            stamp = self._stamps.get(stream, b"")
+            if stamps_inline:
+                match = _TIMESTAMP.match(raw)
+                stamp = match[1] if match else b""
+                raw = raw[match.end():] if match else raw
+            lines.append(LogLine(stream, raw.rstrip(b"\r").decode("utf-8", "replace"), stamp.decode("ascii")))
+        return lines
+
+    def flush(self) -> list[LogLine]:
+        """What is left without a final newline (the log ended mid-line)."""
+        lines = []
+        for stream, buffer in self._partial.items():
+            if buffer:
+                raw = bytes(buffer)
+                stamp = self._stamps.get(stream, b"")
+                match = _TIMESTAMP.match(raw)
+                if match:
+                    stamp, raw = match[1], raw[match.end():]
+                lines.append(LogLine(stream, raw.rstrip(b"\r").decode("utf-8", "replace"), stamp.decode("ascii")))
+        self._partial.clear()
+        return lines
+
+
+def _read_exactly(raw: BinaryIO, n: int) -> bytes:
+    data = raw.read(n)
+    while data is not None and 0 < len(data) < n:
+        more = raw.read(n - len(data))
+        if not more:
+            break
+        data += more
+    return data or b""
+
+
+def iter_chunks(response, tty: bool):
+    """(stream, bytes, framed) from a logs response until it ends."""
+    raw = response.raw
+    if tty:
+        while True:
+            data = raw.read1(65536) if hasattr(raw, "read1") else raw.read(4096)
+            if not data:
+                return
+            yield STDOUT, data, False
+    while True:
+        header = _read_exactly(raw, 8)
+        if len(header) < 8:
+            return
+        stream, length = struct.unpack(">BxxxL", header)
+        if not length:
+            continue
+        data = _read_exactly(raw, length)
+        if not data:
+            return
+        yield (STDERR if stream == STDERR else STDOUT), data, True
+
+
+def _is_tty(client, container_id: str) -> bool:
+    try:
+        return bool((client.api.inspect_container(container_id).get("Config") or {}).get("Tty"))
+    except Exception as exc:
+        error = translate(exc, "read the log")
+        if isinstance(error, NotFound):
+            raise NotFound(f"The container {container_id[:12]} no longer exists.", status_code=404) from None
+        raise error from exc
+
+
+def _params(options: LogOptions) -> dict:
+    params = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": 1 if options.follow else 0,
+              "tail": "all" if options.tail is None else max(0, int(options.tail))}
+    if options.since:
+        params["since"] = f"{options.since:.9f}"
+    return params
+
+
+def follow_logs(client, container_id: str, options: LogOptions, token: CancelToken,
+                on_batch: Callable[[LogBatch], None], interval: float = 0.05, max_pending: int = 20000) -> None:
+    """Read the log of *container_id* and call *on_batch* (from this thread) at most every
+    *interval* seconds until the log ends (the container stopped, or ``follow`` is off) or
+    *token* is cancelled (then Cancelled is raised). *client* must be private to this call."""
+    tty = _is_tty(client, container_id)
+    response = open_stream(client, "/containers/{0}/logs", container_id, params=_params(options),
+                           action="read the log")
+    unregister = token.on_cancel(lambda: close_response(response))
+    lock = threading.Lock()
+    pending: deque[LogLine] = deque()
+    dropped = 0
+    failure: list[BaseException] = []
+    splitter = LineSplitter()
+
+    def push(lines: list[LogLine]) -> None:
+        nonlocal dropped
+        if not lines:
+            return
+        with lock:
+            pending.extend(lines)
+            excess = len(pending) - max_pending
+            if excess > 0:
+                for _ in range(excess):
+                    pending.popleft()
+                dropped += excess
+
+    def read() -> None:
+        try:
+            for stream, data, framed in iter_chunks(response, tty):
+                push(splitter.feed_frame(stream, data) if framed else splitter.feed_raw(data))
+            push(splitter.flush())
+        except Exception as exc:  # a cancel closes the socket under the reader: not a failure
+            if not token.cancelled:
+                failure.append(exc)
+
+    reader = threading.Thread(target=read, name=f"logs-{container_id[:12]}", daemon=True)
+    reader.start()
+    try:
+        while True:
+            finished = not reader.is_alive()
+            if token.wait(interval):
+                break
+            with lock:
+                lines, count = tuple(pending), dropped
+                pending.clear()
+                dropped = 0
+            if lines or count:
+                on_batch(LogBatch(lines, count))
+            if finished:
+                break
+    finally:
+        unregister()
+        close_response(response)
+        reader.join(5)
+    if token.cancelled:
+        raise Cancelled()
+    if failure:
+        raise translate(failure[0], "follow the log")
+
+
+def save_logs(client, container_id: str, path: str, timestamps: bool, token: CancelToken,
+              on_progress: Callable[[int, int, str], None] | None = None) -> int:
+    """Write the whole log to *path* as ``docker logs`` prints it (stdout and stderr
+    interleaved); returns the number of lines written."""
+    tty = _is_tty(client, container_id)
+    response = open_stream(client, "/containers/{0}/logs", container_id,
+                           params=_params(LogOptions(tail=None, follow=False)), action="save the log")
+    unregister = token.on_cancel(lambda: close_response(response))
+    splitter = LineSplitter()
+    count = 0
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            def write(lines: list[LogLine]) -> None:
+                nonlocal count
+                for line in lines:
+                    out.write(f"{line.timestamp} {line.text}\n" if timestamps and line.timestamp else f"{line.text}\n")
+                count += len(lines)
+                if on_progress is not None:
+                    on_progress(count, 0, f"{count:,} lines written")
+
+            for stream, data, framed in iter_chunks(response, tty):
+                write(splitter.feed_frame(stream, data) if framed else splitter.feed_raw(data))
+            write(splitter.flush())
+    except OSError as exc:
+        if token.cancelled:
+            raise Cancelled() from None
+        raise translate(exc, f"save the log to {path}") from exc
+    except Exception as exc:
+        if token.cancelled:
+            raise Cancelled() from None
+        raise translate(exc, "save the log") from exc
+    finally:
+        unregister()
+        close_response(response)
+    token.raise_if_cancelled()
+    return count

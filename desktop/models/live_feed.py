@@ -48,6 +48,10 @@ class LiveFeed(QObject):
         session.disconnected.connect(self._on_disconnected)
 
     @property
+    def session(self) -> EngineSession:
+        return self._session
+
+    @property
     def busy(self) -> bool:
         return self._task is not None
 

@@ -64,10 +64,10 @@ class ContainersView(ListPage):
 
     def __init__(self, model: ContainersModel, feed: LiveFeed, parent=None, session: EngineSession | None = None):
         M = ContainersModel
-        super().__init__(model, feed, "containers", {M.NAME: 200, M.IMAGE: 200, M.COMMAND: 150, M.STATUS: 170,
-                                                     M.CPU: 70, M.MEMORY: 80, M.CREATED: 120, M.PORTS: 200},
+        super().__init__(model, feed, "containers", {M.NAME: 170, M.IMAGE: 170, M.COMMAND: 130, M.STATUS: 150,
+                                                     M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 180},
                          M.CREATED, parent, age_column=M.CREATED)
-        self.session: EngineSession = session if session is not None else feed._session
+        self.session: EngineSession = session if session is not None else feed.session
         self.actions_ = ContainerActions(self.session, self)
         self.toggle.setChecked(True)
 

@@ -38,6 +38,17 @@ def _containers_relevant(event: EngineEvent) -> bool:
     return event.type == "container" and not event.base_action.startswith("exec_")
 
 
+def _list_over_details(name: str, listing, details) -> QSplitter:
+    page = QSplitter(Qt.Orientation.Vertical)
+    page.setObjectName(name)
+    page.addWidget(listing)
+    page.addWidget(details)
+    page.setStretchFactor(0, 3)
+    page.setStretchFactor(1, 2)
+    page.setCollapsible(0, False)
+    return page
+
+
 class MainWindow(QMainWindow):
     def __init__(self, tasks: TaskManager, session: EngineSession, parent=None):
         super().__init__(parent)
@@ -61,13 +72,7 @@ class MainWindow(QMainWindow):
         # views
         self.images_view = ImagesView(self.images_model, self.images_feed)
         self.image_details = ImageDetailsPane(session)
-        self.images_page = QSplitter(Qt.Orientation.Vertical)
-        self.images_page.setObjectName("imagesPage")
-        self.images_page.addWidget(self.images_view)
-        self.images_page.addWidget(self.image_details)
-        self.images_page.setStretchFactor(0, 3)
-        self.images_page.setStretchFactor(1, 2)
-        self.images_page.setCollapsible(0, False)
+        self.images_page = _list_over_details("imagesPage", self.images_view, self.image_details)
         self.images_view.table.selectionModel().selectionChanged.connect(
             lambda *_: self.image_details.show_image(self.images_view.selected_rows()))
         self.image_details.containerActivated.connect(self.show_container)
@@ -81,13 +86,7 @@ class MainWindow(QMainWindow):
         self.images_view.toolbar.addStretch(1)
         self.containers_view = ContainersView(self.containers_model, self.containers_feed, session=session)
         self.container_details = ContainerDetailsPane(session)
-        self.containers_page = QSplitter(Qt.Orientation.Vertical)
-        self.containers_page.setObjectName("containersPage")
-        self.containers_page.addWidget(self.containers_view)
-        self.containers_page.addWidget(self.container_details)
-        self.containers_page.setStretchFactor(0, 3)
-        self.containers_page.setStretchFactor(1, 2)
-        self.containers_page.setCollapsible(0, False)
+        self.containers_page = _list_over_details("containersPage", self.containers_view, self.container_details)
         self.containers_view.selectedRowsChanged.connect(self.container_details.show_container)
         self.containers_view.actions_.shellRequested.connect(self.container_details.open_shell)
         self.containers_view.actions_.runStarted.connect(self._on_run_started)

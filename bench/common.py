@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: an isolated engine, timing of CLI commands and of Berth's start."""
+"""Shared by the benchmarks: an isolated engine, timing of CLI commands and of Berth's start, and the
+GUI-thread heartbeat and event-loop waits of the in-process benchmarks."""
 
 from __future__ import annotations
 
@@ -58,3 +59,47 @@ def write_result(name: str, text: str) -> Path:
     path = ROOT / "bench" / "results" / f"{name}.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class Heartbeat:
+    """Records the longest gap between 5 ms timer ticks: how long the GUI thread was blocked."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.longest = 0.0
+
+    def _tick(self):
+        now = time.perf_counter()
+        if self.last is not None:
+            self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def start(self):
+        self.last, self.longest = None, 0.0
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.longest
+
+
+def wait_for(app, predicate, timeout: float = 120.0):
+    """Run the event loop until predicate() holds; TimeoutError after `timeout` seconds."""
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def spin(app, seconds: float):
+    """Run the event loop for `seconds`."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.0005)

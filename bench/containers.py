@@ -15,7 +15,6 @@ Run as root: ``.venv/bin/python bench/containers.py [--containers 1000 --running
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import platform
 import statistics
@@ -26,60 +25,10 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# PySide6 6.12.0 returns None (every void method) and True (Signal.emit) without taking a
-# reference; on Python < 3.12, where None and the bools are not immortal, each call costs them one
-# reference until the process aborts ("none_dealloc", "bool_dealloc"). The app needs the same
-# guard at start (see the containers report).
-if sys.implementation.name == "cpython" and sys.version_info < (3, 12):
-    for _value in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(_value)).value += 1 << 40
-
-from common import IsolatedEngine, time_cli, write_result  # noqa: E402
+from common import Heartbeat, IsolatedEngine, spin, time_cli, wait_for, write_result  # noqa: E402
 
 SLEEP = ["sleep", "100000"]
 FLOOD = ["sh", "-c", "while true; do seq 1 1000; sleep 0.1; done"]  # about 10,000 lines a second
-
-
-class Heartbeat:
-    """Records the longest gap between 5 ms timer ticks: how long the GUI thread was blocked."""
-
-    def __init__(self):
-        from PySide6.QtCore import QTimer
-        self.timer = QTimer()
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._tick)
-        self.last = None
-        self.longest = 0.0
-
-    def _tick(self):
-        now = time.perf_counter()
-        if self.last is not None:
-            self.longest = max(self.longest, now - self.last)
-        self.last = now
-
-    def start(self):
-        self.last, self.longest = None, 0.0
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return self.longest
-
-
-def wait_for(app, predicate, timeout=300.0):
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError
-        app.processEvents()
-        time.sleep(0.0005)
-
-
-def spin(app, seconds):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.0005)
 
 
 def rss_mb() -> float:
@@ -164,12 +113,11 @@ def main() -> None:
     parser.add_argument("--flood-seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QSplitter
+    from PySide6.QtWidgets import QApplication
     from desktop.engine.connection import Endpoint
     from desktop.tasks.engine_session import EngineSession
     from desktop.tasks.manager import TaskManager
-    from desktop.ui.container_details import LOGS, ContainerDetailsPane
+    from desktop.ui.container_details import LOGS
     from desktop.ui.main_window import MainWindow
 
     app = QApplication([])
@@ -181,19 +129,11 @@ def main() -> None:
         session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
         window = MainWindow(tasks, session)
         view = window.containers_view
-        pane = ContainerDetailsPane(session)
-        index = window.views.indexOf(view)
-        window.views.removeWidget(view)
-        page = QSplitter(Qt.Orientation.Vertical)
-        page.addWidget(view)
-        page.addWidget(pane)
-        view.show()
-        window.views.insertWidget(index, page)
-        view.selectedRowsChanged.connect(pane.show_container)
+        pane = window.container_details  # the window's own pane
         window.resize(1280, 900)
         window.show()
         session.start()
-        wait_for(app, lambda: window.containers_feed.loaded_once)
+        wait_for(app, lambda: window.containers_feed.loaded_once, 300)
         window.sidebar.setCurrentRow(1)  # the containers view on screen (its usage sampler runs)
         model = window.containers_model
         rows = model.rowCount()
@@ -207,7 +147,7 @@ def main() -> None:
             beat.start()
             start = time.perf_counter()
             window.containers_feed.refresh()
-            wait_for(app, lambda: model.rowCount() == rows)
+            wait_for(app, lambda: model.rowCount() == rows, 300)
             populate_times.append(time.perf_counter() - start)
             spin(app, 0.2)  # the heartbeat spans the whole refresh and what it triggers
             refresh_stalls.append(beat.stop())
@@ -221,7 +161,7 @@ def main() -> None:
         start = time.perf_counter()
         starter = subprocess.Popen([sys.executable, "-c", STARTER, engine.docker_host, *burst])
         wait_for(app, lambda: starter.poll() is not None and all(
-            r.state == "running" for r in model.rows() if r.name.startswith("bench-burst")))
+            r.state == "running" for r in model.rows() if r.name.startswith("bench-burst")), 300)
         burst_seconds = time.perf_counter() - start
         burst_stall = beat.stop()
         baseline.terminate()
@@ -230,7 +170,7 @@ def main() -> None:
 
         # 3. a log that prints 10,000 lines a second, followed in the Logs tab
         engine.cli("run", "-d", "--name", "bench-flood", base, *FLOOD)
-        wait_for(app, lambda: any(r.name == "bench-flood" for r in model.rows()))
+        wait_for(app, lambda: any(r.name == "bench-flood" for r in model.rows()), 300)
         flood_id = next(r.id for r in model.rows() if r.name == "bench-flood")
         pane.tabs.setCurrentIndex(LOGS)
         view.select_keys([flood_id])

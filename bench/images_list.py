@@ -19,42 +19,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from common import IsolatedEngine, time_cli, write_result  # noqa: E402
-
-
-class Heartbeat:
-    """Records the longest gap between 5 ms timer ticks: how long the GUI thread was blocked."""
-
-    def __init__(self):
-        from PySide6.QtCore import QTimer
-        self.timer = QTimer()
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._tick)
-        self.last = None
-        self.longest = 0.0
-
-    def _tick(self):
-        now = time.perf_counter()
-        if self.last is not None:
-            self.longest = max(self.longest, now - self.last)
-        self.last = now
-
-    def start(self):
-        self.last, self.longest = None, 0.0
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return self.longest
-
-
-def wait_for(app, predicate, timeout=120.0):
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError
-        app.processEvents()
-        time.sleep(0.0005)
+from common import Heartbeat, IsolatedEngine, time_cli, wait_for, write_result  # noqa: E402
 
 
 def populate(engine, tags: int, containers: int) -> str:

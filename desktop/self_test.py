@@ -244,7 +244,9 @@ def dialog_classes() -> list[type]:
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, QDialog) and cls.__module__ == module.__name__:
                 found.append(cls)
-    return found
+    # a shared base (TaskFormDialog, PruneDialogBase) is opened through the dialogs built on it
+    bases = {base for cls in found for base in cls.__mro__[1:]}
+    return [cls for cls in found if cls not in bases]
 
 
 class Arguments:

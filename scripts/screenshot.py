@@ -48,7 +48,7 @@ def main() -> int:
     os.environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
     try:
         with IsolatedEngine(registry=False) as engine:
-            base = engine.build_busybox_image("berth-demo/busybox:1.36")
+            engine.build_busybox_image("berth-demo/busybox:1.36")
             engine.build_busybox_image("shop/web:v1.4.2", ['RUN mkdir -p /www && echo hello > /www/index.html',
                                                          'EXPOSE 8080', 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'],
                                        labels={"org.opencontainers.image.title": "Shop web front",

@@ -2,7 +2,6 @@
 no test leaves a worker running."""
 
 import os
-import sys
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -5,8 +5,6 @@ and ``docker images`` / ``docker run`` show what was made."""
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -22,14 +20,14 @@ from desktop.engine.cancel import CancelToken
 from desktop.engine.connection import Endpoint, open_client
 from desktop.engine.errors import BerthError, Cancelled, EngineError
 from desktop.engine.images import short_id
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui import tag_actions
 from desktop.ui.build_drop import build_drop_target, is_build_context_drop
 from desktop.ui.build_log_panel import MAX_LINES, BuildLogPanel
 from desktop.ui.dialogs.build_dialog import BuildDialog
 from desktop.ui.main_window import MainWindow
-from desktop.ui.recent_names import RecentNames
+from tests.helpers import cli_tags, connected_session, recent_names
 
 pytestmark = [
     pytest.mark.engine,
@@ -75,11 +73,6 @@ def cleanup(docker_engine):
     yield made
     for ref in reversed(made):
         docker_engine.cli("rmi", "-f", ref, check=False)
-
-
-def cli_tags(engine, repo) -> dict[str, str]:
-    out = engine.cli("images", repo, "--no-trunc", "--format", "{{json .}}").stdout
-    return {json.loads(line)["Tag"]: json.loads(line)["ID"] for line in out.splitlines()}
 
 
 def cli_build(engine, context, *args) -> tuple[int, str, str]:
@@ -347,19 +340,13 @@ def test_a_cancel_while_naming_puts_every_name_back(docker_engine, client, busyb
 
 @pytest.fixture
 def session(qtbot, docker_engine):
-    tasks = TaskManager()
-    session = EngineSession(tasks, [Endpoint(docker_engine.docker_host, "user")])
-    session.start()
-    qtbot.waitUntil(lambda: session.state == CONNECTED, timeout=20000)
-    yield session
-    session.stop()
-    assert tasks.shutdown(10000)
+    with connected_session(qtbot, docker_engine) as session:
+        yield session
 
 
 @pytest.fixture
 def recent(tmp_path):
-    from PySide6.QtCore import QSettings
-    return RecentNames(QSettings(str(tmp_path / "recent.ini"), QSettings.Format.IniFormat))
+    return recent_names(tmp_path)
 
 
 def open_dialog(qtbot, session, recent, context="") -> BuildDialog:

@@ -555,7 +555,7 @@ def test_an_engine_that_dies_with_containers_running(qtbot, fresh_engine):
 
         qtbot.waitUntil(consistent, timeout=15000)
         heartbeat.stop()
-        assert max(gaps) < 1.0  # the window never froze (a generous bound: the machine is shared)
+        assert max(gaps, default=0.0) < 1.0  # the window never froze (a generous bound: the machine is shared)
         select(qtbot, window, "survivor")
         assert pane.title.text() == "survivor"
     finally:

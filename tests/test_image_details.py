@@ -13,7 +13,6 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel
 
 from desktop.engine import image_details as engine_details
-from desktop.engine.connection import Endpoint
 from desktop.engine.errors import NotFound
 from desktop.engine.image_details import (MISSING, ContainerRef, HistoryLayer, ImageTag, history_from_api,
                                           ordered_labels, parse_time)
@@ -22,10 +21,9 @@ from desktop.models.formatting import human_size
 from desktop.models.image_details_models import (EMPTY_ROLE, FRACTION_ROLE, LayersModel, TagsModel, UsedByModel,
                                                  instruction)
 from desktop.models.keyed_table import ROW_ROLE, SORT_ROLE
-from desktop.tasks.engine_session import CONNECTED, EngineSession
-from desktop.tasks.manager import TaskManager
 from desktop.ui.image_details import JSON, LAYERS, USED_BY, ImageDetailsPane
 from desktop.ui.size_bar_delegate import bar_rect
+from tests.helpers import connected_session
 
 OCI = "org.opencontainers.image."
 DEMO_LABELS = {
@@ -90,13 +88,8 @@ def gnu_date(text: str, fmt: str) -> str:
 
 @pytest.fixture
 def session(qtbot, docker_engine):
-    tasks = TaskManager()
-    session = EngineSession(tasks, [Endpoint(docker_engine.docker_host, "user")])
-    session.start()
-    qtbot.waitUntil(lambda: session.state == CONNECTED, timeout=20000)
-    yield session
-    session.stop()
-    assert tasks.shutdown(10000)
+    with connected_session(qtbot, docker_engine) as session:
+        yield session
 
 
 @pytest.fixture

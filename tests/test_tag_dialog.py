@@ -4,9 +4,6 @@ the messages under the fields are the ones ``desktop.engine.reference`` gives fo
 
 from __future__ import annotations
 
-import itertools
-import json
-
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
@@ -14,12 +11,13 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.engine.connection import Endpoint
 from desktop.engine.images import list_images, short_id
 from desktop.engine.reference import InvalidReference, validate_repository, validate_tag
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui import tag_actions
 from desktop.ui.dialogs.tag_dialog import TagDialog, split_tags
 from desktop.ui.main_window import MainWindow
 from desktop.ui.recent_names import RecentNames
+from tests.helpers import Made, cli_tags, connected_session, recent_names
 
 pytestmark = [
     pytest.mark.engine,
@@ -28,48 +26,25 @@ pytestmark = [
     pytest.mark.qt_log_ignore(r"This plugin does not support raise\(\)",
                               "This plugin does not support grabbing the keyboard"),
 ]
-_builds = itertools.count(1)
 
 
 @pytest.fixture
 def session(qtbot, docker_engine):
-    tasks = TaskManager()
-    session = EngineSession(tasks, [Endpoint(docker_engine.docker_host, "user")])
-    session.start()
-    qtbot.waitUntil(lambda: session.state == CONNECTED, timeout=20000)
-    yield session
-    session.stop()
-    assert tasks.shutdown(10000)
+    with connected_session(qtbot, docker_engine) as session:
+        yield session
 
 
 @pytest.fixture
 def recent(tmp_path):
-    return RecentNames(QSettings(str(tmp_path / "recent.ini"), QSettings.Format.IniFormat))
+    return recent_names(tmp_path)
 
 
 @pytest.fixture
 def made(docker_engine):
-    class Made:
-        def __init__(self):
-            self.images: list[str] = []
-            self.containers: list[str] = []
-
-        def image(self, tag):
-            image_id = docker_engine.build_busybox_image(tag, [f"LABEL berth.test.build={tag}-{next(_builds)}"])
-            self.images.append(image_id)
-            return image_id
-
-    m = Made()
+    """Images and containers of one test, removed after it."""
+    m = Made(docker_engine)
     yield m
-    for name in m.containers:
-        docker_engine.cli("rm", "-f", name, check=False)
-    for image_id in reversed(m.images):
-        docker_engine.cli("rmi", "-f", image_id, check=False)
-
-
-def cli_tags(engine, repo) -> dict[str, str]:
-    out = engine.cli("images", repo, "--no-trunc", "--format", "{{json .}}").stdout
-    return {json.loads(line)["Tag"]: json.loads(line)["ID"] for line in out.splitlines()}
+    m.remove()
 
 
 def row_of(session, image_id, repo):

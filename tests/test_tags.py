@@ -3,9 +3,6 @@ images`` and ``docker image inspect`` are the oracle for every change."""
 
 from __future__ import annotations
 
-import itertools
-import json
-
 import pytest
 
 from desktop.engine import semver
@@ -14,9 +11,9 @@ from desktop.engine.errors import Conflict, NotFound
 from desktop.engine.reference import InvalidReference
 from desktop.engine.tags import (TargetStatus, UntagOutcome, apply_tags, index_from_api, load_tag_index,
                                  make_untag_plan, plan_tag, plan_untag, target_references, untag)
+from tests.helpers import Made, cli_tags
 
 pytestmark = pytest.mark.engine
-_builds = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -29,36 +26,9 @@ def client(docker_engine):
 @pytest.fixture
 def made(docker_engine):
     """Images and containers of one test, removed after it."""
-
-    class Made:
-        def __init__(self):
-            self.images: list[str] = []
-            self.containers: list[str] = []
-
-        def image(self, tag, *lines):
-            image_id = docker_engine.build_busybox_image(tag, [f"LABEL berth.test.build={tag}-{next(_builds)}",
-                                                               *lines])
-            self.images.append(image_id)
-            return image_id
-
-        def container(self, name, image):
-            self.containers.append(name)
-            docker_engine.cli("create", "--name", name, image, "true")
-            return name
-
-    m = Made()
+    m = Made(docker_engine)
     yield m
-    for name in m.containers:
-        docker_engine.cli("rm", "-f", name, check=False)
-    for image_id in reversed(m.images):
-        docker_engine.cli("rmi", "-f", image_id, check=False)
-
-
-def cli_tags(engine, repo) -> dict[str, str]:
-    """tag -> full image id, for one repository, as ``docker images`` lists it."""
-    out = engine.cli("images", repo, "--no-trunc", "--format", "{{json .}}").stdout
-    rows = [json.loads(line) for line in out.splitlines()]
-    return {r["Tag"]: r["ID"] for r in rows}
+    m.remove()
 
 
 def cli_dangling(engine) -> set[str]:

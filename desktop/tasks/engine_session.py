@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.engine import connection
 from desktop.engine.connection import ClientFactory, EngineInfo, Endpoint
 from desktop.engine.errors import BerthError, EngineUnavailable
-from desktop.engine.events import EngineEvent, watch_events
+from desktop.engine.events import watch_events
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task, TaskContext
 

@@ -22,7 +22,7 @@ from desktop.engine.build import BuildEvent, EventKind
 from desktop.tasks import build_tasks
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task
-from desktop.ui.text_search import TextSearch
+from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_LINES = 50_000
 MAX_MATCHES = 5_000
@@ -66,7 +66,7 @@ def event_line(event: BuildEvent) -> str | None:
     return event.line
 
 
-class BuildLogPanel(QWidget):
+class BuildLogPanel(SearchableMixin, QWidget):
     saved = Signal(str)
     saveFailed = Signal(object)
 
@@ -196,23 +196,6 @@ class BuildLogPanel(QWidget):
         self.save_task = task
         self._tasks.submit(task)
         return task
-
-    # --- search -------------------------------------------------------------------------
-    def match_count(self) -> int:
-        return self.finder.match_count()
-
-    def current_match(self) -> int:
-        """1-based number of the selected match, 0 when none."""
-        return self.finder.current_match()
-
-    def find_next(self) -> None:
-        self.finder.find_next()
-
-    def find_previous(self) -> None:
-        self.finder.find_previous()
-
-    def focus_search(self) -> None:
-        self.finder.focus_search()
 
     # --- internals ------------------------------------------------------------------------
     def _on_scrolled(self, value: int) -> None:

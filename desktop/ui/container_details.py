@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QTreeWidget,
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTabWidget, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.engine.containers import ContainerDetails, ContainerRow
@@ -32,6 +32,7 @@ from desktop.tasks import container_tasks
 from desktop.tasks.container_tasks import StreamRelay
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.details_header import message_label, message_stack, subtitle_label, title_label
 from desktop.ui.json_view import JsonView
 from desktop.ui.log_view import LogView
 from desktop.ui.stats_charts import StatsView
@@ -39,7 +40,6 @@ from desktop.ui.terminal_widget import TerminalWidget
 
 LOGS, STATS, TERMINAL, INSPECT = range(4)
 _COUNTED = ("Environment", "Ports", "Mounts", "Networks", "Labels")  # sections whose size says something
-_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 
 
 class ContainerDetailsPane(QWidget):
@@ -63,23 +63,9 @@ class ContainerDetailsPane(QWidget):
         self._log_state = "idle"  # idle: start when shown; running; ended: the log ended by itself
         self.details: ContainerDetails | None = None
 
-        self.message = QLabel()
-        self.message.setObjectName("containerDetailsMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.title = QLabel()
-        self.title.setObjectName("containerDetailsTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setTextInteractionFlags(_SELECTABLE)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.subtitle = QLabel()
-        self.subtitle.setObjectName("containerDetailsSubtitle")
-        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle.setTextInteractionFlags(_SELECTABLE)
+        self.message = message_label("containerDetailsMessage")
+        self.title = title_label("containerDetailsTitle")
+        self.subtitle = subtitle_label("containerDetailsSubtitle")
 
         self.log_view = LogView()
         self.log_view.optionsChanged.connect(self._restart_logs)
@@ -101,12 +87,7 @@ class ContainerDetailsPane(QWidget):
         box.addWidget(self.subtitle)
         box.addWidget(self.tabs, 1)
         self.content = content
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.message)
-        self.stack.addWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.stack)
+        self.stack = message_stack(self, self.message, content)
 
         self._inspect_timer = QTimer(self)  # bursts of events (restart = die + start) -> one reload
         self._inspect_timer.setSingleShot(True)

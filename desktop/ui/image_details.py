@@ -29,12 +29,12 @@ from desktop.models.image_details_models import LayersModel, TagsModel, UsedByMo
 from desktop.tasks import details as details_work
 from desktop.tasks.engine_session import CONNECTED
 from desktop.tasks.task import Task
+from desktop.ui.details_header import SELECTABLE, message_label, message_stack, subtitle_label, title_label
 from desktop.ui.json_view import JsonView
 from desktop.ui.list_page import RowFilterProxy
 from desktop.ui.size_bar_delegate import SizeBarDelegate
 
 OVERVIEW, LAYERS, USED_BY, JSON = range(4)
-_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 _OCI_TITLES = {key: key.rsplit(".", 1)[-1].capitalize() for key in OCI_FIRST}
 _OCI_TITLES["org.opencontainers.image.url"] = "URL"
 _ENV_LINES_SHOWN = 8
@@ -56,7 +56,7 @@ def _value_label(name: str) -> QLabel:
     label.setObjectName(f"details_{name}")
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(_SELECTABLE)
+    label.setTextInteractionFlags(SELECTABLE)
     label.setCursor(Qt.CursorShape.IBeamCursor)
     return label
 
@@ -107,7 +107,7 @@ class _TagsList(QWidget):
             label = QLabel(tag.reference)
             label.setObjectName("detailsTag")
             label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setTextInteractionFlags(_SELECTABLE)
+            label.setTextInteractionFlags(SELECTABLE)
             label.setToolTip(self._model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole))
             self._labels.append(label)
             button = QToolButton()
@@ -153,25 +153,11 @@ class ImageDetailsPane(QWidget):
         self.layers_model = LayersModel(self)
         self.used_by_model = UsedByModel(self)
 
-        self.message = QLabel()
-        self.message.setObjectName("detailsMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)  # error texts may hold '<none>' and such
-        self.message.setTextInteractionFlags(_SELECTABLE)
+        self.message = message_label("detailsMessage")
+        self.message.setTextInteractionFlags(SELECTABLE)
 
-        self.title = QLabel()
-        self.title.setObjectName("detailsTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setTextInteractionFlags(_SELECTABLE)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.subtitle = QLabel()
-        self.subtitle.setObjectName("detailsSubtitle")
-        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle.setTextInteractionFlags(_SELECTABLE)
+        self.title = title_label("detailsTitle")
+        self.subtitle = subtitle_label("detailsSubtitle")
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("detailsTabs")
@@ -194,12 +180,7 @@ class ImageDetailsPane(QWidget):
         box.addWidget(self.tabs, 1)
         self.content = content
 
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.message)
-        self.stack.addWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.stack)
+        self.stack = message_stack(self, self.message, content)
 
         session.disconnected.connect(self._on_disconnected)
         session.eventsOpened.connect(self.refresh)

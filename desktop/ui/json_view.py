@@ -11,12 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.ui.text_search import TextSearch
+from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 10000  # past this many, highlighting costs more than it tells
 
 
-class JsonView(QWidget):
+class JsonView(SearchableMixin, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("jsonView")
@@ -58,22 +58,6 @@ class JsonView(QWidget):
 
     def plain_text(self) -> str:
         return self.text.toPlainText()
-
-    def match_count(self) -> int:
-        return self.finder.match_count()
-
-    def current_match(self) -> int:
-        """1-based number of the selected match, 0 when none."""
-        return self.finder.current_match()
-
-    def find_next(self) -> None:
-        self.finder.find_next()
-
-    def find_previous(self) -> None:
-        self.finder.find_previous()
-
-    def focus_search(self) -> None:
-        self.finder.focus_search()
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text.toPlainText())

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 
 from desktop.engine.logs import LogBatch, LogOptions
 from desktop.models.log_buffer import DEFAULT_MAX_LINES, LogBuffer
-from desktop.ui.text_search import TextSearch
+from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 2000
 STDERR_COLOUR = QColor("#c0392b")
@@ -32,7 +32,7 @@ TAIL_CHOICES = (("Last 100 lines", 100), ("Last 1,000 lines", 1000), ("Last 10,0
                 ("Whole log", None))
 
 
-class LogView(QWidget):
+class LogView(SearchableMixin, QWidget):
     optionsChanged = Signal()
     saveRequested = Signal(str, bool)
 
@@ -236,22 +236,6 @@ class LogView(QWidget):
                                                     "Log files (*.log *.txt);;All files (*)")
         if path:
             self.saveRequested.emit(path, self.timestamps)
-
-    # --- search -------------------------------------------------------------------------------
-    def focus_search(self) -> None:
-        self.finder.focus_search()
-
-    def match_count(self) -> int:
-        return self.finder.match_count()
-
-    def current_match(self) -> int:
-        return self.finder.current_match()
-
-    def find_next(self) -> None:
-        self.finder.find_next()
-
-    def find_previous(self) -> None:
-        self.finder.find_previous()
 
     def _update_status(self) -> None:
         parts = []

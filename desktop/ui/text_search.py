@@ -155,3 +155,26 @@ class TextSearch(QObject):
             self.count_label.setText(f"{self.current + 1} of {len(self.matches)}{more}")
         self.previous_button.setEnabled(len(self.matches) > 1)
         self.next_button.setEnabled(len(self.matches) > 1)
+
+
+class SearchableMixin:
+    """The search methods of a widget that holds a TextSearch as ``self.finder``; mix in before the
+    Qt base class (``class LogView(SearchableMixin, QWidget)``)."""
+
+    finder: TextSearch
+
+    def match_count(self) -> int:
+        return self.finder.match_count()
+
+    def current_match(self) -> int:
+        """1-based number of the selected match, 0 when none."""
+        return self.finder.current_match()
+
+    def find_next(self) -> None:
+        self.finder.find_next()
+
+    def find_previous(self) -> None:
+        self.finder.find_previous()
+
+    def focus_search(self) -> None:
+        self.finder.focus_search()

@@ -6,30 +6,25 @@ Signals of CommitDialog: committed(object) -- the CommitResult once the image ex
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.engine.commit import CommitResult, commit_problem
 from desktop.engine.containers import ContainerRow
-from desktop.engine.errors import BerthError
 from desktop.tasks import container_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.task_form import TaskFormDialog
 
-PROBLEM_COLOUR = "#c0392b"
 
-
-class CommitDialog(QDialog):
+class CommitDialog(TaskFormDialog):
     committed = Signal(object)
 
     def __init__(self, session: EngineSession, row: ContainerRow, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("commitDialog")
+        super().__init__(session, "commit", parent)
         self.setWindowTitle(f"Commit {row.name} to an image")
         self.resize(480, 260)
-        self._session = session
         self.row = row
-        self.task: Task | None = None
         self.result: CommitResult | None = None
         self.repository_edit = QLineEdit()
         self.repository_edit.setObjectName("commitRepository")
@@ -45,10 +40,6 @@ class CommitDialog(QDialog):
         self.pause_box = QCheckBox("Pause the container while committing (consistent files)")
         self.pause_box.setObjectName("commitPause")
         self.pause_box.setChecked(True)
-        self.status = QLabel()
-        self.status.setObjectName("commitStatus")
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.buttons = QDialogButtonBox()
         self.commit_button = self.buttons.addButton("&Commit", QDialogButtonBox.ButtonRole.AcceptRole)
         self.commit_button.setObjectName("commitButton")
@@ -74,38 +65,22 @@ class CommitDialog(QDialog):
         problem = commit_problem(self.repository_edit.text(), self.tag_edit.text())
         typed = bool(self.repository_edit.text().strip() or self.tag_edit.text().strip())
         self._set_status(problem if problem and typed else "", problem=True)
-        busy = self.task is not None and not self.task.state.done
-        self.commit_button.setEnabled(problem is None and not busy)
+        self.commit_button.setEnabled(problem is None and not self._busy())
         return problem is None
-
-    def _set_status(self, text: str, problem: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}" if problem and text else "")
 
     def commit(self) -> Task | None:
         if not self.validate():
             return None
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", problem=True)
+        factory = self._factory()
+        if factory is None:
             return None
         repository, tag = self.repository_edit.text().strip(), self.tag_edit.text().strip()
         task = Task(f"Committing {self.row.name} to {repository}:{tag or 'latest'}", container_tasks.commit_container,
                     factory, self.row.id, repository, tag, self.message_edit.text(), self.author_edit.text(),
                     self.pause_box.isChecked(), cancellable=False, action=f"commit {self.row.name}")
-        task.signals.succeeded.connect(self._on_committed)
-        task.signals.failed.connect(self._on_failed)
-        self.task = task
-        self.commit_button.setEnabled(False)
-        self._set_status("Committing…")
-        self._session.tasks.submit(task)
-        return task
+        return self._submit(task, self.commit_button, "Committing…", self._on_committed)
 
     def _on_committed(self, result: CommitResult) -> None:
         self.result = result
         self.committed.emit(result)
         self.accept()
-
-    def _on_failed(self, error: BerthError) -> None:
-        self._set_status(str(error), problem=True)
-        self.commit_button.setEnabled(True)

@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from desktop.engine.containers import ContainerRow
-from desktop.engine.errors import BerthError
 from desktop.tasks import container_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.task_form import TaskFormDialog
 
 OUT, IN = "out", "in"
-PROBLEM_COLOUR = "#c0392b"
 
 
-class CopyDialog(QDialog):
+class CopyDialog(TaskFormDialog):
     copied = Signal(str)
 
     def __init__(self, session: EngineSession, row: ContainerRow, direction: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("copyDialog")
+        super().__init__(session, "copy", parent)
         self.direction = direction
         self.row = row
-        self._session = session
-        self.task: Task | None = None
         outwards = direction == OUT
         self.setWindowTitle(f"Copy from {row.name}" if outwards else f"Copy into {row.name}")
         self.container_edit = QLineEdit("/" if not outwards else "")
@@ -45,10 +41,6 @@ class CopyDialog(QDialog):
         local = QHBoxLayout()
         local.addWidget(self.local_edit, 1)
         local.addWidget(browse)
-        self.status = QLabel()
-        self.status.setObjectName("copyStatus")
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.buttons = QDialogButtonBox()
         self.copy_button = self.buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.AcceptRole)
         self.copy_button.setObjectName("copyButton")
@@ -83,21 +75,16 @@ class CopyDialog(QDialog):
         problem = ""
         if inside and not inside.startswith("/"):
             problem = "The path in the container must be absolute (start with '/')."
-        ok = bool(inside and local) and not problem and not (self.task is not None and not self.task.state.done)
+        ok = bool(inside and local) and not problem and not self._busy()
         self._set_status(problem, problem=True)
         self.copy_button.setEnabled(ok)
         return ok
 
-    def _set_status(self, text: str, problem: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}" if problem and text else "")
-
     def copy(self) -> Task | None:
         if not self.validate():
             return None
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", problem=True)
+        factory = self._factory()
+        if factory is None:
             return None
         inside, local = self.container_edit.text().strip(), self.local_edit.text().strip()
         if self.direction == OUT:
@@ -106,18 +93,8 @@ class CopyDialog(QDialog):
         else:
             task = Task(f"Copying {os.path.basename(local)} into {self.row.name}", container_tasks.copy_into_container,
                         factory, self.row.id, local, inside, action=f"copy into {self.row.name}")
-        task.signals.succeeded.connect(self._on_copied)
-        task.signals.failed.connect(self._on_failed)
-        self.task = task
-        self.copy_button.setEnabled(False)
-        self._set_status("Copying…")
-        self._session.tasks.submit(task)
-        return task
+        return self._submit(task, self.copy_button, "Copying…", self._on_copied)
 
     def _on_copied(self, where: str) -> None:
         self.copied.emit(where)
         self.accept()
-
-    def _on_failed(self, error: BerthError) -> None:
-        self._set_status(str(error), problem=True)
-        self.copy_button.setEnabled(True)

@@ -6,20 +6,16 @@ Signals of PruneDialog: pruned(object) -- the PruneResult, once the engine has a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from desktop.engine.errors import BerthError
 from desktop.engine.prune import PrunePreview, PruneResult
 from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.tasks import image_ops
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.task import Task
-
-PROBLEM_COLOUR = QColor("#c0392b")
-GONE_COLOUR = QColor("#7f8c8d")
+from desktop.ui.dialogs.prune_base import GONE_COLOUR, PruneDialogBase
 
 
 def preview_text(preview: PrunePreview) -> str:
@@ -40,26 +36,18 @@ def result_text(result: PruneResult, preview: PrunePreview | None) -> str:
     return text + "."
 
 
-class PruneDialog(QDialog):
-    pruned = Signal(object)
+class PruneDialog(PruneDialogBase):
     ID, CREATED, SIZE, FREES = range(4)
 
     def __init__(self, session: EngineSession, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("pruneDialog")
+        table = QTreeWidget()
+        super().__init__(session, table, "prune", parent)
+        self.images = table
         self.setWindowTitle("Prune dangling images")
         self.resize(560, 340)
-        self._session = session
         self.preview: PrunePreview | None = None
         self.result: PruneResult | None = None
-        self.preview_task: Task | None = None
-        self.prune_task: Task | None = None
 
-        self.status = QLabel("Checking…")
-        self.status.setObjectName("pruneStatus")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.images = QTreeWidget()
         self.images.setObjectName("pruneImages")
         self.images.setHeaderLabels(["Image ID", "Created", "Size", "Frees"])
         self.images.setRootIsDecorated(False)
@@ -68,37 +56,12 @@ class PruneDialog(QDialog):
         self.images.headerItem().setToolTip(
             self.FREES, "Its own layers and the untagged parents that go with it; layers shared with "
                         "other dangling images count in the total only")
-
-        self.buttons = QDialogButtonBox()
-        self.prune_button = QPushButton("&Prune")
-        self.prune_button.setObjectName("pruneButton")
-        self.prune_button.setAutoDefault(False)
-        self.prune_button.setEnabled(False)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("pruneCancel")
-        self.buttons.addButton(self.prune_button, QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.cancel_button.setDefault(True)
-        self.prune_button.clicked.connect(self.start_prune)
-        self.cancel_button.clicked.connect(self.reject)
-
-        box = QVBoxLayout(self)
-        box.addWidget(self.images, 1)
-        box.addWidget(self.status)
-        box.addWidget(self.buttons)
         self.cancel_button.setFocus()
 
-    def start(self) -> None:
-        """List what a prune would remove, in a worker; the dialog says Checking… meanwhile."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._show_error(BerthError("Not connected to the Docker engine."))
-            return
-        task = Task("Listing dangling images", image_ops.preview_prune, factory, background=True,
+    def _preview_task(self, factory) -> Task:
+        return Task("Listing dangling images", image_ops.preview_prune, factory, background=True,
                     action="list the dangling images")
-        task.signals.succeeded.connect(self.set_preview)
-        task.signals.failed.connect(self._show_error)
-        self.preview_task = task
-        self._session.tasks.submit(task)
 
     def set_preview(self, preview: PrunePreview) -> None:
         self.preview = preview
@@ -114,24 +77,12 @@ class PruneDialog(QDialog):
         self.status.setText(preview_text(preview))
         self.prune_button.setEnabled(bool(preview.images))
 
-    def start_prune(self) -> None:
-        factory = self._session.factory
-        if self.prune_task is not None:
-            return
-        if self._session.state != CONNECTED or factory is None:
-            self._show_error(BerthError("Not connected to the Docker engine."))
-            return
+    def _prune_task(self, factory) -> Task:
         # one request the engine cannot interrupt: no Cancel that would only pretend
-        task = Task("Pruning dangling images", image_ops.prune_dangling, factory, cancellable=False,
+        return Task("Pruning dangling images", image_ops.prune_dangling, factory, cancellable=False,
                     action="prune dangling images")
-        task.signals.succeeded.connect(self.set_result)
-        task.signals.failed.connect(self._show_error)
-        self.prune_task = task
-        self.prune_button.setEnabled(False)
-        self.status.setText("Pruning…")
-        self._session.tasks.submit(task)
 
-    def set_result(self, result: PruneResult) -> None:
+    def _show_result(self, result: PruneResult) -> None:
         self.result = result
         removed = set(result.deleted)
         for n in range(self.images.topLevelItemCount()):
@@ -140,26 +91,6 @@ class PruneDialog(QDialog):
                 entry.setForeground(self.ID, QBrush(GONE_COLOUR))
                 entry.setText(self.CREATED, "removed")
         self.status.setText(result_text(result, self.preview))
-        self._finish()
-        self.pruned.emit(result)
-
-    def _show_error(self, error: BerthError) -> None:
-        self.status.setText(str(error))
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
-        self.prune_button.setEnabled(False)
-        if self.prune_task is not None:
-            self._finish()
-
-    def _finish(self) -> None:
-        self.prune_button.setVisible(False)
-        self.cancel_button.setText("&Close")
-        self.cancel_button.setDefault(True)
-        self.cancel_button.setFocus()
-
-    def reject(self) -> None:
-        if self.preview_task is not None and not self.preview_task.state.done:
-            self.preview_task.cancel()
-        super().reject()  # a prune under way goes on, listed in the activity panel
 
 
 def confirm_and_prune(parent: QWidget | None, session: EngineSession) -> PruneDialog:

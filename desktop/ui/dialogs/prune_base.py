@@ -1,0 +1,119 @@
+"""What both prune dialogs share: a list filled by a preview task, a Prune button that runs the prune
+as a second task, and a status line that ends in the result or the error. Subclasses say which tasks
+run and how their answers fill the list.
+
+Signals of PruneDialogBase: pruned(object) -- whatever the prune task answered, once it has.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, QTreeWidget, QVBoxLayout,
+                               QWidget)
+
+from desktop.engine.errors import BerthError
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.task import Task
+
+PROBLEM_COLOUR = QColor("#c0392b")
+GONE_COLOUR = QColor("#7f8c8d")
+
+
+class PruneDialogBase(QDialog):
+    pruned = Signal(object)
+
+    def __init__(self, session: EngineSession, table: QTreeWidget, name: str, parent: QWidget | None = None):
+        """`name` prefixes the object names: <name>Dialog, <name>Status, <name>Button."""
+        super().__init__(parent)
+        self.setObjectName(f"{name}Dialog")
+        self._session = session
+        self.preview_task: Task | None = None
+        self.prune_task: Task | None = None
+
+        self.status = QLabel("Checking…")
+        self.status.setObjectName(f"{name}Status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.buttons = QDialogButtonBox()
+        self.prune_button = QPushButton("&Prune")
+        self.prune_button.setObjectName(f"{name}Button")
+        self.prune_button.setAutoDefault(False)
+        self.prune_button.setEnabled(False)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.addButton(self.prune_button, QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.cancel_button.setDefault(True)
+        self.prune_button.clicked.connect(self.start_prune)
+        self.cancel_button.clicked.connect(self.reject)
+
+        box = QVBoxLayout(self)
+        box.addWidget(table, 1)
+        box.addWidget(self.status)
+        box.addWidget(self.buttons)
+
+    def _preview_task(self, factory) -> Task:
+        raise NotImplementedError
+
+    def _prune_task(self, factory) -> Task:
+        raise NotImplementedError
+
+    def _nothing_to_prune(self) -> bool:
+        return False
+
+    def set_preview(self, preview) -> None:
+        raise NotImplementedError
+
+    def _show_result(self, result) -> None:
+        """Mark in the list and the status line what the prune did."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """List what a prune would remove, in a worker; the dialog says Checking… meanwhile."""
+        factory = self._session.factory
+        if self._session.state != CONNECTED or factory is None:
+            self._show_error(BerthError("Not connected to the Docker engine."))
+            return
+        task = self._preview_task(factory)
+        task.signals.succeeded.connect(self.set_preview)
+        task.signals.failed.connect(self._show_error)
+        self.preview_task = task
+        self._session.tasks.submit(task)
+
+    def start_prune(self) -> None:
+        factory = self._session.factory
+        if self.prune_task is not None or self._nothing_to_prune():
+            return
+        if self._session.state != CONNECTED or factory is None:
+            self._show_error(BerthError("Not connected to the Docker engine."))
+            return
+        task = self._prune_task(factory)
+        task.signals.succeeded.connect(self.set_result)
+        task.signals.failed.connect(self._show_error)
+        self.prune_task = task
+        self.prune_button.setEnabled(False)
+        self.status.setText("Pruning…")
+        self._session.tasks.submit(task)
+
+    def set_result(self, result) -> None:
+        self._show_result(result)
+        self._finish()
+        self.pruned.emit(result)
+
+    def _show_error(self, error: BerthError) -> None:
+        self.status.setText(str(error))
+        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
+        self.prune_button.setEnabled(False)
+        if self.prune_task is not None:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.prune_button.setVisible(False)
+        self.cancel_button.setText("&Close")
+        self.cancel_button.setDefault(True)
+        self.cancel_button.setFocus()
+
+    def reject(self) -> None:
+        if self.preview_task is not None and not self.preview_task.state.done:
+            self.preview_task.cancel()
+        super().reject()  # a prune under way goes on, listed in the activity panel

@@ -1,0 +1,57 @@
+"""A form dialog whose one action runs as a task: a status line under the form that says what is
+happening or what is wrong, and the action button off while the task runs and on again if it fails."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QWidget
+
+from desktop.engine.errors import BerthError
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.task import Task
+
+PROBLEM_COLOUR = "#c0392b"
+
+
+class TaskFormDialog(QDialog):
+    def __init__(self, session: EngineSession, name: str, parent: QWidget | None = None):
+        """`name` prefixes the object names: <name>Dialog, <name>Status."""
+        super().__init__(parent)
+        self.setObjectName(f"{name}Dialog")
+        self._session = session
+        self.task: Task | None = None
+        self._action_button: QAbstractButton | None = None
+        self.status = QLabel()
+        self.status.setObjectName(f"{name}Status")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+
+    def _busy(self) -> bool:
+        return self.task is not None and not self.task.state.done
+
+    def _set_status(self, text: str, problem: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}" if problem and text else "")
+
+    def _factory(self):
+        """The session's client factory, or None (and the status says so) when not connected."""
+        factory = self._session.factory
+        if self._session.state != CONNECTED or factory is None:
+            self._set_status("Not connected to the Docker engine.", problem=True)
+            return None
+        return factory
+
+    def _submit(self, task: Task, button: QAbstractButton, busy_text: str, on_success) -> Task:
+        task.signals.succeeded.connect(on_success)
+        task.signals.failed.connect(self._on_failed)
+        self.task = task
+        self._action_button = button
+        button.setEnabled(False)
+        self._set_status(busy_text)
+        self._session.tasks.submit(task)
+        return task
+
+    def _on_failed(self, error: BerthError) -> None:
+        self._set_status(str(error), problem=True)
+        if self._action_button is not None:
+            self._action_button.setEnabled(True)

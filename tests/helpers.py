@@ -1,0 +1,68 @@
+"""Helpers shared by test modules: a connected session, recent names in a scratch file, the images
+and containers one test makes, and ``docker images`` as the oracle for a repository's tags."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from desktop.engine.connection import Endpoint
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.manager import TaskManager
+from desktop.ui.recent_names import RecentNames
+
+_builds = itertools.count(1)
+
+
+@contextmanager
+def connected_session(qtbot, engine) -> Iterator[EngineSession]:
+    """A session connected to *engine*; stopped, with its tasks shut down, on leaving."""
+    tasks = TaskManager()
+    session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
+    session.start()
+    qtbot.waitUntil(lambda: session.state == CONNECTED, timeout=20000)
+    yield session
+    session.stop()
+    assert tasks.shutdown(10000)
+
+
+def recent_names(tmp_path: Path) -> RecentNames:
+    return RecentNames(QSettings(str(tmp_path / "recent.ini"), QSettings.Format.IniFormat))
+
+
+class Made:
+    """Images and containers of one test; ``remove()`` takes them away again."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.images: list[str] = []
+        self.containers: list[str] = []
+
+    def image(self, tag: str, *lines: str) -> str:
+        """A new busybox image tagged *tag* (a label makes its id unique), with extra Dockerfile *lines*."""
+        image_id = self.engine.build_busybox_image(tag, [f"LABEL berth.test.build={tag}-{next(_builds)}", *lines])
+        self.images.append(image_id)
+        return image_id
+
+    def container(self, name: str, image: str) -> str:
+        self.containers.append(name)
+        self.engine.cli("create", "--name", name, image, "true")
+        return name
+
+    def remove(self) -> None:
+        for name in self.containers:
+            self.engine.cli("rm", "-f", name, check=False)
+        for image_id in reversed(self.images):
+            self.engine.cli("rmi", "-f", image_id, check=False)
+
+
+def cli_tags(engine, repo: str) -> dict[str, str]:
+    """tag -> full image id, for one repository, as ``docker images`` lists it."""
+    out = engine.cli("images", repo, "--no-trunc", "--format", "{{json .}}").stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    return {r["Tag"]: r["ID"] for r in rows}

@@ -96,3 +96,13 @@ def test_ages_are_worded_against_one_instant():
     assert [model.index(i, 0).data() for i in range(2)] == ["2 minutes ago", "2 minutes ago"]
     model.now = 1000 + 3 * 3600
     assert model.index(1, 0).data() == "3 hours ago"
+
+
+def test_many_changes_are_one_signal(qtbot):
+    model = Model()
+    model.apply([Row(f"k{i:02}", i) for i in range(40)])
+    spans = []
+    model.dataChanged.connect(lambda tl, br: spans.append((tl.row(), br.row())))
+    model.apply([Row(f"k{i:02}", i + 100 if i % 3 == 0 else i) for i in range(40)])
+    assert spans == [(0, 39)]
+    assert model.index(3, 1).data() == "103" and model.index(4, 1).data() == "4"

@@ -148,10 +148,18 @@ class KeyedTableModel(QAbstractTableModel):
             self._index = {row.key: i for i, row in enumerate(self._rows)}
         # 2. changes in place
         last_col = len(self.columns) - 1
+        changed = []
         for i, row in enumerate(self._rows):
             new = fresh[row.key]
             if new is not row and vars(new) != vars(row):
                 self._rows[i] = new
+                changed.append(i)
+        if len(changed) > 8:
+            # a burst (100 containers starting): one signal for the span costs the views one pass,
+            # where one signal per row costs a pass each
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], last_col))
+        else:
+            for i in changed:
                 self.dataChanged.emit(self.index(i, 0), self.index(i, last_col))
         # 3. inserts in one block, already in sort order; then one layout change puts them in place
         added = [row for key, row in fresh.items() if key not in self._index]

@@ -348,7 +348,7 @@ def _run_until_blocked_then_cancel(fn, token: CancelToken):
         with open(wchan) as f:
             if f.read().strip() == "unix_stream_read_generic":
                 break
-        time.sleep(0.01)
+        thread.join(0.01)  # the kernel's wait channel has no notification: look again shortly
     assert thread.is_alive(), outcome
     token.cancel()
     thread.join(20)

@@ -11,6 +11,7 @@ import io
 import json
 import lzma
 import os
+import random
 import tarfile
 import tracemalloc
 
@@ -153,7 +154,7 @@ COMPRESSIONS = list(SUFFIX)
 
 def two_images() -> tuple[SyntheticImage, SyntheticImage]:
     app = SyntheticImage(["berth-test/app:1", "berth-test/app:latest"],
-                         [{"etc/app.conf": b"setting=1\n"}, {"srv/data.bin": os.urandom(3000)}])
+                         [{"etc/app.conf": b"setting=1\n"}, {"srv/data.bin": random.Random(3000).randbytes(3000)}])
     tool = SyntheticImage(["registry.example.com:5000/team/tool:2.0"], [{"bin/tool": b"#!/bin/sh\necho tool\n"}],
                           arch="arm64", variant="v8")
     return app, tool

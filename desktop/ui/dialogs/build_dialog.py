@@ -33,6 +33,7 @@ from desktop.ui.build_drop import build_drop_target
 from desktop.ui.build_log_panel import INFO_PREFIX, BuildLogPanel
 from desktop.ui.dialogs.tag_dialog import ERROR_STYLE, TagTargetsEditor, message_label, show_message
 from desktop.ui.recent_names import RecentNames
+from desktop.ui.lifetime import while_alive
 
 CHECK_DELAY_MS = 150  # typing a path checks it once the typing pauses
 
@@ -198,8 +199,8 @@ class BuildDialog(QDialog):
         wanted = (self.context_edit.text().strip(), self.dockerfile_combo.currentText().strip())
         task = Task("Checking the build context", build_tasks.check_context, *wanted, background=True,
                     action="check the build context")
-        task.signals.succeeded.connect(lambda info, w=wanted: self._on_context(info, w))
-        task.signals.failed.connect(lambda error: self._show_context_problem(str(error)))
+        task.signals.succeeded.connect(while_alive(self, lambda info, w=wanted: self._on_context(info, w)))
+        task.signals.failed.connect(while_alive(self, lambda error: self._show_context_problem(str(error))))
         self.check_task = task
         self._session.tasks.submit(task)
 

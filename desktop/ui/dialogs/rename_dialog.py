@@ -15,6 +15,7 @@ from desktop.engine.run_spec import name_problem
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.lifetime import while_alive
 
 PROBLEM_COLOUR = "#c0392b"
 
@@ -72,7 +73,7 @@ class RenameDialog(QDialog):
         name = self.name_edit.text().strip()
         task = Task(f"Renaming {self.row.name} to {name}", container_tasks.rename_container, factory, self.row.id,
                     name, cancellable=False, action=f"rename {self.row.name}")
-        task.signals.succeeded.connect(lambda new: (self.renamed.emit(self.row.id, new), self.accept()))
+        task.signals.succeeded.connect(while_alive(self, lambda new: (self.renamed.emit(self.row.id, new), self.accept())))
         task.signals.failed.connect(self._on_failed)
         self.task = task
         self.rename_button.setEnabled(False)

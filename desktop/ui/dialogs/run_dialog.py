@@ -27,6 +27,7 @@ from desktop.engine.run_spec import (MOUNT_KINDS, PROTOCOLS, RestartPolicy, RunS
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.lifetime import while_alive
 
 PROBLEM_COLOUR = "#c0392b"
 MAX_ENV_FILE = 1024 * 1024  # an env file is a few lines; anything this big is the wrong file
@@ -349,7 +350,7 @@ class RunDialog(QDialog):
         task = Task(f"Reading the settings of {self.image}", container_tasks.image_defaults, factory, self.image,
                     background=True, action=f"read the settings of {self.image}")
         task.signals.succeeded.connect(self._on_defaults)
-        task.signals.failed.connect(lambda error: self._show_problem(str(error)))
+        task.signals.failed.connect(while_alive(self, lambda error: self._show_problem(str(error))))
         self.defaults_task = task
         self._session.tasks.submit(task)
 
@@ -472,7 +473,7 @@ class RunDialog(QDialog):
                     action=f"run {spec.display_name}")
         task.signals.succeeded.connect(self._on_started)
         task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(lambda: self.run_button.setEnabled(self.spec is not None))
+        task.signals.finished.connect(while_alive(self, lambda: self.run_button.setEnabled(self.spec is not None)))
         self.run_task = task
         self.run_button.setEnabled(False)
         self.problems.setStyleSheet("")

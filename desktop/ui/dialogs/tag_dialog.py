@@ -27,6 +27,7 @@ from desktop.tasks import tag_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
 from desktop.ui.recent_names import RecentNames
+from desktop.ui.lifetime import while_alive
 
 ERROR_STYLE = "color: #c0392b"
 WARNING_STYLE = "color: #a0522d"
@@ -367,7 +368,7 @@ class TagDialog(QDialog):
         task = Task("Listing image tags", tag_tasks.load_tag_index, factory, background=True,
                     action="list the image tags")
         task.signals.succeeded.connect(self.set_index)
-        task.signals.failed.connect(lambda error: self._set_status(str(error), error=True))
+        task.signals.failed.connect(while_alive(self, lambda error: self._set_status(str(error), error=True)))
         self.index_task = task
         self._session.tasks.submit(task)
 

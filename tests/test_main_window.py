@@ -332,3 +332,12 @@ def test_run_from_the_images_view_starts_a_container_shown_in_the_containers_vie
         assert state == ["running", f"{unique_repo}:run"]
     finally:
         docker_engine.cli("rm", "-f", name, check=False)
+
+
+def test_the_connection_page_says_when_it_tries_again(qtbot, make_window, tmp_path):
+    window, session = make_window(f"unix://{tmp_path}/missing.sock")
+    page = window.connection_page
+    with qtbot.waitSignal(session.disconnected, timeout=15000):
+        session.start()
+    assert page.countdown.text().startswith("Berth will try again by itself in ")
+    assert page.retry_button.isEnabled()

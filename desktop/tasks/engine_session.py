@@ -149,8 +149,9 @@ class EngineSession(QObject):
         if not isinstance(error, EngineUnavailable):
             error = EngineUnavailable(str(error))
         self.last_error = error
-        self._set_state(DISCONNECTED)
-        self.disconnected.emit(error)  # on every attempt: the page refreshes "what was tried"
+        # the retry is scheduled before anyone hears of the failure, so they can say when it comes
         delay = self.RETRY_MS[min(self._failures, len(self.RETRY_MS) - 1)]
         self._failures += 1
         self._retry.start(delay)
+        self._set_state(DISCONNECTED)
+        self.disconnected.emit(error)  # on every attempt: the page refreshes "what was tried"

@@ -115,6 +115,7 @@ class ConnectionPage(QWidget):
         if remaining >= 0:
             self.countdown.setText(f"Berth will try again by itself in {max(1, (remaining + 999) // 1000)} s.")
         elif self._session.state != CONNECTING:
+            self.countdown.clear()
             self._tick.stop()
 
     def _connect_to_host(self) -> None:

@@ -9,6 +9,7 @@ Every attempt is recorded so the UI can say exactly what was tried.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import docker
 import docker.constants
@@ -314,6 +315,15 @@ class ClientFactory:
     def new_client(self, timeout: int | None = None) -> docker.DockerClient:
         """A private client for a long-lived stream (events, logs) that another thread may close."""
         return open_client(self.info.endpoint, self.info.api_version, timeout)
+
+    @contextlib.contextmanager
+    def private_client(self, timeout: int | None = None) -> Iterator[docker.DockerClient]:
+        """``new_client`` for one long operation, closed when it ends however it ends."""
+        client = self.new_client(timeout)
+        try:
+            yield client
+        finally:
+            client.close()
 
     def close(self) -> None:
         with self._lock:

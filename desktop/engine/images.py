@@ -1,7 +1,7 @@
 """Listing images the way ``docker images`` shows them: one row per tag, ``<none>`` for untagged.
 
 One ``/images/json`` request for all images and one ``/containers/json?all=1`` for the in-use
-counts; never the SDK's ``images.list()``, which inspects every image.
+counts; never the SDK's high-level image listing, which inspects every image.
 """
 
 from __future__ import annotations

@@ -80,10 +80,9 @@ def inspect_archives(ctx: TaskContext, factory: ClientFactory, paths: list[str])
 def load_archives(ctx: TaskContext, factory: ClientFactory, previews: list[LoadPreview]) -> LoadOutcome:
     """Load the archives one after the other, with one progress bar over all their bytes."""
     total = sum(p.contents.file_size for p in previews) or None
-    client = factory.new_client(timeout=None)
     results: list[LoadResult] = []
     offset = 0
-    try:
+    with factory.private_client() as client:
         for number, preview in enumerate(previews, 1):
             ctx.raise_if_cancelled()
             name = preview.contents.name
@@ -101,27 +100,19 @@ def load_archives(ctx: TaskContext, factory: ClientFactory, previews: list[LoadP
                     raise LoadIncomplete(f"Loaded {done}, then: {exc}", LoadOutcome(results)) from None
                 raise
             offset += preview.contents.file_size
-    finally:
-        client.close()
     return LoadOutcome(results)
 
 
 def import_rootfs(ctx: TaskContext, factory: ClientFactory, preview: LoadPreview, repository: str,
                   tag: str) -> ImportResult:
-    client = factory.new_client(timeout=None)
-    try:
+    with factory.private_client() as client:
         return image_archive.import_rootfs(
             client, preview.contents.path, repository, tag, contents=preview.contents, engine=factory.info,
             token=ctx.token, on_progress=lambda done, total, text: ctx.progress(done, total, text))
-    finally:
-        client.close()
 
 
 def save_images(ctx: TaskContext, factory: ClientFactory, names: list[str], path: str, compress: bool = False,
                 estimate: int | None = None) -> SaveResult:
-    client = factory.new_client(timeout=None)
-    try:
+    with factory.private_client() as client:
         return image_archive.save_images(client, names, path, compress=compress, estimate=estimate, token=ctx.token,
                                          on_progress=lambda done, total, text: ctx.progress(done, total, text))
-    finally:
-        client.close()

@@ -46,13 +46,10 @@ def build(ctx: TaskContext, factory: ClientFactory, request: BuildRequest,
           pipe: BuildEventPipe | None = None) -> BuildResult:
     """Build on a private client without a timeout (a step may run for an hour), closed after."""
     ctx.raise_if_cancelled()
-    client = factory.new_client(timeout=None)
-    try:
+    with factory.private_client() as client:
         return engine_build.build_image(
             client, request, token=ctx.token, on_event=pipe.put if pipe is not None else None,
             on_progress=lambda done, total, text: ctx.progress(done, total, text))
-    finally:
-        client.close()
 
 
 def check_context(ctx: TaskContext, context_dir: str, dockerfile: str) -> ContextInfo:

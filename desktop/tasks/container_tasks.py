@@ -36,10 +36,6 @@ class ActionIncomplete(BerthError):
         self.report = report
 
 
-def _private(factory: ClientFactory, timeout: int | None = None):
-    return factory.new_client(timeout=timeout)
-
-
 # --- one-shot work ------------------------------------------------------------------------------
 def image_defaults(ctx: TaskContext, factory: ClientFactory, image: str) -> tuple[run.ImageDefaults, list[str]]:
     ctx.raise_if_cancelled()
@@ -60,7 +56,7 @@ def container_action(ctx: TaskContext, factory: ClientFactory, action: str, targ
     timeout = options.get("timeout")
     request_timeout = max(60, int(timeout or 10) + 30)
     report = container_ops.apply_action(
-        lambda: _private(factory, request_timeout), action, targets, token=ctx.token,
+        lambda: factory.new_client(request_timeout), action, targets, token=ctx.token,
         on_progress=lambda done, total, text: ctx.progress(done, total, text), **options)
     if report.problems:
         raise ActionIncomplete(report)
@@ -80,7 +76,7 @@ def preview_prune(ctx: TaskContext, factory: ClientFactory) -> list[container_op
 def prune(ctx: TaskContext, factory: ClientFactory,
           candidates: list[container_ops.PruneCandidate]) -> tuple[container_ops.OpsReport, int]:
     ctx.raise_if_cancelled()
-    return container_ops.prune(lambda: _private(factory, 120), candidates, token=ctx.token,
+    return container_ops.prune(lambda: factory.new_client(120), candidates, token=ctx.token,
                                on_progress=lambda done, total, text: ctx.progress(done, total, text))
 
 
@@ -93,41 +89,29 @@ def commit_container(ctx: TaskContext, factory: ClientFactory, container_id: str
                      message: str, author: str, pause: bool) -> commit_engine.CommitResult:
     ctx.raise_if_cancelled()
     ctx.progress(0, None, f"Committing to {repository}:{tag or 'latest'}")
-    client = _private(factory, None)  # a big container takes longer than the usual 60 s
-    try:
+    with factory.private_client() as client:  # a big container takes longer than the usual 60 s
         return commit_engine.commit_container(client, container_id, repository, tag, message, author, pause)
-    finally:
-        client.close()
 
 
 def save_logs(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str, timestamps: bool) -> int:
-    client = _private(factory)
-    try:
+    with factory.private_client() as client:
         return logs.save_logs(client, container_id, path, timestamps, ctx.token,
                               on_progress=lambda done, total, text: ctx.progress(done, None, text))
-    finally:
-        client.close()
 
 
 # --- streams ------------------------------------------------------------------------------------
 def follow_logs(ctx: TaskContext, factory: ClientFactory, container_id: str, options: logs.LogOptions,
                 emit: Callable[[logs.LogBatch], None]) -> str:
     """Batches to *emit* until cancelled or the log ends; returns the container id when it ended."""
-    client = _private(factory)
-    try:
+    with factory.private_client() as client:
         logs.follow_logs(client, container_id, options, ctx.token, emit)
-    finally:
-        client.close()
     return container_id
 
 
 def stream_stats(ctx: TaskContext, factory: ClientFactory, container_id: str,
                  emit: Callable[[stats.StatsSample], None]) -> str:
-    client = _private(factory)
-    try:
+    with factory.private_client() as client:
         stats.stream_stats(client, container_id, ctx.token, emit)
-    finally:
-        client.close()
     return container_id
 
 
@@ -166,18 +150,12 @@ def new_shell(factory: ClientFactory, container_id: str, rows: int, cols: int) -
 
 def copy_from_container(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str,
                         destination: str) -> str:
-    client = _private(factory)
-    try:
+    with factory.private_client() as client:
         return file_copy.copy_from_container(client, container_id, path, destination, ctx.token,
                                              on_progress=lambda done, total, text: ctx.progress(done, None, text))
-    finally:
-        client.close()
 
 
 def copy_into_container(ctx: TaskContext, factory: ClientFactory, container_id: str, source: str, folder: str) -> str:
-    client = _private(factory)
-    try:
+    with factory.private_client() as client:
         return file_copy.copy_into_container(client, container_id, source, folder, ctx.token,
                                              on_progress=lambda done, total, text: ctx.progress(done, total, text))
-    finally:
-        client.close()

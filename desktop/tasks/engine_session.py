@@ -28,11 +28,8 @@ def _connect(ctx: TaskContext, endpoints: list[Endpoint] | None) -> EngineInfo:
 
 
 def _watch(ctx: TaskContext, factory: ClientFactory, emit_event, emit_open) -> None:
-    client = factory.new_client(timeout=None)
-    try:
+    with factory.private_client() as client:
         watch_events(client, ctx.token, emit_event, on_open=emit_open)
-    finally:
-        client.close()
 
 
 class _EventRelay(QObject):

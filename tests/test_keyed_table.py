@@ -106,3 +106,28 @@ def test_many_changes_are_one_signal(qtbot):
     model.apply([Row(f"k{i:02}", i + 100 if i % 3 == 0 else i) for i in range(40)])
     assert spans == [(0, 39)]
     assert model.index(3, 1).data() == "103" and model.index(4, 1).data() == "4"
+
+
+def test_update_rows_touches_only_those_rows(qtmodeltester):
+    from PySide6.QtCore import Qt
+
+    model = Model()
+    model.apply([Row("a", 1), Row("b", 2), Row("c", 3), Row("d", 4)])
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    kept = QPersistentModelIndex(model.index(3, 0))  # "d"
+    signals = []
+    model.rowsRemoved.connect(lambda _p, first, last: signals.append(("removed", first, last)))
+    model.rowsInserted.connect(lambda _p, first, last: signals.append(("inserted", first, last)))
+    model.dataChanged.connect(lambda tl, br: signals.append(("changed", tl.row(), br.row())))
+    model.layoutChanged.connect(lambda: signals.append("layout"))
+
+    model.update_rows([Row("b", 2)])  # the same values: nothing to say
+    assert signals == []
+    model.update_rows([Row("b", 2.5)])  # a change that keeps its place: one row, no re-sort
+    assert signals == [("changed", 1, 1)]
+    signals.clear()
+    model.update_rows([Row("a", 10), Row("e", 0)], removed_keys=["c", "gone"])
+    assert signals[:3] == [("removed", 2, 2), ("changed", 0, 0), ("inserted", 3, 3)] and signals[3] == "layout"
+    assert [(r.key, r.value) for r in model.rows()] == [("e", 0), ("b", 2.5), ("d", 4), ("a", 10)]
+    assert kept.isValid() and kept.data() == "d" and model.row_for_key("a") == 3
+    qtmodeltester.check(model)

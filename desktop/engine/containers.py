@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 from urllib.parse import urlsplit
 
 from desktop.engine.errors import NotFound, translate
@@ -128,8 +129,13 @@ def rows_from_api(items: list[dict]) -> list[ContainerRow]:
     return rows
 
 
-def list_containers(client, all_containers: bool = True) -> list[ContainerRow]:
-    return rows_from_api(client.api.containers(all=all_containers))
+def list_containers(client, all_containers: bool = True, ids: Sequence[str] | None = None) -> list[ContainerRow]:
+    """``docker ps [-a]``; with *ids* (full ids), only those: the engine looks them up directly, so
+    rechecking the 100 containers an event burst touched costs a tenth of listing 1,000."""
+    filters = {"id": list(ids)} if ids is not None else None
+    if ids is not None and not ids:
+        return []
+    return rows_from_api(client.api.containers(all=all_containers, filters=filters))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ stalls the GUI thread for over 100 ms; this takes a few milliseconds."""
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -173,6 +173,42 @@ class KeyedTableModel(QAbstractTableModel):
                 self._index[row.key] = first + offset
             self.endInsertRows()
         self._resort()
+
+    def update_rows(self, rows: Sequence[Any], removed_keys: Iterable[Any] = ()) -> None:
+        """Change, add or remove just these rows (an event's patch, a listing of a few keys); the
+        others stay as they are. Re-sorts only when a sort key moved."""
+        resort = False
+        doomed = sorted((self._index[k] for k in set(removed_keys) if k in self._index), reverse=True)
+        for i in doomed:
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self._rows[i]
+            self.endRemoveRows()
+        if doomed:
+            self._index = {row.key: i for i, row in enumerate(self._rows)}
+        last_col = len(self.columns) - 1
+        added = []
+        for new in rows:
+            i = self._index.get(new.key, -1)
+            if i < 0:
+                added.append(new)
+                continue
+            old = self._rows[i]
+            if new is old or vars(new) == vars(old):
+                continue
+            self._rows[i] = new
+            self.dataChanged.emit(self.index(i, 0), self.index(i, last_col))
+            if self._sort_column >= 0 and self._sort_key(new) != self._sort_key(old):
+                resort = True
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            self._rows.extend(added)
+            for offset, row in enumerate(added):
+                self._index[row.key] = first + offset
+            self.endInsertRows()
+            resort = True
+        if resort:
+            self._resort()
 
     def touch_column(self, column: int) -> None:
         """Repaint one column (relative times such as "3 minutes ago" age without new data)."""

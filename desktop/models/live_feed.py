@@ -1,8 +1,9 @@
 """Keeps one model in step with the engine: a listing when the event stream (re)opens, and a
 re-listing after relevant events, bursts throttled into one refresh. No polling.
 
-Re-listing (one request) rather than patching from event payloads is deliberate: dockerd 20.10's
-untag events carry the image id, not the tag that went, so only a listing tells the truth.
+Re-listing (one request) rather than patching from event payloads is deliberate for images:
+dockerd 20.10's untag events carry the image id, not the tag that went, so only a listing tells
+the truth. Container events do say enough; ``containers_feed.py`` builds on this class for them.
 
 Signals: loaded() after each applied listing, failed(BerthError), busyChanged(bool).
 """

@@ -15,3 +15,10 @@ def load_images(ctx: TaskContext, factory: ClientFactory, all_images: bool = Fal
 def load_containers(ctx: TaskContext, factory: ClientFactory, all_containers: bool = True) -> list[containers.ContainerRow]:
     ctx.raise_if_cancelled()
     return containers.list_containers(factory.client(), all_containers=all_containers)
+
+
+def load_some_containers(ctx: TaskContext, factory: ClientFactory, ids: list[str],
+                         all_containers: bool = True) -> list[containers.ContainerRow]:
+    """Those of *ids* that still exist (and run, without *all_containers*)."""
+    ctx.raise_if_cancelled()
+    return containers.list_containers(factory.client(), all_containers=all_containers, ids=ids)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QListWidget, QListWidgetItem, QMainWindow, QMessa
 
 from desktop import APP_NAME, __version__
 from desktop.engine.events import EngineEvent
+from desktop.models.containers_feed import ContainersFeed
 from desktop.models.containers_model import ContainersModel
 from desktop.models.images_model import ImagesModel
 from desktop.models.live_feed import LiveFeed
@@ -31,11 +32,6 @@ from desktop.ui.images_view import ImagesView
 
 def _images_relevant(event: EngineEvent) -> bool:
     return event.type == "image" or (event.type == "container" and event.base_action in ("create", "destroy"))
-
-
-def _containers_relevant(event: EngineEvent) -> bool:
-    # exec_create/exec_start/exec_die (a shell in a container) change nothing the list shows
-    return event.type == "container" and not event.base_action.startswith("exec_")
 
 
 def _list_over_details(name: str, listing, details) -> QSplitter:
@@ -64,9 +60,7 @@ class MainWindow(QMainWindow):
         self.images_feed = LiveFeed(session, "Listing images", loaders.load_images, self.images_model.apply,
                                     _images_relevant, parent=self)
         self.containers_model = ContainersModel(self)
-        self.containers_feed = LiveFeed(session, "Listing containers", loaders.load_containers,
-                                        self.containers_model.apply, _containers_relevant, parent=self)
-        self.containers_feed.options["all_containers"] = True
+        self.containers_feed = ContainersFeed(session, self.containers_model, parent=self)
         session.disconnected.connect(lambda _e: (self.images_model.clear(), self.containers_model.clear()))
 
         # views

@@ -1,0 +1,170 @@
+"""The containers list kept live from the event payloads themselves.
+
+A container event says enough to show the new state at once (``engine/container_events.py``).
+The containers it touched are then listed again by id, a few hundred milliseconds after the
+burst goes quiet (at most every few seconds while it lasts): that fills in what events do not
+carry, such as the engine's status wording and the ports bound at start. Listing everything is
+kept for when the stream (re)opens, an option changes or the user refreshes.
+
+When 100 containers start at once this turns dozens of listings of the whole engine into a few
+small ones, and keeps worker threads from holding the GIL the GUI thread needs.
+
+Answers can overtake events: a listing that started before an event may not show it. Events
+received since a listing started are applied again on top of its answer, in order; they are
+idempotent, so doing so is always safe.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PySide6.QtCore import QTimer
+
+from desktop.engine.container_events import UNCHANGED, is_removal, row_after
+from desktop.engine.events import EngineEvent
+from desktop.models.containers_model import ContainersModel
+from desktop.models.live_feed import LiveFeed
+from desktop.tasks import loaders
+from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.task import Task
+
+UP_STATES = ("running", "paused", "restarting")
+
+
+def is_relevant(event: EngineEvent) -> bool:
+    # exec_create/exec_start/exec_die (a shell in a container) change nothing the list shows
+    return event.type == "container" and not event.base_action.startswith("exec_")
+
+
+class ContainersFeed(LiveFeed):
+    SETTLE_MS = 300  # recheck once events have been quiet this long...
+    NEW_ROW_MS = 50  # ...or this long when a container is not in the list yet
+    MAX_WAIT_S = 3.0  # ...or this long after the first unchecked event, whichever comes first
+    MAX_RECHECK = 200  # beyond this many containers, one full listing is the cheaper question
+    REPLAY_MARGIN_S = 0.5  # events received this long before a listing began are replayed too
+
+    def __init__(self, session: EngineSession, model: ContainersModel, parent=None):
+        super().__init__(session, "Listing containers", loaders.load_containers, model.apply, is_relevant,
+                         parent=parent)
+        self.options["all_containers"] = True
+        self._model = model
+        self._recent: deque[tuple[float, EngineEvent]] = deque()
+        self._unchecked: set[str] = set()
+        self._first_unchecked = 0.0
+        self._recheck_task: Task | None = None
+        self._recheck_started = 0.0
+        self._last_recheck_s = 0.0
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(self.SETTLE_MS)
+        self._settle.timeout.connect(self._recheck)
+
+    # --- events ---------------------------------------------------------------------------
+    def _on_event(self, event: EngineEvent) -> None:
+        if not self._relevant(event):
+            return
+        if not self.loaded_once:
+            super()._on_event(event)  # no rows to patch yet: the first listing will tell
+            return
+        self._recent.append((time.monotonic(), event))
+        if self._patch(event):
+            if event.base_action not in UNCHANGED and event.base_action not in ("destroy", "rename"):
+                self._mark_unchecked(event.actor_id)  # for the engine's own status wording, ports
+        else:
+            self._mark_unchecked(event.actor_id)  # a new container, a health status: ask for it
+
+    def _patch(self, event: EngineEvent) -> bool:
+        """Show what *event* says at once; False when only a listing can tell."""
+        if is_removal(event):
+            self._model.update_rows((), [event.actor_id])
+            return True
+        index = self._model.row_for_key(event.actor_id)
+        new = row_after(self._model.row_at(index) if index >= 0 else None, event)
+        if new is None:
+            return False
+        if not self.options.get("all_containers", True) and new.state not in UP_STATES:
+            self._model.update_rows((), [new.id])  # `docker ps` shows running ones only
+        else:
+            self._model.update_rows([new])
+        return True
+
+    def _replay(self, since: float, ids: set[str] | None = None) -> None:
+        for received, event in list(self._recent):
+            if received >= since and (ids is None or event.actor_id in ids):
+                self._patch(event)
+
+    def _forget_replayed(self) -> None:
+        """Drop events no answer under way can predate."""
+        starts = [t for t, busy in ((self._started, self.busy), (self._recheck_started, self._recheck_task))
+                  if busy]
+        horizon = (min(starts) if starts else time.monotonic()) - self.REPLAY_MARGIN_S
+        while self._recent and self._recent[0][0] < horizon:
+            self._recent.popleft()
+
+    # --- rechecks -------------------------------------------------------------------------
+    def _mark_unchecked(self, container_id: str) -> None:
+        now = time.monotonic()
+        if not self._unchecked:
+            self._first_unchecked = now
+        self._unchecked.add(container_id)
+        if self._model.row_for_key(container_id) < 0:
+            # a container the list lacks (just created): show it soon, but no sooner than twice
+            # what the last recheck took, so a slow engine is not asked faster than it answers
+            self._settle.setInterval(min(self.SETTLE_MS, max(self.NEW_ROW_MS, int(2000 * self._last_recheck_s))))
+        elif not self._settle.isActive():
+            self._settle.setInterval(self.SETTLE_MS)
+        if now - self._first_unchecked < self.MAX_WAIT_S or not self._settle.isActive():
+            self._settle.start()
+
+    def _recheck(self) -> None:
+        factory = self._session.factory
+        if not self._unchecked or self._session.state != CONNECTED or factory is None:
+            return
+        if self._recheck_task is not None:
+            return  # again when the one under way is done
+        if len(self._unchecked) > self.MAX_RECHECK:
+            self._unchecked.clear()
+            self.refresh()
+            return
+        ids = sorted(self._unchecked)
+        self._unchecked.clear()
+        task = Task("Checking containers", loaders.load_some_containers, factory, ids, background=True,
+                    all_containers=self.options.get("all_containers", True))
+        task.signals.succeeded.connect(lambda rows, ids=ids: self._on_rechecked(ids, rows))
+        task.signals.failed.connect(self._on_failed)
+        task.signals.finished.connect(self._on_recheck_finished)
+        self._recheck_task = task
+        self._recheck_started = time.monotonic()
+        self._session.tasks.submit(task)
+
+    def _on_rechecked(self, ids: list[str], rows) -> None:
+        if self._session.state != CONNECTED:
+            return
+        self._last_recheck_s = time.monotonic() - self._recheck_started
+        found = {row.id for row in rows}
+        self._model.update_rows(rows, [i for i in ids if i not in found])
+        self._replay(self._recheck_started - self.REPLAY_MARGIN_S, set(ids))
+        self.loaded.emit()
+
+    def _on_recheck_finished(self) -> None:
+        self._recheck_task = None
+        self._forget_replayed()
+        if self._unchecked and not self._settle.isActive():
+            self._settle.start()
+
+    # --- full listings --------------------------------------------------------------------
+    def _on_loaded(self, rows) -> None:
+        super()._on_loaded(rows)
+        if self._session.state == CONNECTED:
+            self._replay(self._started - self.REPLAY_MARGIN_S)
+
+    def _on_finished(self) -> None:
+        super()._on_finished()
+        self._forget_replayed()
+
+    def _on_disconnected(self, error) -> None:
+        super()._on_disconnected(error)
+        self._settle.stop()
+        self._unchecked.clear()
+        self._recent.clear()

@@ -61,8 +61,41 @@ def write_result(name: str, text: str) -> Path:
     return path
 
 
+def _thread_sched() -> tuple[float, float]:
+    """This thread's CPU time and time spent runnable but waiting for a CPU, in seconds (Linux)."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as f:
+            cpu, delay, _ = f.read().split()
+        return int(cpu) / 1e9, int(delay) / 1e9
+    except OSError:
+        return time.thread_time(), 0.0
+
+
+class Stall(float):
+    """The longest gap between heartbeat ticks, split into the GUI thread's own CPU work, the time
+    it was runnable but no CPU was free (the machine, not the app), and the rest (waiting on the GIL,
+    a lock or I/O: the app's other threads)."""
+
+    cpu: float = 0.0
+    run_delay: float = 0.0
+
+    @property
+    def other(self) -> float:
+        return max(0.0, float(self) - self.cpu - self.run_delay)
+
+    @property
+    def app_share(self) -> float:
+        """What the app itself kept the GUI thread from ticking: the gap minus waiting for a CPU."""
+        return max(0.0, float(self) - self.run_delay)
+
+    def describe(self) -> str:
+        return (f"{self * 1000:.0f} ms: {self.cpu * 1000:.0f} ms own CPU work, {self.run_delay * 1000:.0f} ms "
+                f"waiting for a free CPU, {self.other * 1000:.0f} ms other waits (GIL, locks)")
+
+
 class Heartbeat:
-    """Records the longest gap between 5 ms timer ticks: how long the GUI thread was blocked."""
+    """Records the longest gap between 5 ms timer ticks (how long the GUI thread was blocked) and,
+    for Linux, what the thread did during that gap."""
 
     def __init__(self):
         from PySide6.QtCore import QTimer
@@ -70,36 +103,149 @@ class Heartbeat:
         self.timer.setInterval(5)
         self.timer.timeout.connect(self._tick)
         self.last = None
-        self.longest = 0.0
+        self.last_sched = (0.0, 0.0)
+        self.longest = Stall(0.0)
+        self.max_app_share = 0.0
 
     def _tick(self):
         now = time.perf_counter()
+        sched = _thread_sched()
         if self.last is not None:
-            self.longest = max(self.longest, now - self.last)
-        self.last = now
+            gap = now - self.last
+            cpu, delay = sched[0] - self.last_sched[0], sched[1] - self.last_sched[1]
+            self.max_app_share = max(self.max_app_share, max(0.0, gap - delay))
+            if gap > self.longest:
+                self.longest = Stall(gap)
+                self.longest.cpu, self.longest.run_delay = cpu, delay
+        self.last, self.last_sched = now, sched
 
     def start(self):
-        self.last, self.longest = None, 0.0
+        self.last, self.longest, self.max_app_share = None, Stall(0.0), 0.0
         self.timer.start()
 
-    def stop(self) -> float:
+    def stop(self) -> Stall:
         self.timer.stop()
         return self.longest
 
 
-def wait_for(app, predicate, timeout: float = 120.0):
-    """Run the event loop until predicate() holds; TimeoutError after `timeout` seconds."""
+def wait_for(app, predicate, timeout: float = 120.0, interval_ms: int = 10):
+    """Run the real event loop (as Berth's own ``app.exec()`` does, asleep when idle) until
+    predicate() holds, looking every `interval_ms`; TimeoutError after `timeout` seconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    if predicate():
+        return
+    loop = QEventLoop()
     deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError
-        app.processEvents()
-        time.sleep(0.0005)
+    outcome = {}
+
+    def check():
+        if predicate():
+            outcome["ok"] = True
+            loop.quit()
+        elif time.perf_counter() > deadline:
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if not outcome:
+        raise TimeoutError
 
 
 def spin(app, seconds: float):
-    """Run the event loop for `seconds`."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.0005)
+    """Run the real event loop for `seconds`."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+class CpuGroup:
+    """A CPU control group of its own (Linux, root), as systemd gives docker.service and each
+    desktop app its own: the kernel then shares the CPUs between groups before threads, so an
+    engine starting 100 containers competes with an app as one party, not as hundreds of threads.
+    On a machine without such groups (this one runs everything in the root group), every runc
+    and dockerd thread competes with the app's GUI thread one to one."""
+
+    def __init__(self, name: str):
+        """The group *name*, made if need be; "" is the root group itself."""
+        self.path = self._root() / name if name else self._root()
+        self.path.mkdir(exist_ok=True)
+
+    @staticmethod
+    def _root() -> Path:
+        v1 = Path("/sys/fs/cgroup/cpu")
+        if (v1 / "cgroup.procs").exists():
+            return v1
+        v2 = Path("/sys/fs/cgroup")
+        if "cpu" not in (v2 / "cgroup.controllers").read_text().split():
+            raise OSError("no cpu controller")
+        control = v2 / "cgroup.subtree_control"
+        if "cpu" not in control.read_text().split():
+            control.write_text("+cpu")
+        return v2
+
+    @classmethod
+    def available(cls) -> bool:
+        try:
+            return os.geteuid() == 0 and os.access(cls._root(), os.W_OK)
+        except OSError:
+            return False
+
+    @classmethod
+    def in_root(cls, pid: int) -> bool:
+        """Whether *pid* is in the root CPU group (containers' own processes are not)."""
+        try:
+            lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        except OSError:
+            return False
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            if "cpu" in controllers.split(",") or controllers == "":
+                return path == "/"
+        return False
+
+    def add(self, pid: int) -> None:
+        try:
+            (self.path / "cgroup.procs").write_text(str(pid))
+        except ProcessLookupError:
+            pass  # gone meanwhile
+
+    def add_tree(self, pid: int) -> None:
+        """*pid* and its descendants that are still in the root group."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        todo = [pid]
+        while todo:
+            current = todo.pop()
+            if self.in_root(current):
+                self.add(current)
+            todo.extend(children.get(current, []))
+
+    def release(self) -> None:
+        """Move what is left back to the root group and remove this one."""
+        root = self._root()
+        if self.path == root:
+            return
+        for pid in (self.path / "cgroup.procs").read_text().split():
+            try:
+                (root / "cgroup.procs").write_text(pid)
+            except OSError:
+                pass
+        try:
+            self.path.rmdir()
+        except OSError:
+            pass
+
+
+def parent_pid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])

@@ -73,11 +73,11 @@ def main() -> None:
             beat.start()
             start = time.perf_counter()
             window.images_feed.refresh()
-            wait_for(app, lambda: window.images_model.rowCount() == rows)
+            wait_for(app, lambda: window.images_model.rowCount() == rows, interval_ms=1)
             populate_times.append(time.perf_counter() - start)
             start = time.perf_counter()
             window.containers_feed.refresh()
-            wait_for(app, lambda: window.containers_model.rowCount() == crow)
+            wait_for(app, lambda: window.containers_model.rowCount() == crow, interval_ms=1)
             ctimes.append(time.perf_counter() - start)
             stalls.append(beat.stop())
 
@@ -89,7 +89,8 @@ def main() -> None:
             cli_done = time.perf_counter()
             wait_for(app, lambda: any(r.repository == "bench/latency" and r.tag == str(i)
                                       for r in window.images_model.rows()[-50:]) or
-                     window.images_model.row_for_key((base_id(window, base), "bench/latency", str(i))) >= 0, 30)
+                     window.images_model.row_for_key((base_id(window, base), "bench/latency", str(i))) >= 0, 30,
+                     interval_ms=1)
             latencies.append(time.perf_counter() - cli_done)
         window.close()
         session.stop()

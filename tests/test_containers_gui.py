@@ -306,6 +306,9 @@ def test_the_run_dialog_runs_what_was_asked(qtbot, window, docker_engine, busybo
     assert dialog.env_table.rowCount() == 2 and "Added 2 variables" in dialog.env_message.text()
     assert dialog.load_env_file(str(tmp_path / "app.env")) == 1
     dialog.add_port("127.0.0.1", "18312", "8080")
+    dialog.add_port("127.0.0.1", "18320-18322", "9000-9001", "udp")  # a range, as -p 18320-18321:9000-9001
+    assert not dialog.run_button.isEnabled() and "must be ranges of the same length" in dialog.problems.text()
+    dialog.ports_table.item(dialog.ports_table.rowCount() - 1, 1).setText("18320-18321")
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "index.html").write_text("ok\n")
     dialog.add_mount("bind", str(tmp_path / "www"), "/www", True)
@@ -327,6 +330,8 @@ def test_the_run_dialog_runs_what_was_asked(qtbot, window, docker_engine, busybo
     assert data["State"]["Running"]
     assert {"GREETING=hello world", "MODE=test", "FILE_VAR=from file"} <= set(data["Config"]["Env"])
     assert data["HostConfig"]["PortBindings"]["8080/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": "18312"}]
+    assert data["HostConfig"]["PortBindings"]["9000/udp"] == [{"HostIp": "127.0.0.1", "HostPort": "18320"}]
+    assert data["HostConfig"]["PortBindings"]["9001/udp"] == [{"HostIp": "127.0.0.1", "HostPort": "18321"}]
     assert data["HostConfig"]["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 2}
     assert data["HostConfig"]["Memory"] == 64 * 1024 * 1024 and data["HostConfig"]["NanoCpus"] == 500_000_000
     assert data["Config"]["Labels"] == {"team": "berth"}

@@ -90,6 +90,24 @@ def test_bad_ports_are_refused_with_the_reason(args, words):
         run_spec.make_port(*args)
 
 
+def test_port_ranges_map_port_to_port():
+    assert run_spec.make_ports("9000-9002", "udp", "127.0.0.1", "18000-18002") == [
+        run_spec.PortSpec(9000, "udp", "127.0.0.1", 18000), run_spec.PortSpec(9001, "udp", "127.0.0.1", 18001),
+        run_spec.PortSpec(9002, "udp", "127.0.0.1", 18002)]
+    assert run_spec.make_ports("80-81") == [run_spec.PortSpec(80), run_spec.PortSpec(81)]  # the engine picks
+    assert run_spec.make_ports(" 80 ", "tcp", "", "8080") == [run_spec.PortSpec(80, "tcp", "", 8080)]
+
+
+@pytest.mark.parametrize("args, words", [
+    (("90-80",), "runs backwards"), (("80-81", "tcp", "", "8080-8082"), "same length"),
+    (("80", "tcp", "", "8080-8081"), "for one container port is not supported"), (("80-x",), "not a number"),
+    (("1-70000",), "out of range"),
+])
+def test_bad_port_ranges_are_refused_with_the_reason(args, words):
+    with pytest.raises(SpecError, match=words):
+        run_spec.make_ports(*args)
+
+
 def test_two_mappings_on_one_host_port_clash():
     ports = [run_spec.make_port(80, "tcp", "", 8080), run_spec.make_port(81, "tcp", "127.0.0.1", 8080),
              run_spec.make_port(82, "udp", "", 8080)]

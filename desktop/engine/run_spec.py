@@ -160,6 +160,33 @@ def make_port(container_port: str | int, protocol: str = "tcp", host_ip: str = "
     return PortSpec(container, protocol, host_ip, host)
 
 
+def _port_range(text: str | int, what: str) -> range:
+    """``8080`` or ``8000-8010`` (inclusive, as the CLI's ``-p 8000-8010:8000-8010``)."""
+    first, dash, last = str(text).strip().partition("-")
+    low = _port_number(first, what)
+    high = _port_number(last, what) if dash else low
+    if high < low:
+        raise SpecError(f"The {what} range {low}-{high} runs backwards: write the lower port first.")
+    return range(low, high + 1)
+
+
+def make_ports(container_port: str | int, protocol: str = "tcp", host_ip: str = "",
+               host_port: str | int | None = None) -> list[PortSpec]:
+    """The mappings of one table row, whose ports may be ranges: ``8000-8010`` to ``8000-8010``
+    maps port to port; a container range with no host port lets the engine pick each one."""
+    containers = _port_range(container_port, "container port")
+    hosts = _port_range(host_port, "host port") if host_port is not None and str(host_port).strip() else None
+    if hosts is not None and len(hosts) != len(containers):
+        if len(containers) == 1:
+            raise SpecError(f"A host port range ({hosts.start}-{hosts.stop - 1}) for one container port is not "
+                            "supported: give one host port, or a container port range of the same length.")
+        raise SpecError(f"The host ports {hosts.start}-{hosts.stop - 1} ({len(hosts)}) and the container ports "
+                        f"{containers.start}-{containers.stop - 1} ({len(containers)}) must be ranges of the "
+                        "same length.")
+    return [make_port(container, protocol, host_ip, hosts[i] if hosts is not None else None)
+            for i, container in enumerate(containers)]
+
+
 def parse_port_spec(text: str) -> PortSpec:
     """The CLI's ``-p`` syntax: ``8080``, ``80:8080``, ``127.0.0.1:80:8080/udp``, ``127.0.0.1::8080``."""
     text = text.strip()

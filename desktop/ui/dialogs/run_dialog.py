@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from desktop.engine.errors import BerthError
 from desktop.engine.run import ImageDefaults, RunResult
 from desktop.engine.run_spec import (MOUNT_KINDS, PROTOCOLS, RestartPolicy, RunSpec, SpecError, env_file_text,
-                                     make_mount, make_port, parse_cpus, parse_env_lines, parse_labels, parse_memory,
+                                     make_mount, make_ports, parse_cpus, parse_env_lines, parse_labels, parse_memory,
                                      split_command)
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
@@ -204,7 +204,8 @@ class RunDialog(QDialog):
         remove = QPushButton("Remove")
         remove.clicked.connect(lambda: self._remove_selected(self.ports_table))
         note = QLabel("An empty host port lets the engine pick a free one; an empty host address listens on all "
-                      "of the engine machine's addresses. The image's exposed ports are listed to start with.")
+                      "of the engine machine's addresses. Ranges such as 8000-8010 map port to port. The "
+                      "image's exposed ports are listed to start with.")
         note.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(add)
@@ -405,9 +406,7 @@ class RunDialog(QDialog):
             values = [_cell(self.ports_table, row, c) for c in range(4)]
             if not any(values[:3]):
                 continue
-            port = attempt(make_port, values[2], values[3], values[0], values[1] or None)
-            if port is not None:
-                ports.append(port)
+            ports.extend(attempt(make_ports, values[2], values[3], values[0], values[1] or None) or [])
         mounts = []
         for row in range(self.mounts_table.rowCount()):
             kind, source, target, read_only = (_cell(self.mounts_table, row, c) for c in range(4))

@@ -67,6 +67,7 @@ class ContainersFeed(LiveFeed):
         if not self.loaded_once:
             super()._on_event(event)  # no rows to patch yet: the first listing will tell
             return
+        self._forget_replayed()
         self._recent.append((time.monotonic(), event))
         if self._patch(event):
             if event.base_action not in UNCHANGED and event.base_action not in ("destroy", "rename"):

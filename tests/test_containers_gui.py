@@ -597,3 +597,20 @@ def test_copy_dialogs(qtbot, window, docker_engine, busybox_image, name, cleanup
         qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert docker_engine.cli("exec", name, "cat", "/drop/outside.txt").stdout == "outside\n"
     assert view.status_label.text() == "Copied to /drop/outside.txt."
+
+
+def test_coming_back_to_the_list_refreshes_aged_statuses(qtbot, window):
+    """Statuses such as "Up 3 minutes" age without an event: the list is asked again when someone
+    comes back to it after a minute, not on a timer."""
+    feed = window.containers_feed
+    listings = []
+    feed.busyChanged.connect(lambda busy: busy and listings.append(busy))
+    window.sidebar.setCurrentRow(0)
+    window.sidebar.setCurrentRow(1)  # back within the minute: nothing to ask
+    assert listings == []
+    window.sidebar.setCurrentRow(0)
+    feed.loaded_at -= 61  # as if the last listing were a minute old
+    window.sidebar.setCurrentRow(1)
+    assert listings == [True]
+    qtbot.waitUntil(lambda: not feed.busy, timeout=10000)
+    assert time.monotonic() - feed.loaded_at < 10

@@ -38,6 +38,7 @@ class LiveFeed(QObject):
         self._task: Task | None = None
         self._dirty = False
         self.loaded_once = False
+        self.loaded_at = 0.0  # time.monotonic() of the last applied listing
         self._base_throttle = throttle_ms
         self._started = 0.0
         self._throttle = QTimer(self)
@@ -87,6 +88,12 @@ class LiveFeed(QObject):
         self.busyChanged.emit(True)
         self._session.tasks.submit(task)
 
+    def refresh_if_older(self, seconds: float) -> None:
+        """List again if the last listing is older than *seconds*: wording that ages without an
+        event ("Up 3 minutes") is brought up to date when someone comes to look, not on a timer."""
+        if self.loaded_once and time.monotonic() - self.loaded_at > seconds:
+            self.refresh()
+
     def _on_loaded(self, rows) -> None:
         # A burst of events (100 containers starting) must not turn into back-to-back listings:
         # wait at least twice as long as the last listing took (up to a second).
@@ -95,6 +102,7 @@ class LiveFeed(QObject):
         if self._session.state == CONNECTED:
             self._apply(rows)
             self.loaded_once = True
+            self.loaded_at = time.monotonic()
             self.loaded.emit()
 
     def _on_failed(self, error: BerthError) -> None:

@@ -32,6 +32,7 @@ from desktop.ui.dialogs.copy_dialog import IN, OUT
 from desktop.ui.list_page import ListPage
 
 MAX_SAMPLED = 48  # running containers measured at once (the rows in view)
+STATUS_FRESH_S = 60  # on coming back to the list, statuses ("Up 3 minutes") older than this are re-listed
 
 # action name -> (menu text, shortcut, tooltip)
 _ACTIONS = (
@@ -382,6 +383,7 @@ class ContainersView(ListPage):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._start_sampler()
+        self.feed.refresh_if_older(STATUS_FRESH_S)
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)

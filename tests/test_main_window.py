@@ -10,6 +10,7 @@ from desktop.engine.connection import Endpoint
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui.main_window import MainWindow
+from tests.helpers import Made
 
 pytestmark = pytest.mark.engine
 
@@ -147,6 +148,38 @@ def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
         assert [r.id for r in window.containers_view.selected_rows()] == [container_id]
     finally:
         docker_engine.cli("rm", "-f", name)
+
+
+def test_image_details_reload_for_their_own_containers_only(qtbot, make_window, docker_engine, busybox_image,
+                                                           unique_repo):
+    made = Made(docker_engine)
+    image_id = made.image(f"{unique_repo}:mine")
+    name = unique_repo.replace("/", "-")
+    for suffix, image in (("mine", image_id), ("other", busybox_image)):
+        made.containers.append(f"{name}-{suffix}")
+        docker_engine.cli("create", "--name", f"{name}-{suffix}", image, "sleep", "1000")
+    try:
+        window, session = make_window(docker_engine.docker_host)
+        session.start()
+        qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+        view, details = window.images_view, window.image_details
+        qtbot.keyClicks(view.filter_edit, unique_repo)
+        qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=5000)
+        with qtbot.waitSignal(details.loaded, timeout=15000):
+            view.table.selectRow(0)
+        qtbot.waitUntil(lambda: [r.name for r in details.used_by_model.rows()] == [f"{name}-mine"], timeout=10000)
+        loads = []
+        details.loaded.connect(loads.append)
+        docker_engine.cli("start", f"{name}-other")  # another image's container: nothing to reload
+        containers = window.containers_model  # fed by the same event, in the same dispatch
+        qtbot.waitUntil(lambda: any(r.name == f"{name}-other" and r.state == "running" for r in containers.rows()),
+                        timeout=10000)
+        assert loads == [] and not details.busy
+        docker_engine.cli("start", f"{name}-mine")
+        qtbot.waitUntil(lambda: details.used_by_model.rows()[0].state == "running", timeout=10000)
+        assert loads == [image_id]
+    finally:
+        made.remove()
 
 
 def test_delete_key_and_context_menu_remove_the_selected_image(qtbot, make_window, docker_engine, busybox_image,

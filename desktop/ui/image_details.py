@@ -342,6 +342,10 @@ class ImageDetailsPane(QWidget):
             return
         self._load()
 
+    def shows_container(self, container_id: str) -> bool:
+        """Whether *container_id* is in the "Used by" list on screen (its state is shown there)."""
+        return bool(self._image_id) and self.used_by_model.row_for_key(container_id) >= 0
+
     def field_text(self, title: str) -> str:
         """The text shown for an overview field, as a person reads it (links as plain text)."""
         widget = self._fields[title]

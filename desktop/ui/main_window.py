@@ -163,7 +163,10 @@ class MainWindow(QMainWindow):
         help_menu.addAction(QAction(f"&About {APP_NAME}", self, triggered=self.show_about))
 
     def _on_event(self, event: EngineEvent) -> None:
-        if _images_relevant(event) or (event.type == "container" and event.base_action in ("start", "die", "rename")):
+        # a container's start, stop or new name matters to the details only if it is in their
+        # "Used by" list: 100 containers of other images starting must not reload them 100 times
+        if _images_relevant(event) or (event.type == "container" and event.base_action in ("start", "die", "rename")
+                                       and self.image_details.shows_container(event.actor_id)):
             self.image_details.refresh()
 
     def show_container(self, container_id: str) -> None:

@@ -35,8 +35,13 @@ class EngineEvent:
         )
 
 
+# the kinds of object Berth shows; the engine leaves out the rest (a container's start also brings
+# network connect events, which nothing here reads but every one would be decoded and relayed)
+WATCHED_TYPES = ("container", "image")
+
+
 def watch_events(client, token: CancelToken, on_event: Callable[[EngineEvent], None],
-                 on_open: Callable[[], None] | None = None) -> None:
+                 on_open: Callable[[], None] | None = None, types: tuple[str, ...] = WATCHED_TYPES) -> None:
     """Block, calling *on_event* for every engine event until *token* is cancelled.
 
     *client* must be private to this call: cancelling closes its stream from another thread.
@@ -44,7 +49,7 @@ def watch_events(client, token: CancelToken, on_event: Callable[[EngineEvent], N
     connection broke), Cancelled when cancelled.
     """
     try:
-        stream = client.api.events(decode=True)
+        stream = client.api.events(decode=True, filters={"type": list(types)} if types else None)
     except Exception as exc:
         token.raise_if_cancelled()
         raise EngineUnavailable(f"Lost contact with the Docker engine ({describe_connection_failure(exc)})") from exc

@@ -55,6 +55,9 @@ class TerminalScreen:
         self._params = ""
         self._osc = ""
         self.changes = 0  # bumped on every feed: the widget repaints when it moved
+        # lines ever moved into the scrollback: with it, a line keeps one number while it scrolls
+        # (screen row r is line pushed + r), so a selection stays on its text as output arrives
+        self.pushed = 0
 
     # --- input ----------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -87,6 +90,41 @@ class TerminalScreen:
             lines.pop()
         return "\n".join(lines)
 
+    def numbered_line(self, number: int) -> list[Cell] | None:
+        """Line *number* (see ``pushed``) from the scrollback or the screen; None once gone."""
+        first = self.pushed - len(self.scrollback)
+        if first <= number < self.pushed:
+            return self.scrollback[number - first]
+        if self.pushed <= number < self.pushed + self.rows:
+            return self.lines[number - self.pushed]
+        return None
+
+    def text_between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        """The text from cell *start* to cell *end* (line number, column), both included, as a
+        person would copy it: trailing blanks dropped from each line."""
+        (first_line, first_col), (last_line, last_col) = sorted((start, end))
+        out = []
+        for number in range(first_line, last_line + 1):
+            line = self.numbered_line(number)
+            if line is None:
+                continue
+            begin = first_col if number == first_line else 0
+            stop = last_col + 1 if number == last_line else len(line)
+            out.append("".join(c.char for c in line[begin:stop]).rstrip())
+        return "\n".join(out)
+
+    def word_at(self, number: int, col: int) -> tuple[int, int]:
+        """The columns of the word (a run of non-blank characters) around *col* on line *number*."""
+        line = self.numbered_line(number) or []
+        if not 0 <= col < len(line) or line[col].char == " ":
+            return col, col
+        begin = end = col
+        while begin > 0 and line[begin - 1].char != " ":
+            begin -= 1
+        while end + 1 < len(line) and line[end + 1].char != " ":
+            end += 1
+        return begin, end
+
     # --- size -----------------------------------------------------------------------------
     def resize(self, rows: int, cols: int) -> None:
         rows, cols = max(1, rows), max(1, cols)
@@ -106,6 +144,7 @@ class TerminalScreen:
             main.pop()
         while len(main) > rows:
             self.scrollback.append(main.pop(0))
+            self.pushed += 1
             cursor -= 1
         while len(main) < rows:
             main.append(_blank_line(cols))
@@ -256,6 +295,7 @@ class TerminalScreen:
             line = self.lines.pop(self._top)
             if self._top == 0 and not self.alternate:
                 self.scrollback.append(line)
+                self.pushed += 1
             self.lines.insert(self._bottom, _blank_line(self.cols, self._blank_attr()))
 
     def _scroll_down(self, n: int) -> None:

@@ -14,7 +14,8 @@ Signals:
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import (QClipboard, QColor, QFont, QFontDatabase, QGuiApplication, QKeyEvent, QPainter,
+                           QPalette)
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu
 
 from desktop.models.terminal_screen import TerminalScreen, encode_key
@@ -24,6 +25,7 @@ BASE_COLOURS = ("#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd"
                 "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff")
 BACKGROUND = QColor("#1e1e1e")
 FOREGROUND = QColor("#d4d4d4")
+SELECTION = QColor("#264f78")
 
 _KEYS = {
     Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right",
@@ -79,6 +81,10 @@ class TerminalWidget(QAbstractScrollArea):
         self._repaint.timeout.connect(self._refresh)
         self._cell = QSize(8, 16)
         self._measure()
+        # the selection: (line number, column) of its first and last cell, numbered as the
+        # screen numbers lines (they keep their number as output scrolls them into the scrollback)
+        self.selection: tuple[tuple[int, int], tuple[int, int]] | None = None
+        self._anchor: tuple[int, int] | None = None
 
     # --- size ---------------------------------------------------------------------------------
     def _measure(self) -> None:
@@ -114,6 +120,7 @@ class TerminalWidget(QAbstractScrollArea):
     def reset(self, text: str = "") -> None:
         rows, cols = self.screen.rows, self.screen.cols
         self.screen = TerminalScreen(rows, cols)
+        self.selection = self._anchor = None
         if text:
             self.screen.feed(text.replace("\n", "\r\n").encode())
         self._refresh()
@@ -147,7 +154,9 @@ class TerminalWidget(QAbstractScrollArea):
         back = list(screen.scrollback)[len(screen.scrollback) - offset:] if offset else []
         lines = back + screen.lines[:screen.rows - len(back)] if offset else screen.lines
         painter.fillRect(self.viewport().rect(), BACKGROUND)
+        top = screen.pushed - offset  # the number of the first line shown
         for y, line in enumerate(lines[:screen.rows]):
+            self._paint_selection(painter, top + y, y, len(line))
             x = 0
             while x < len(line):
                 attr = line[x].attr
@@ -182,6 +191,75 @@ class TerminalWidget(QAbstractScrollArea):
                 painter.setPen(FOREGROUND)
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.end()
+
+    def _paint_selection(self, painter: QPainter, number: int, y: int, cols: int) -> None:
+        if self.selection is None:
+            return
+        (first_line, first_col), (last_line, last_col) = self.selection
+        if not first_line <= number <= last_line:
+            return
+        begin = first_col if number == first_line else 0
+        end = last_col if number == last_line else cols - 1
+        cw, ch = self._cell.width(), self._cell.height()
+        painter.fillRect(QRect(begin * cw, y * ch, (end - begin + 1) * cw, ch), SELECTION)
+
+    # --- selection ------------------------------------------------------------------------------
+    def cell_at(self, pos: QPoint) -> tuple[int, int]:
+        """The (line number, column) of the cell under *pos*, in viewport coordinates."""
+        bar = self.verticalScrollBar()
+        top = self.screen.pushed - (bar.maximum() - bar.value())
+        row = min(max(pos.y() // self._cell.height(), 0), self.screen.rows - 1)
+        col = min(max(pos.x() // self._cell.width(), 0), self.screen.cols - 1)
+        return top + row, col
+
+    def selected_text(self) -> str:
+        return self.screen.text_between(*self.selection) if self.selection else ""
+
+    def _select(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+        self.selection = tuple(sorted((start, end)))  # type: ignore[assignment]
+        self.viewport().update()
+
+    def _offer_selection(self) -> None:
+        """X11 and Wayland paste the last selection with the middle button, as other terminals do."""
+        clipboard = QGuiApplication.clipboard()
+        text = self.selected_text()
+        if text and clipboard.supportsSelection():
+            clipboard.setText(text, QClipboard.Mode.Selection)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self._anchor = self.cell_at(event.position().toPoint())
+        self.selection = None
+        self.viewport().update()
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._anchor is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._select(self._anchor, self.cell_at(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._anchor = None
+            self._offer_selection()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mouseDoubleClickEvent(event)
+            return
+        number, col = self.cell_at(event.position().toPoint())
+        begin, end = self.screen.word_at(number, col)
+        self._select((number, begin), (number, end))
+        self._offer_selection()
+        event.accept()
 
     # --- input --------------------------------------------------------------------------------
     def focusNextPrevChild(self, _next: bool) -> bool:
@@ -242,11 +320,17 @@ class TerminalWidget(QAbstractScrollArea):
         self.send_text(QGuiApplication.clipboard().text())
 
     def copy(self) -> None:
+        """The selection, or everything when nothing is selected."""
+        QGuiApplication.clipboard().setText(self.selected_text() or self.screen.all_text())
+
+    def copy_all(self) -> None:
         QGuiApplication.clipboard().setText(self.screen.all_text())
 
     def _menu(self, pos) -> None:
         menu = QMenu(self)
-        menu.addAction("Copy all", self.copy)
+        copy = menu.addAction("Copy", self.copy)
+        copy.setEnabled(bool(self.selected_text()))
+        menu.addAction("Copy all", self.copy_all)
         paste = menu.addAction("Paste", self.paste)
         paste.setEnabled(self.active)
         menu.addAction("Clear scrollback", self._clear_scrollback)

@@ -132,20 +132,8 @@ class KeyedTableModel(QAbstractTableModel):
         fresh = {}
         for row in new_rows:
             fresh.setdefault(row.key, row)
-        # 1. removals, as contiguous ranges from the bottom up
-        doomed = [i for i, row in enumerate(self._rows) if row.key not in fresh]
-        if doomed:
-            ranges: list[list[int]] = []
-            for i in doomed:
-                if ranges and ranges[-1][1] == i - 1:
-                    ranges[-1][1] = i
-                else:
-                    ranges.append([i, i])
-            for first, last in reversed(ranges):
-                self.beginRemoveRows(QModelIndex(), first, last)
-                del self._rows[first:last + 1]
-                self.endRemoveRows()
-            self._index = {row.key: i for i, row in enumerate(self._rows)}
+        # 1. removals
+        self._remove_at([i for i, row in enumerate(self._rows) if row.key not in fresh])
         # 2. changes in place
         last_col = len(self.columns) - 1
         changed = []
@@ -163,28 +151,43 @@ class KeyedTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(i, 0), self.index(i, last_col))
         # 3. inserts in one block, already in sort order; then one layout change puts them in place
         added = [row for key, row in fresh.items() if key not in self._index]
-        if added:
-            if self._sort_column >= 0:
-                added.sort(key=self._sort_key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
-            self._rows.extend(added)
-            for offset, row in enumerate(added):
-                self._index[row.key] = first + offset
-            self.endInsertRows()
+        if self._sort_column >= 0:
+            added.sort(key=self._sort_key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        self._append(added)
         self._resort()
+
+    def _remove_at(self, indexes: list[int]) -> None:
+        """Remove the rows at these ascending indexes, as contiguous ranges from the bottom up."""
+        if not indexes:
+            return
+        ranges: list[list[int]] = []
+        for i in indexes:
+            if ranges and ranges[-1][1] == i - 1:
+                ranges[-1][1] = i
+            else:
+                ranges.append([i, i])
+        for first, last in reversed(ranges):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first:last + 1]
+            self.endRemoveRows()
+        self._index = {row.key: i for i, row in enumerate(self._rows)}
+
+    def _append(self, rows: list[Any]) -> None:
+        """Insert *rows* in one block at the end."""
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        for offset, row in enumerate(rows):
+            self._index[row.key] = first + offset
+        self.endInsertRows()
 
     def update_rows(self, rows: Sequence[Any], removed_keys: Iterable[Any] = ()) -> None:
         """Change, add or remove just these rows (an event's patch, a listing of a few keys); the
         others stay as they are. Re-sorts only when a sort key moved."""
         resort = False
-        doomed = sorted((self._index[k] for k in set(removed_keys) if k in self._index), reverse=True)
-        for i in doomed:
-            self.beginRemoveRows(QModelIndex(), i, i)
-            del self._rows[i]
-            self.endRemoveRows()
-        if doomed:
-            self._index = {row.key: i for i, row in enumerate(self._rows)}
+        self._remove_at(sorted(self._index[k] for k in set(removed_keys) if k in self._index))
         last_col = len(self.columns) - 1
         added = []
         for new in rows:
@@ -199,15 +202,8 @@ class KeyedTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(i, 0), self.index(i, last_col))
             if self._sort_column >= 0 and self._sort_key(new) != self._sort_key(old):
                 resort = True
-        if added:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
-            self._rows.extend(added)
-            for offset, row in enumerate(added):
-                self._index[row.key] = first + offset
-            self.endInsertRows()
-            resort = True
-        if resort:
+        self._append(added)
+        if resort or added:
             self._resort()
 
     def touch_column(self, column: int) -> None:

@@ -99,18 +99,25 @@ class TerminalScreen:
             return self.lines[number - self.pushed]
         return None
 
+    @staticmethod
+    def span(number: int, start: tuple[int, int], end: tuple[int, int], width: int) -> tuple[int, int] | None:
+        """The first and last column of line *number* (of *width* cells) that lie between cell
+        *start* and cell *end* (line number, column; in order), or None if it lies outside."""
+        (first_line, first_col), (last_line, last_col) = start, end
+        if not first_line <= number <= last_line:
+            return None
+        return (first_col if number == first_line else 0), (last_col if number == last_line else width - 1)
+
     def text_between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
         """The text from cell *start* to cell *end* (line number, column), both included, as a
         person would copy it: trailing blanks dropped from each line."""
-        (first_line, first_col), (last_line, last_col) = sorted((start, end))
+        start, end = sorted((start, end))
         out = []
-        for number in range(first_line, last_line + 1):
+        for number in range(start[0], end[0] + 1):
             line = self.numbered_line(number)
-            if line is None:
-                continue
-            begin = first_col if number == first_line else 0
-            stop = last_col + 1 if number == last_line else len(line)
-            out.append("".join(c.char for c in line[begin:stop]).rstrip())
+            if line is not None:
+                begin, last = self.span(number, start, end, len(line))
+                out.append("".join(c.char for c in line[begin:last + 1]).rstrip())
         return "\n".join(out)
 
     def word_at(self, number: int, col: int) -> tuple[int, int]:

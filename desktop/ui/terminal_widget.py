@@ -150,7 +150,7 @@ class TerminalWidget(QAbstractScrollArea):
         screen = self.screen
         cw, ch = self._cell.width(), self._cell.height()
         ascent = self.fontMetrics().ascent()
-        offset = self.verticalScrollBar().maximum() - self.verticalScrollBar().value()  # lines scrolled back
+        offset = self._scrolled_back()
         back = list(screen.scrollback)[len(screen.scrollback) - offset:] if offset else []
         lines = back + screen.lines[:screen.rows - len(back)] if offset else screen.lines
         painter.fillRect(self.viewport().rect(), BACKGROUND)
@@ -193,24 +193,22 @@ class TerminalWidget(QAbstractScrollArea):
         painter.end()
 
     def _paint_selection(self, painter: QPainter, number: int, y: int, cols: int) -> None:
-        if self.selection is None:
-            return
-        (first_line, first_col), (last_line, last_col) = self.selection
-        if not first_line <= number <= last_line:
-            return
-        begin = first_col if number == first_line else 0
-        end = last_col if number == last_line else cols - 1
-        cw, ch = self._cell.width(), self._cell.height()
-        painter.fillRect(QRect(begin * cw, y * ch, (end - begin + 1) * cw, ch), SELECTION)
+        span = self.screen.span(number, *self.selection, cols) if self.selection else None
+        if span is not None:
+            cw, ch = self._cell.width(), self._cell.height()
+            painter.fillRect(QRect(span[0] * cw, y * ch, (span[1] - span[0] + 1) * cw, ch), SELECTION)
 
     # --- selection ------------------------------------------------------------------------------
+    def _scrolled_back(self) -> int:
+        """How many lines the view is scrolled back from the live screen."""
+        bar = self.verticalScrollBar()
+        return bar.maximum() - bar.value()
+
     def cell_at(self, pos: QPoint) -> tuple[int, int]:
         """The (line number, column) of the cell under *pos*, in viewport coordinates."""
-        bar = self.verticalScrollBar()
-        top = self.screen.pushed - (bar.maximum() - bar.value())
         row = min(max(pos.y() // self._cell.height(), 0), self.screen.rows - 1)
         col = min(max(pos.x() // self._cell.width(), 0), self.screen.cols - 1)
-        return top + row, col
+        return self.screen.pushed - self._scrolled_back() + row, col
 
     def selected_text(self) -> str:
         return self.screen.text_between(*self.selection) if self.selection else ""

@@ -19,6 +19,10 @@ UNCHANGED = frozenset({
     "exec_create", "exec_start", "exec_die", "exec_detach", "kill", "stop", "restart", "oom", "update",
 })
 
+# after these, the patched row is the whole truth; after the others (start, die, pause...) the
+# engine's own status wording and the ports bound at start are worth asking for
+COMPLETE = UNCHANGED | {"destroy", "rename"}
+
 PAUSED_SUFFIX = " (Paused)"
 
 

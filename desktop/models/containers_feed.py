@@ -21,7 +21,7 @@ from collections import deque
 
 from PySide6.QtCore import QTimer
 
-from desktop.engine.container_events import UNCHANGED, is_removal, row_after
+from desktop.engine.container_events import COMPLETE, is_removal, row_after
 from desktop.engine.events import EngineEvent
 from desktop.models.containers_model import ContainersModel
 from desktop.models.live_feed import LiveFeed
@@ -69,11 +69,9 @@ class ContainersFeed(LiveFeed):
             return
         self._forget_replayed()
         self._recent.append((time.monotonic(), event))
-        if self._patch(event):
-            if event.base_action not in UNCHANGED and event.base_action not in ("destroy", "rename"):
-                self._mark_unchecked(event.actor_id)  # for the engine's own status wording, ports
-        else:
-            self._mark_unchecked(event.actor_id)  # a new container, a health status: ask for it
+        # a new container or a health status cannot be patched: ask the engine for it
+        if not self._patch(event) or event.base_action not in COMPLETE:
+            self._mark_unchecked(event.actor_id)
 
     def _patch(self, event: EngineEvent) -> bool:
         """Show what *event* says at once; False when only a listing can tell."""

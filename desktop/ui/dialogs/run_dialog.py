@@ -43,6 +43,23 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     return table
 
 
+def _table_page(table: QTableWidget, buttons: list[QPushButton], note: QLabel,
+                extra: QWidget | None = None) -> QWidget:
+    """A tab of the dialog: the table, *extra* under it, a row of buttons, then *note*."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    page = QWidget()
+    box = QVBoxLayout(page)
+    box.addWidget(table, 1)
+    if extra is not None:
+        box.addWidget(extra)
+    box.addLayout(row)
+    box.addWidget(note)
+    return page
+
+
 def _cell(table: QTableWidget, row: int, column: int) -> str:
     widget = table.cellWidget(row, column)
     if isinstance(widget, QComboBox):
@@ -184,17 +201,7 @@ class RunDialog(QDialog):
         self.env_message = QLabel()
         self.env_message.setObjectName("runEnvMessage")
         self.env_message.setWordWrap(True)
-        buttons = QHBoxLayout()
-        for button in (add, remove, add_lines, load):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        page = QWidget()
-        box = QVBoxLayout(page)
-        box.addWidget(self.env_table, 1)
-        box.addWidget(self.env_paste)
-        box.addLayout(buttons)
-        box.addWidget(self.env_message)
-        return page
+        return _table_page(self.env_table, [add, remove, add_lines, load], self.env_message, self.env_paste)
 
     def _build_ports(self) -> QWidget:
         self.ports_table = _table("runPorts", ["Host address", "Host port", "Container port", "Protocol"])
@@ -207,16 +214,7 @@ class RunDialog(QDialog):
                       "of the engine machine's addresses. Ranges such as 8000-8010 map port to port. The "
                       "image's exposed ports are listed to start with.")
         note.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        page = QWidget()
-        box = QVBoxLayout(page)
-        box.addWidget(self.ports_table, 1)
-        box.addLayout(buttons)
-        box.addWidget(note)
-        return page
+        return _table_page(self.ports_table, [add, remove], note)
 
     def _build_volumes(self) -> QWidget:
         self.mounts_table = _table("runMounts", ["Type", "Host path or volume name", "Container path", "Read-only"])
@@ -229,16 +227,7 @@ class RunDialog(QDialog):
         remove.clicked.connect(lambda: self._remove_selected(self.mounts_table))
         note = QLabel("A bind mount shares a folder of the engine's machine; a volume with no name is anonymous.")
         note.setWordWrap(True)
-        buttons = QHBoxLayout()
-        for button in (add_bind, add_volume, remove):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        page = QWidget()
-        box = QVBoxLayout(page)
-        box.addWidget(self.mounts_table, 1)
-        box.addLayout(buttons)
-        box.addWidget(note)
-        return page
+        return _table_page(self.mounts_table, [add_bind, add_volume, remove], note)
 
     def _build_resources(self) -> QWidget:
         self.network_combo = QComboBox()

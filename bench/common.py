@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
-from isolated_engine import IsolatedEngine  # noqa: E402
+from isolated_engine import IsolatedEngine, _all_pids  # noqa: E402
 
 
 def median_time(fn, runs: int = 5) -> float:
@@ -216,14 +216,9 @@ class CpuGroup:
 
     def add_tree(self, pid: int) -> None:
         """*pid* and its descendants that are still in the root group."""
-        children: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-                children.setdefault(ppid, []).append(int(entry.name))
+        children: dict[int | None, list[int]] = {}
+        for child in _all_pids():
+            children.setdefault(parent_pid(child), []).append(child)
         todo = [pid]
         while todo:
             current = todo.pop()
@@ -247,5 +242,9 @@ class CpuGroup:
             pass
 
 
-def parent_pid(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+def parent_pid(pid: int) -> int | None:
+    """The parent of *pid*, None once it is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None

@@ -63,29 +63,25 @@ STARTER = textwrap.dedent("""
 """)
 
 
-# a bare Qt process with the same 5 ms heartbeat, run beside Berth during the burst: how long the
-# machine itself (2 cores, 100 runc starts) keeps any process from running, Berth or not; it prints
-# its longest gap so far and how much of that gap it waited for a free CPU
-BASELINE = textwrap.dedent("""
-    import os, sys, time
-    from PySide6.QtCore import QCoreApplication, QTimer
+# a bare Qt process with the same 5 ms heartbeat (common.Heartbeat), run beside Berth during the
+# burst: how long the machine itself (2 cores, 100 runc starts) keeps any process from running,
+# Berth or not. Stopped with SIGTERM, it prints its longest gap and how much of that gap it waited
+# for a free CPU.
+BASELINE = textwrap.dedent(f"""
+    import os, signal, sys
+    sys.path.insert(0, {str(os.path.dirname(os.path.abspath(__file__)))!r})
+    from PySide6.QtCore import QCoreApplication
+    from common import Heartbeat
     if sys.argv[1:] == ["realtime"]:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
     app = QCoreApplication([])
-    state = {"last": None, "longest": 0.0, "delay": 0.0}
-    def delay():
-        with open("/proc/thread-self/schedstat", encoding="ascii") as f:
-            return int(f.read().split()[1]) / 1e9
-    def tick():
-        now, waited = time.perf_counter(), delay()
-        if state["last"] is not None and now - state["last"] > state["longest"]:
-            state["longest"] = now - state["last"]
-            print(state["longest"], waited - state["delay"], flush=True)
-        state["last"], state["delay"] = now, waited
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
+    beat = Heartbeat()
+    def report(*_):
+        stall = beat.stop()
+        print(float(stall), stall.run_delay, flush=True)
+        app.quit()
+    signal.signal(signal.SIGTERM, report)  # runs on the next tick, in the event loop
+    beat.start()
     print("ready", flush=True)
     app.exec()
 """)

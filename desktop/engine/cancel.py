@@ -3,8 +3,12 @@ registers a callback (usually its ``close``) so cancelling from another thread u
 
 from __future__ import annotations
 
+import socket
 import threading
+import warnings
 from typing import Callable
+
+import requests
 
 from desktop.engine.errors import Cancelled
 
@@ -53,3 +57,37 @@ class CancelToken:
     def wait(self, timeout: float) -> bool:
         """Sleep up to *timeout* seconds, waking early on cancel; True when cancelled."""
         return self._event.wait(timeout)
+
+
+def cancel_by_shutdown(api, method: str, url: str, params: dict, token: CancelToken | None) -> Callable[[], None]:
+    """Open now the connection the coming request will use, and shut its socket down when
+    *token* is cancelled: that wakes a thread blocked in sending the archive or in waiting for
+    the engine (an engine preparing a big save answers only after many seconds). Returns the
+    function that unregisters the callback."""
+    if token is None:
+        return lambda: None
+    try:
+        # the SDK's unix-socket adapter keeps one pool per full URL, query string included
+        request = requests.Request(method, url, params=params).prepare()
+        adapter = api.get_adapter(request.url)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # requests' HTTPAdapter.get_connection
+            if hasattr(adapter, "get_connection_with_tls_context"):
+                pool = adapter.get_connection_with_tls_context(request, api.verify, cert=api.cert)
+            else:
+                pool = adapter.get_connection(request.url)
+        conn = pool._get_conn()
+        if getattr(conn, "sock", None) is None:
+            conn.connect()
+        sock = conn.sock
+        pool._put_conn(conn)
+    except Exception:  # noqa: BLE001 - then cancel acts between chunks only
+        return lambda: None
+
+    def shutdown() -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError):
+            pass
+
+    return token.on_cancel(shutdown)

@@ -13,9 +13,7 @@ from __future__ import annotations
 import errno
 import gzip
 import os
-import socket
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator
 
@@ -25,7 +23,7 @@ import urllib3.exceptions
 
 from desktop.engine import archive
 from desktop.engine.archive import ArchiveContents, ArchiveError, ArchiveImage
-from desktop.engine.cancel import CancelToken
+from desktop.engine.cancel import CancelToken, cancel_by_shutdown
 from desktop.engine.connection import EngineInfo, version_tuple
 from desktop.engine.errors import BerthError, Cancelled, EngineError, EngineUnavailable, NotFound, translate
 from desktop.engine.images import NONE, short_id
@@ -275,40 +273,6 @@ def _lost_contact(exc: BaseException, action: str) -> BerthError:
         return EngineUnavailable(f"Could not {action}: the connection to the Docker engine broke off "
                                  "(did the engine stop?).")
     return translate(exc, action)
-
-
-def cancel_by_shutdown(api, method: str, url: str, params: dict, token: CancelToken | None) -> Callable[[], None]:
-    """Open now the connection the coming request will use, and shut its socket down when
-    *token* is cancelled: that wakes a thread blocked in sending the archive or in waiting for
-    the engine (an engine preparing a big save answers only after many seconds). Returns the
-    function that unregisters the callback."""
-    if token is None:
-        return lambda: None
-    try:
-        # the SDK's unix-socket adapter keeps one pool per full URL, query string included
-        request = requests.Request(method, url, params=params).prepare()
-        adapter = api.get_adapter(request.url)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # requests' HTTPAdapter.get_connection
-            if hasattr(adapter, "get_connection_with_tls_context"):
-                pool = adapter.get_connection_with_tls_context(request, api.verify, cert=api.cert)
-            else:
-                pool = adapter.get_connection(request.url)
-        conn = pool._get_conn()
-        if getattr(conn, "sock", None) is None:
-            conn.connect()
-        sock = conn.sock
-        pool._put_conn(conn)
-    except Exception:  # noqa: BLE001 - then cancel acts between chunks only
-        return lambda: None
-
-    def shutdown() -> None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, AttributeError):
-            pass
-
-    return token.on_cancel(shutdown)
 
 
 def _stream_items(api, res, token: CancelToken | None) -> Iterator[dict]:

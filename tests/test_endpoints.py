@@ -111,3 +111,27 @@ def test_api_version_negotiation():
     assert connection.negotiate_api_version("1.41", "1.45") == "1.41"  # older engine: its version
     assert connection.negotiate_api_version("1.47", "1.45") == "1.45"  # newer engine: what the SDK speaks
     assert connection.negotiate_api_version("", "1.45") == "1.45"
+
+
+@pytest.mark.parametrize("value", ["1", "0", "false", "no"])
+def test_any_non_empty_tls_verify_verifies_like_the_cli(tmp_path, value):
+    """The docker CLI checks DOCKER_TLS_VERIFY != "": "0" still means verify the engine."""
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        (tmp_path / name).write_text("pem")
+    env = {"DOCKER_HOST": "tcp://build-box:2376", "DOCKER_TLS_VERIFY": value, "DOCKER_CERT_PATH": str(tmp_path)}
+    [endpoint] = connection.candidate_endpoints(env, "linux")
+    assert endpoint.tls is not None and endpoint.tls.verify
+    assert endpoint.tls.ca_cert == str(tmp_path / "ca.pem")
+
+
+def test_tls_verify_zero_without_cert_path_still_uses_tls(tmp_path):
+    (tmp_path / "ca.pem").write_text("pem")
+    env = {"DOCKER_HOST": "tcp://build-box:2376", "DOCKER_TLS_VERIFY": "0", "DOCKER_CONFIG": str(tmp_path)}
+    [endpoint] = connection.candidate_endpoints(env, "linux")
+    assert endpoint.tls is not None and endpoint.tls.verify and endpoint.tls.ca_cert == str(tmp_path / "ca.pem")
+
+
+def test_empty_tls_verify_with_cert_path_does_not_verify(tmp_path):
+    env = {"DOCKER_HOST": "tcp://build-box:2376", "DOCKER_TLS_VERIFY": "", "DOCKER_CERT_PATH": str(tmp_path)}
+    [endpoint] = connection.candidate_endpoints(env, "linux")
+    assert endpoint.tls is not None and not endpoint.tls.verify

@@ -110,7 +110,8 @@ def config_dir(env: Mapping[str, str]) -> Path:
 
 
 def _tls_from_env(env: Mapping[str, str]) -> TlsFiles | None:
-    verify = env.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
+    # as the docker CLI (and the SDK's kwargs_from_env): any non-empty value, "0" included, verifies
+    verify = env.get("DOCKER_TLS_VERIFY", "") != ""
     cert_path = env.get("DOCKER_CERT_PATH")
     if not verify and not cert_path:
         return None

@@ -8,6 +8,7 @@ from typing import Callable
 
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import Cancelled, EngineUnavailable, describe_connection_failure
+from desktop.engine.liveness import PING_INTERVAL, Heartbeat, enable_keepalive, stream_socket
 
 
 @dataclass(frozen=True)
@@ -41,36 +42,51 @@ WATCHED_TYPES = ("container", "image")
 
 
 def watch_events(client, token: CancelToken, on_event: Callable[[EngineEvent], None],
-                 on_open: Callable[[], None] | None = None, types: tuple[str, ...] = WATCHED_TYPES) -> None:
+                 on_open: Callable[[], None] | None = None, types: tuple[str, ...] = WATCHED_TYPES,
+                 ping: Callable[[], object] | None = None, ping_interval: float = PING_INTERVAL) -> None:
     """Block, calling *on_event* for every engine event until *token* is cancelled.
 
     *client* must be private to this call: cancelling closes its stream from another thread.
-    Raises EngineUnavailable when the stream ends without a cancel (the engine stopped or the
-    connection broke), Cancelled when cancelled.
+    With *ping* (``/_ping`` on another private client whose timeout is *ping_interval*), an engine
+    that stops answering while the stream stays open ends the watch too (desktop/engine/liveness.py).
+    Raises EngineUnavailable when the stream ends without a cancel (the engine stopped, the
+    connection broke or the engine went silent), Cancelled when cancelled.
     """
     try:
         stream = client.api.events(decode=True, filters={"type": list(types)} if types else None)
     except Exception as exc:
         token.raise_if_cancelled()
         raise EngineUnavailable(f"Lost contact with the Docker engine ({describe_connection_failure(exc)})") from exc
+    enable_keepalive(stream_socket(getattr(stream, "_response", None)))
+    heartbeat = Heartbeat(ping, ping_interval, lambda reason: _close(stream)).start() if ping else None
     unregister = token.on_cancel(stream.close)
     try:
         if on_open is not None:
             on_open()
         for raw in stream:
-            if token.cancelled:
+            if token.cancelled or (heartbeat is not None and heartbeat.reason):
                 break
             if isinstance(raw, dict):
                 on_event(EngineEvent.from_api(raw))
     except Exception as exc:
         if token.cancelled:
             raise Cancelled() from None
+        if heartbeat is not None and heartbeat.reason:
+            raise EngineUnavailable(heartbeat.reason) from None
         raise EngineUnavailable(f"Lost contact with the Docker engine ({describe_connection_failure(exc)})") from exc
     finally:
+        if heartbeat is not None:
+            heartbeat.stop()
         unregister()
-        try:
-            stream.close()
-        except Exception:
-            pass
+        _close(stream)
     token.raise_if_cancelled()
+    if heartbeat is not None and heartbeat.reason:
+        raise EngineUnavailable(heartbeat.reason)
     raise EngineUnavailable("Lost contact with the Docker engine (its event stream ended).")
+
+
+def _close(stream) -> None:
+    try:
+        stream.close()
+    except Exception:  # already closed, or an SSH channel that cannot be closed from here
+        pass

@@ -1,5 +1,5 @@
 """The connection to one engine over time: connect in a worker, watch the event stream while
-connected, notice when the engine goes away and reconnect by itself when it returns.
+connected, notice when the engine goes away or stops answering (a ping every ``ping_interval`` s) and
 
 Signals:
   stateChanged(str)      -- "connecting", "connected" or "disconnected"
@@ -17,6 +17,7 @@ from desktop.engine import connection
 from desktop.engine.connection import ClientFactory, EngineInfo, Endpoint
 from desktop.engine.errors import BerthError, EngineUnavailable
 from desktop.engine.events import watch_events
+from desktop.engine.liveness import PING_INTERVAL
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task, TaskContext
 
@@ -27,9 +28,11 @@ def _connect(ctx: TaskContext, endpoints: list[Endpoint] | None) -> EngineInfo:
     return connection.connect(endpoints if endpoints is not None else connection.candidate_endpoints())
 
 
-def _watch(ctx: TaskContext, factory: ClientFactory, emit_event, emit_open) -> None:
-    with factory.private_client() as client:
-        watch_events(client, ctx.token, emit_event, on_open=emit_open)
+def _watch(ctx: TaskContext, factory: ClientFactory, emit_event, emit_open, ping_interval: float) -> None:
+    # the pings have a connection of their own: the stream's is busy, and may be the one that hangs
+    with factory.private_client() as client, factory.private_client(timeout=ping_interval) as pinger:
+        watch_events(client, ctx.token, emit_event, on_open=emit_open, ping=pinger.api.ping,
+                     ping_interval=ping_interval)
 
 
 class _EventRelay(QObject):
@@ -47,6 +50,9 @@ class EngineSession(QObject):
     eventsOpened = Signal()
 
     RETRY_MS = (1000, 2000, 3000, 5000)  # back off gently while no engine answers
+    # while connected, /_ping every this many seconds (each allowed as long): an engine that stops
+    # answering over a connection that stays open is noticed within twice this (tests shorten it)
+    ping_interval: float = PING_INTERVAL
 
     def __init__(self, tasks: TaskManager, endpoints: list[Endpoint] | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -131,7 +137,7 @@ class EngineSession(QObject):
         self.last_error = None
         self.factory = ClientFactory(info)
         watch = Task("Watching engine events", _watch, self.factory, self._relay.event.emit,
-                     self._relay.opened.emit, background=True)
+                     self._relay.opened.emit, self.ping_interval, background=True)
         watch.signals.failed.connect(lambda err, g=generation: self._on_failed(err, g))
         self._watch_task = watch
         self.tasks.submit(watch)

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
 
     from desktop.engine import connection
-    from desktop.single_instance import FileOpenRelay, SingleInstance, forward, instance_key
+    from desktop.single_instance import FileOpenRelay, NoPrivateFolder, SingleInstance, forward, instance_key
     from desktop.tasks.engine_session import EngineSession
     from desktop.tasks.manager import TaskManager
     from desktop.ui.error_reporter import install_error_reporter
@@ -104,13 +104,17 @@ def main(argv: list[str] | None = None) -> int:
     app = create_application()
     instance = None
     if not args.new_instance:
-        key = instance_key(args.host)
-        if forward(key, args.files):
-            return 0  # the running Berth has the files and the focus
-        instance = SingleInstance(key, app)
-        if not instance.listen():
-            sys.stderr.write(f"berth: running without single-instance support ({instance.error})\n")
-            instance = None
+        try:
+            key = instance_key(args.host)
+        except NoPrivateFolder as exc:  # never a socket another user could have put there
+            sys.stderr.write(f"berth: running without single-instance support ({exc})\n")
+        else:
+            if forward(key, args.files):
+                return 0  # the running Berth has the files and the focus
+            instance = SingleInstance(key, app)
+            if not instance.listen():
+                sys.stderr.write(f"berth: running without single-instance support ({instance.error})\n")
+                instance = None
     install_error_reporter()
 
     tasks = TaskManager()

@@ -1,7 +1,12 @@
 """One Berth per user, display and engine: a second launch hands its files to the first and exits.
 
-The first instance listens on a local socket (a Unix socket in ``$XDG_RUNTIME_DIR`` — private to
-the user — where there is one, else a named pipe / temp-folder socket whose name carries the user).
+The first instance listens on a local socket: on Unix a socket in a folder only the user can
+enter — ``$XDG_RUNTIME_DIR`` when it is the user's own with mode 0700, else ``berth-<uid>`` (mode
+0700, made on first use) in the temp folder; on Windows a named pipe whose name carries the user.
+A folder or socket there that another user owns, or that others may enter, is never used (Berth
+then runs without single-instance support): another local user could otherwise listen first and
+receive the file paths. Both ends also ask the kernel who the other end is (``SO_PEERCRED`` on
+Linux, ``LOCAL_PEERCRED`` on macOS) and talk only to the same user.
 A second launch connects, sends one JSON line ``{"files": [...], "activation_token": "..."}`` and
 waits for ``ok``. The first raises its window (passing the launcher's Wayland activation token on,
 so the compositor lets it take focus) and emits ``filesReceived`` with the absolute paths.
@@ -26,7 +31,11 @@ import getpass
 import hashlib
 import json
 import os
+import socket as pysocket
+import stat
+import struct
 import sys
+import tempfile
 from typing import Mapping
 
 from PySide6.QtCore import QEvent, QObject, Signal
@@ -48,9 +57,50 @@ def _user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "user"
 
 
+class NoPrivateFolder(Exception):
+    """There is no place for the socket that only this user can reach; the message says why."""
+
+
+def _uid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else -1
+
+
+def private_problem(path: str) -> str | None:
+    """Why *path* is not a folder only this user can enter (None when it is): not a folder (a
+    symlink counts as not), owned by another uid, or open to the group or others."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{path} is not a folder"
+    if info.st_uid != _uid():
+        return f"{path} belongs to another user (uid {info.st_uid})"
+    if info.st_mode & 0o077:
+        return f"{path} is open to other users (mode {stat.S_IMODE(info.st_mode):o}, wanted 700)"
+    return None
+
+
+def private_folder(temp_dir: str | None = None) -> str:
+    """``berth-<uid>`` in the temp folder, made with mode 0700 if missing; NoPrivateFolder when
+    what is there is not this user's private folder (it is never changed or removed)."""
+    path = os.path.join(temp_dir or tempfile.gettempdir(), f"berth-{_uid()}")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise NoPrivateFolder(f"{path} cannot be made ({exc.strerror or exc})") from None
+    problem = private_problem(path)
+    if problem:
+        raise NoPrivateFolder(problem)
+    return path
+
+
 def instance_key(host: str | None = None, env: Mapping[str, str] | None = None,
-                 platform: str | None = None) -> str:
-    """The server name for this user, display and engine choice."""
+                 platform: str | None = None, temp_dir: str | None = None) -> str:
+    """The server name for this user, display and engine choice: on Unix the full path of a
+    socket in a private folder (made if needed), raising NoPrivateFolder when there is none."""
     env = os.environ if env is None else env
     platform = sys.platform if platform is None else platform
     display = env.get("WAYLAND_DISPLAY") or env.get("DISPLAY") or ""
@@ -58,10 +108,53 @@ def instance_key(host: str | None = None, env: Mapping[str, str] | None = None,
         display = env.get("SESSIONNAME", "")
     engine = host or env.get("DOCKER_HOST") or env.get("DOCKER_CONTEXT") or ""
     digest = hashlib.sha256("\0".join((_user(), display, engine)).encode()).hexdigest()[:16]
+    if platform.startswith("win"):
+        return f"{APP_ID}-{_user()}-{digest}"
     runtime = env.get("XDG_RUNTIME_DIR")
-    if runtime and not platform.startswith("win") and os.path.isdir(runtime):
-        return os.path.join(runtime, f"{APP_ID}-{digest}.sock")
-    return f"{APP_ID}-{_user()}-{digest}"
+    folder = runtime if runtime and private_problem(runtime) is None else private_folder(temp_dir)
+    key = os.path.join(folder, f"{APP_ID}-{digest}.sock")
+    try:
+        info = os.lstat(key)
+    except FileNotFoundError:
+        return key
+    except OSError as exc:
+        raise NoPrivateFolder(f"{key} cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISSOCK(info.st_mode) or info.st_uid != _uid():
+        raise NoPrivateFolder(f"{key} is not a socket of this user's (owner uid {info.st_uid})")
+    return key
+
+
+def peer_uid(descriptor: int) -> int | None:
+    """The effective uid of the process at the other end of the Unix socket *descriptor*, or None
+    where the system cannot tell (Windows pipes, other Unixes)."""
+    if descriptor is None or descriptor < 0 or not hasattr(pysocket, "AF_UNIX"):
+        return None
+    try:
+        sock = pysocket.fromfd(descriptor, pysocket.AF_UNIX, pysocket.SOCK_STREAM)  # a dup: Qt keeps its own
+    except OSError:
+        return None
+    try:
+        if hasattr(pysocket, "SO_PEERCRED"):  # Linux: struct ucred {pid, uid, gid}
+            _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(pysocket.SOL_SOCKET, pysocket.SO_PEERCRED,
+                                                                 struct.calcsize("3i")))
+            return uid
+        if sys.platform == "darwin":  # SOL_LOCAL, LOCAL_PEERCRED: struct xucred {version, uid, ...}
+            data = sock.getsockopt(0, 0x001, 76)
+            return struct.unpack_from("Ii", data)[1]
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    return None
+
+
+def same_user(descriptor: int) -> bool:
+    """True unless the system says the peer of *descriptor* runs as another user (or cannot say
+    where it should be able to)."""
+    uid = peer_uid(descriptor)
+    if uid is None:
+        return not (sys.platform.startswith("linux") or sys.platform == "darwin")
+    return uid == _uid()
 
 
 def _message(files: list[str], token: str) -> bytes:
@@ -74,6 +167,9 @@ def forward(key: str, files: list[str], env: Mapping[str, str] | None = None) ->
     socket = QLocalSocket()
     socket.connectToServer(key)
     if not socket.waitForConnected(CONNECT_MS):
+        return False
+    if not same_user(int(socket.socketDescriptor())):
+        socket.abort()  # someone else listens here: never hand them the paths
         return False
     token = env.get("XDG_ACTIVATION_TOKEN", "")
     socket.write(_message([os.path.abspath(f) for f in files], token))
@@ -95,8 +191,8 @@ class SingleInstance(QObject):
         self.key = key
         self.window: QWidget | None = None
         # No socket options on purpose: with any, Qt binds elsewhere and renames the socket over
-        # an existing one, silently taking a live instance's place. The socket sits in the user's
-        # private runtime folder, or is created with the umask's owner-only write permission.
+        # an existing one, silently taking a live instance's place. The socket sits in a folder
+        # only this user can enter (instance_key).
         self.server = QLocalServer(self)
         self._error = ""
         self.server.newConnection.connect(self._on_connection)
@@ -137,6 +233,10 @@ class SingleInstance(QObject):
         # reference to a socket outlives its own signal, so deleteLater cannot pull one from under it.
         while self.server.hasPendingConnections():
             socket = self.server.nextPendingConnection()
+            if not same_user(int(socket.socketDescriptor())):
+                socket.abort()  # another user's process: it learns nothing and opens nothing
+                socket.deleteLater()
+                continue
             socket.readyRead.connect(self._on_ready)
             socket.disconnected.connect(socket.deleteLater)
 

@@ -1,12 +1,19 @@
 """Cancellation without Qt: a worker checks the token between steps, and a blocking stream
-registers a callback (usually its ``close``) so cancelling from another thread unblocks it."""
+registers a callback (usually its ``close``) so cancelling from another thread unblocks it.
+
+A request waiting on an engine that does not answer (stopped, frozen, a network that dropped)
+checks nothing: ``shutdown_on_cancel`` shuts down the socket of every request a client makes
+while it is active, so cancel wakes them at once; ``cancel_by_shutdown`` does it for the one
+request about to be made on a known URL.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import warnings
-from typing import Callable
+from typing import Callable, Iterator
 
 import requests
 
@@ -91,3 +98,101 @@ def cancel_by_shutdown(api, method: str, url: str, params: dict, token: CancelTo
             pass
 
     return token.on_cancel(shutdown)
+
+
+def _shut(sock) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError):  # an SSH client's socket is a process: closing ends it
+        try:
+            sock.close()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+@contextlib.contextmanager
+def shutdown_on_cancel(api, token: CancelToken | None) -> Iterator[None]:
+    """While inside, a cancel of *token* shuts down the socket of every request *api* (an SDK
+    APIClient) has under way or makes later, so a thread blocked on an engine that never answers
+    raises at once instead of waiting for a timeout (or forever: long operations have none).
+
+    Works for every transport (unix socket, tcp, TLS, ssh) by watching the connections the
+    client's pools hand out; nothing is changed after leaving. Use it on a client that only
+    this operation uses (``ClientFactory.private_client`` or a thread's own client): cancel must
+    not break someone else's request.
+    """
+    if token is None:
+        yield
+        return
+    lock = threading.Lock()
+    conns: list = []  # connections taken for a request while inside
+    patched: list[tuple[object, str]] = []  # (object, attribute) to restore on leaving
+
+    def shut(conn) -> None:
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            _shut(sock)
+
+    def watch_conn(conn) -> None:
+        with lock:
+            if conn not in conns:
+                conns.append(conn)
+                connect = conn.connect
+
+                def connect_then_check(*args, **kwargs):
+                    result = connect(*args, **kwargs)
+                    if token.cancelled:  # cancelled while connecting: the callback found no socket
+                        shut(conn)
+                    return result
+
+                conn.connect = connect_then_check
+                patched.append((conn, "connect"))
+        if token.cancelled:
+            shut(conn)
+
+    def watch_pool(pool):
+        with lock:
+            if getattr(pool, "_berth_watched", False):
+                return pool
+            get_conn = pool._get_conn
+
+            def get_conn_watched(*args, **kwargs):
+                conn = get_conn(*args, **kwargs)
+                watch_conn(conn)
+                return conn
+
+            pool._get_conn = get_conn_watched
+            pool._berth_watched = True
+            patched.extend([(pool, "_get_conn"), (pool, "_berth_watched")])
+        return pool
+
+    for adapter in list(getattr(api, "adapters", {}).values()):
+        for name in ("get_connection_with_tls_context", "get_connection"):
+            original = getattr(adapter, name, None)
+            if original is None:
+                continue
+
+            def wrapped(*args, _original=original, **kwargs):
+                return watch_pool(_original(*args, **kwargs))
+
+            setattr(adapter, name, wrapped)
+            patched.append((adapter, name))
+
+    def on_cancel() -> None:
+        with lock:
+            taken = list(conns)
+        for conn in taken:
+            shut(conn)
+
+    unregister = token.on_cancel(on_cancel)
+    try:
+        yield
+    finally:
+        unregister()
+        with lock:
+            for obj, name in reversed(patched):
+                try:
+                    delattr(obj, name)  # back to the class's own method
+                except AttributeError:
+                    pass
+            patched.clear()

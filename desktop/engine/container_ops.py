@@ -9,6 +9,7 @@ threads.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Callable, Iterable
 
 import docker.errors
 
-from desktop.engine.cancel import CancelToken
+from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.containers import ContainerRow, rows_from_api
 from desktop.engine.errors import BerthError, translate
 from desktop.engine.run_spec import validate_name
@@ -128,7 +129,8 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
                  volumes: bool = False, parallel: int = 8, token: CancelToken | None = None,
                  on_progress: Callable[[int, int, str], None] | None = None) -> OpsReport:
     """Do *action* on every target, up to *parallel* at a time, each worker with a client from
-    *new_client* (closed afterwards). Cancel stops starting new ones; those done are reported."""
+    *new_client* (closed afterwards). Cancel stops starting new ones and shuts down the requests
+    under way (a stop waits out its timeout, a stalled engine never answers): then Cancelled."""
     if action not in ACTIONS:
         raise BerthError(f"Unknown container action “{action}”.")
     if action == "kill" and signal and not valid_signal(signal):
@@ -141,6 +143,7 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
     local = threading.local()
     clients: list = []
     lock = threading.Lock()
+    watching = contextlib.ExitStack()  # every worker's client: cancel shuts its requests down
     done = 0
     verb = ACTIONS[action][1]
 
@@ -154,6 +157,7 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
             local.client = client
             with lock:
                 clients.append(client)
+                watching.enter_context(shutdown_on_cancel(client.api, token))
         outcome = _outcome(client, action, target, **options)
         with lock:
             done += 1
@@ -168,14 +172,15 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
             with ThreadPoolExecutor(max_workers=min(parallel, len(targets))) as pool:
                 results = list(pool.map(work, targets))
     finally:
+        watching.close()
         for client in clients:
             try:
                 client.close()
             except Exception:
                 pass
     outcomes = tuple(r for r in results if r is not None)
-    if token is not None and len(outcomes) < len(targets):
-        token.raise_if_cancelled()
+    if token is not None:
+        token.raise_if_cancelled()  # the outcomes of requests cut short say nothing true
     return OpsReport(action, outcomes)
 
 

@@ -4,20 +4,24 @@
 ``exec_create(tty=True, stdin=True)`` then ``POST /exec/{id}/start`` upgraded to a raw duplex
 connection: bytes written are the keyboard, bytes read are the screen. Reads block in the
 caller's thread; writes and resizes go through a small writer thread of this object, so whoever
-types never waits on the engine. ``close()`` from any thread ends a blocked read at once.
+types never waits on the engine. ``close()`` from any thread ends a blocked read at once, and
+also an ``open`` or ``finish`` waiting on an engine that does not answer (their requests' sockets
+are shut down); a ``close`` that comes while ``open`` is still under way leaves nothing open.
 
 Also ``exec_run``: one command without a TTY, its exit code and output (``docker exec``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import socket
 import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from desktop.engine.errors import BerthError, Conflict, NotFound, translate
+from desktop.engine.cancel import CancelToken, shutdown_on_cancel
+from desktop.engine.errors import BerthError, Cancelled, Conflict, NotFound, translate
 
 # bash when the image has it, else sh: what people expect from "open a shell"
 DEFAULT_SHELL = ("/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi")
@@ -51,17 +55,36 @@ class ExecShell:
         self._outbox: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
         self._closed = threading.Event()
+        self._abort = CancelToken()  # cancelled by close: cuts the two clients' requests short
+        self._lock = threading.Lock()  # open hands over the connection while close may run
+        self._released = False
+        self._watching = contextlib.ExitStack()
         self.write_error: BaseException | None = None
 
     # --- setting up (caller's thread) ------------------------------------------------------
     def open(self) -> None:
+        """Create the exec and start it (blocking); Cancelled when ``close`` came meanwhile."""
         self._client = self._new_client()
         self._control = self._new_client()
+        # for the shell's whole life: close() cuts every request of both clients short
+        self._watching.enter_context(shutdown_on_cancel(self._client.api, self._abort))
+        self._watching.enter_context(shutdown_on_cancel(self._control.api, self._abort))
+        self._open()
+        if self._closed.is_set():  # closed while the connection was being handed over
+            self._release()
+            raise Cancelled()
+        self._writer = threading.Thread(target=self._write_loop, name=f"exec-{self.exec_id[:12]}", daemon=True)
+        self._writer.start()
+        self.resize(*self._size)
+
+    def _open(self) -> None:
         api = self._client.api
         try:
             created = api.exec_create(self.container_id, list(self.command), stdin=True, tty=True,
                                       environment={"TERM": TERM}, user=self._user, workdir=self._workdir)
         except Exception as exc:
+            if self._closed.is_set():
+                raise Cancelled() from None
             error = translate(exc, "open a shell")
             if isinstance(error, NotFound):
                 raise NotFound("Could not open a shell: the container no longer exists.", status_code=404) from None
@@ -73,26 +96,28 @@ class ExecShell:
                                status_code=409) from None
             raise error from exc
         self.exec_id = created["Id"]
+        response = None
         try:
             response = api._post_json(api._url("/exec/{0}/start", self.exec_id),
                                       headers={"Connection": "Upgrade", "Upgrade": "tcp"},
                                       data={"Tty": True, "Detach": False}, stream=True)
             api._raise_for_status(response)
         except Exception as exc:
+            if response is not None:
+                response.close()
+            if self._closed.is_set():
+                raise Cancelled() from None
             raise translate(exc, "start the shell") from exc
-        self._response = response
-        self._reader = response.raw._fp.fp
-        raw = getattr(self._reader, "raw", None)
+        reader = response.raw._fp.fp
+        raw = getattr(reader, "raw", None)
         sock = getattr(raw, "_sock", None) or getattr(raw, "sock", None)
         if not isinstance(sock, socket.socket):
             response.close()
             raise BerthError("Could not open a shell: this kind of engine connection does not allow an "
                              "interactive session (use a unix socket or tcp:// engine).")
         sock.settimeout(None)
-        self._socket = sock
-        self._writer = threading.Thread(target=self._write_loop, name=f"exec-{self.exec_id[:12]}", daemon=True)
-        self._writer.start()
-        self.resize(*self._size)
+        with self._lock:
+            self._response, self._reader, self._socket = response, reader, sock
 
     # --- any thread ------------------------------------------------------------------------
     def send(self, data: bytes) -> None:
@@ -106,23 +131,43 @@ class ExecShell:
             self._outbox.put(("resize", self._size))
 
     def close(self) -> None:
-        """End the session (the shell gets a hang-up); a blocked ``read`` returns b''."""
-        if self._closed.is_set():
-            return
-        self._closed.set()
-        self._outbox.put(("stop", None))
-        if self._socket is not None:
+        """End the session (the shell gets a hang-up); a blocked ``read`` returns b'', a blocked
+        ``open`` raises Cancelled, a blocked ``finish`` gives up asking for the exit code."""
+        if not self._closed.is_set():
+            self._closed.set()
+            self._outbox.put(("stop", None))
+        self._abort.cancel()
+        self._release()
+
+    def _end_session(self) -> None:
+        """The shell's connection is done with (it ended by itself): hang up, without cutting
+        the control client's requests short."""
+        if not self._closed.is_set():
+            self._closed.set()
+            self._outbox.put(("stop", None))
+        self._release()
+
+    def _release(self) -> None:
+        """Shut down and close the hijacked connection, once, whoever gets here first."""
+        with self._lock:
+            if self._released or self._response is None:
+                return
+            self._released = True
+            sock, response = self._socket, self._response
+        if sock is not None:
             try:
-                self._socket.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        if self._response is not None:
-            try:
-                self._response.close()
-            except Exception:
-                pass
+        try:
+            response.close()
+        except Exception:  # noqa: BLE001 - closing what the engine already closed
+            pass
+        if sock is not None:
+            sock.close()
 
     def _close_clients(self) -> None:
+        self._watching.close()
         for client in (self._client, self._control):
             if client is not None:
                 try:
@@ -145,15 +190,17 @@ class ExecShell:
             return b""
 
     def finish(self) -> ShellEnd:
-        """After ``read`` returned b'': how the shell ended (asks the engine, so not on the GUI thread)."""
-        self.close()
+        """After ``read`` returned b'' (or ``open`` failed): how the shell ended (asks the engine, so
+        not on the GUI thread; a ``close`` from another thread cuts the question short)."""
+        self._end_session()
         if self._writer is not None:
             self._writer.join(2)
         code = None
         try:
-            info = self._control.api.exec_inspect(self.exec_id) if self.exec_id and self._control else {}
-            if not info.get("Running"):
-                code = info.get("ExitCode")
+            if self.exec_id and self._control is not None and not self._abort.cancelled:
+                info = self._control.api.exec_inspect(self.exec_id)
+                if not info.get("Running"):
+                    code = info.get("ExitCode")
         except Exception:
             pass
         finally:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.engine import commit as commit_engine
 from desktop.engine import container_ops, containers, file_copy, logs, run, stats
+from desktop.engine.cancel import shutdown_on_cancel
 from desktop.engine.connection import ClientFactory
 from desktop.engine.errors import BerthError, Cancelled
 from desktop.engine.exec_shell import ExecShell, ShellEnd
@@ -65,7 +66,9 @@ def container_action(ctx: TaskContext, factory: ClientFactory, action: str, targ
 
 def rename_container(ctx: TaskContext, factory: ClientFactory, container_id: str, new_name: str) -> str:
     ctx.raise_if_cancelled()
-    return container_ops.rename_container(factory.client(), container_id, new_name)
+    client = factory.client()
+    with shutdown_on_cancel(client.api, ctx.token):  # this thread's client: only this request is cut
+        return container_ops.rename_container(client, container_id, new_name)
 
 
 def preview_prune(ctx: TaskContext, factory: ClientFactory) -> list[container_ops.PruneCandidate]:
@@ -90,7 +93,8 @@ def commit_container(ctx: TaskContext, factory: ClientFactory, container_id: str
     ctx.raise_if_cancelled()
     ctx.progress(0, None, f"Committing to {repository}:{tag or 'latest'}")
     with factory.private_client() as client:  # a big container takes longer than the usual 60 s
-        return commit_engine.commit_container(client, container_id, repository, tag, message, author, pause)
+        return commit_engine.commit_container(client, container_id, repository, tag, message, author, pause,
+                                              token=ctx.token)
 
 
 def save_logs(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str, timestamps: bool) -> int:
@@ -124,7 +128,7 @@ def sample_usage(ctx: TaskContext, factory: ClientFactory, sampler: stats.StatsS
 def run_shell(ctx: TaskContext, factory: ClientFactory, shell: ExecShell,
               emit: Callable[[bytes], None], on_open: Callable[[], None] | None = None) -> ShellEnd:
     """Open *shell* and pump what it prints to *emit* until it ends or is cancelled (which
-    closes it). Returns how it ended."""
+    closes it, whether it is still opening, running or asking how it ended). Returns how it ended."""
     unregister = ctx.token.on_cancel(shell.close)
     try:
         shell.open()
@@ -136,8 +140,10 @@ def run_shell(ctx: TaskContext, factory: ClientFactory, shell: ExecShell,
                 break
             emit(data)
     finally:
-        unregister()
-        end = shell.finish()  # closes the session and its clients in every case
+        try:
+            end = shell.finish()  # closes the session and its clients in every case; a cancel cuts it short
+        finally:
+            unregister()
     if ctx.token.cancelled:
         raise Cancelled()
     return end

@@ -13,6 +13,8 @@ import sys
 
 from desktop import APP_ID, APP_NAME, __version__
 
+SHUTDOWN_MS = 3000  # how long quitting waits for the workers before leaving without them
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -84,6 +86,29 @@ def open_files(window, session, paths: list[str]) -> None:
     session.connected.connect(once_connected)
 
 
+def stop_everything(session, tasks, timeout_ms: int = SHUTDOWN_MS) -> bool:
+    """Stop the session and cancel every task, waiting at most *timeout_ms* for the workers;
+    False when one is still stuck (say on an engine that stopped answering)."""
+    session.stop()
+    return tasks.shutdown(timeout_ms)
+
+
+def leave_now(code: int, tasks) -> None:
+    """Exit at once although a worker is stuck: destroying Qt's thread pool would wait for it
+    for ever. Settings are written first; files Berth writes are atomic, so none is left half."""
+    from PySide6.QtCore import QSettings
+
+    stuck = ", ".join(t.title for t in tasks.running() if not t.state.done) or "a background task"
+    sys.stderr.write(f"berth: quitting although {stuck} did not stop within {SHUTDOWN_MS / 1000:g} s\n")
+    QSettings().sync()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed console must not keep Berth alive
+            pass
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     _attach_windows_console()
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
@@ -147,10 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         window.images_feed.loaded.connect(announce)
 
     QTimer.singleShot(0, session.start)
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         if instance is not None:
             instance.close()
-        session.stop()
-        tasks.shutdown(3000)
+        if not stop_everything(session, tasks):
+            leave_now(code, tasks)
+    return code

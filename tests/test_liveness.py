@@ -170,3 +170,19 @@ def test_keepalive_only_on_tcp():
     finally:
         tcp.close()
         unix.close()
+
+
+def test_the_event_streams_tcp_socket_is_found_and_kept_alive(proxy):
+    from desktop.engine.connection import open_client
+
+    client = open_client(Endpoint(proxy.host, "user"), "1.41", None)
+    try:
+        stream = client.api.events(decode=True)
+        try:
+            sock = liveness.stream_socket(stream._response)
+            assert sock is not None and sock.family == socket.AF_INET
+            assert liveness.enable_keepalive(sock) and sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+        finally:
+            stream.close()
+    finally:
+        client.close()

@@ -14,6 +14,8 @@ import socket
 import threading
 from typing import Callable
 
+import requests
+
 from desktop.engine.errors import describe_connection_failure
 
 PING_INTERVAL = 10.0  # seconds between pings while connected, and how long one may take
@@ -55,9 +57,11 @@ class Heartbeat:
             except Exception as exc:  # noqa: BLE001 - any failure means no answer
                 if self._stopped.is_set():
                     return
-                why = describe_connection_failure(exc)
-                self.reason = (f"The Docker engine stopped answering: a ping got no reply within "
-                               f"{self.interval:g} s ({why}). Reconnecting…")
+                if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
+                    why = f"it did not answer a ping within {self.interval:g} s"
+                else:
+                    why = f"a ping failed: {describe_connection_failure(exc)}"
+                self.reason = f"The Docker engine stopped answering ({why})."
                 self._on_silence(self.reason)
                 return
 

@@ -233,3 +233,30 @@ def test_quitting_does_not_hang_on_a_worker_stuck_on_a_frozen_engine(fresh_engin
     assert berth.returncode == 0, err
     assert took < SHUTDOWN_MS / 1000 + 5
     assert "Asking a frozen engine" in err and "did not stop" in err
+
+
+def test_shutdown_on_cancel_cuts_requests_only_while_inside_and_leaves_the_client_as_it_was(docker_engine):
+    import docker
+
+    from desktop.engine.cancel import CancelToken, shutdown_on_cancel
+
+    client = docker.APIClient(base_url=docker_engine.docker_host, version="1.41", timeout=30)
+    try:
+        client.version()  # a connection in the pool already, reused below
+        adapters = list(client.adapters.values())
+        token = CancelToken()
+        token.cancel()
+        with shutdown_on_cancel(client, token):
+            with pytest.raises(Exception):
+                client.version()  # cut at once, reused connection or new
+            with pytest.raises(Exception):
+                client.version()
+        assert all("get_connection" not in vars(a) and "get_connection_with_tls_context" not in vars(a)
+                   for a in adapters)
+        assert client.version()["ApiVersion"]  # nothing left behind: the client works as before
+        with shutdown_on_cancel(client, CancelToken()):
+            assert client.version()["ApiVersion"]  # no cancel, no harm
+        with shutdown_on_cancel(client, None):
+            assert client.ping()
+    finally:
+        client.close()

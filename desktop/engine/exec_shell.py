@@ -39,7 +39,7 @@ class ExecShell:
                  rows: int = 24, cols: int = 80, user: str = "", workdir: str | None = None):
         """*new_client* makes the two private clients, in ``open`` (so in the worker): one carries
         the session (it is hijacked), the other the small requests (resize, inspect). Both are
-        closed by ``close``. Constructing the object does no I/O."""
+        closed by ``finish``. Constructing the object does no I/O."""
         self._new_client = new_client
         self._client = None
         self._control = None

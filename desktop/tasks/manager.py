@@ -56,6 +56,9 @@ class TaskManager(QObject):
             task.token.cancel()  # even non-cancellable ones: the app is going away
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything and wait for the workers; True when all stopped in time."""
+        """Cancel everything and wait at most *timeout_ms* for the workers; True when all stopped
+        in time. A worker that ignores its cancel (a request no cancel reaches, on an engine that
+        stopped answering) is left running: the application then exits without it
+        (desktop/app.py ``leave_now``), since destroying the pool would wait for it for ever."""
         self.cancel_all()
         return self.pool.waitForDone(timeout_ms)

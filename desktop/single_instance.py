@@ -111,8 +111,10 @@ def instance_key(host: str | None = None, env: Mapping[str, str] | None = None,
     if platform.startswith("win"):
         return f"{APP_ID}-{_user()}-{digest}"
     runtime = env.get("XDG_RUNTIME_DIR")
-    folder = runtime if runtime and private_problem(runtime) is None else private_folder(temp_dir)
-    key = os.path.join(folder, f"{APP_ID}-{digest}.sock")
+    if runtime and private_problem(runtime) is None:
+        key = os.path.join(runtime, f"{APP_ID}-{digest}.sock")
+    else:  # a short name: macOS's per-user temp folder is long, and a socket path has 104 bytes
+        key = os.path.join(private_folder(temp_dir), f"{digest}.sock")
     try:
         info = os.lstat(key)
     except FileNotFoundError:

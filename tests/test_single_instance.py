@@ -202,3 +202,31 @@ def test_same_user_is_false_for_a_descriptor_that_is_no_socket(tmp_path):
     assert not same_user(-1)
     with open(tmp_path / "file", "w") as fh:
         assert not same_user(fh.fileno())
+
+
+def test_without_runtime_dir_a_second_launch_still_hands_over(qtbot, short_tmp, monkeypatch):
+    """The private temp folder is found again by the second launch (TMPDIR as the temp folder)."""
+    from pathlib import Path
+
+    host = "unix:///nonexistent/berth-single-instance.sock"  # the second launch never connects
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.delenv("XDG_ACTIVATION_TOKEN", raising=False)
+    key = instance_key(host, temp_dir=short_tmp)
+    assert key.startswith(os.path.join(short_tmp, f"berth-{os.geteuid()}") + os.sep)
+    instance = SingleInstance(key)
+    assert instance.listen(), instance.error
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "BERTH_READY_FILE")}
+    env.update(TMPDIR=short_tmp, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root))
+    second = subprocess.Popen([sys.executable, "-m", "desktop", "-H", host, "a.tar"], cwd=short_tmp, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with qtbot.waitSignal(instance.filesReceived, timeout=30000) as blocker:
+            pass
+        out, err = second.communicate(timeout=30)
+    finally:
+        second.kill()
+        second.communicate()
+        instance.close()
+    assert blocker.args[0] == [os.path.join(short_tmp, "a.tar")]
+    assert second.returncode == 0, err

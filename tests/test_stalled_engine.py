@@ -1,5 +1,5 @@
-"""Cancel and quit while the engine does not answer: a dockerd frozen with SIGSTOP (its own
-engine, so the shared one never freezes) accepts nothing and answers nothing, like an engine
+"""Cancel and quit while the engine does not answer: a dockerd frozen with SIGSTOP (an engine of
+this module's own, so the shared one never freezes) accepts nothing and answers nothing, like an engine
 behind a network that dropped. A request already sent must still end at once on cancel, and
 quitting must not hang on a worker that cannot be cancelled."""
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop.engine import container_ops
+from tests.engine_fixtures import IsolatedEngine
 from desktop.tasks import container_tasks
 from desktop.tasks.task import Task, TaskState
 from tests.helpers import connected_session
@@ -61,64 +62,77 @@ def _cancel_and_time(qtbot, task: Task) -> float:
     return time.monotonic() - started
 
 
+@pytest.fixture(scope="module")
+def own_engine(engine_prerequisites):
+    """One engine for this module to freeze (starting one per test costs seconds each)."""
+    engine = IsolatedEngine(registry=False).start()
+    try:
+        yield engine
+    finally:
+        if engine.pid:
+            os.kill(engine.pid, signal.SIGCONT)
+        engine.stop()
+
+
 @pytest.fixture
-def running(fresh_engine):
-    """Two running busybox containers on the fresh engine (KILL stops them at once)."""
-    image = fresh_engine.ensure_busybox_base()
+def running(own_engine, request):
+    """Two running busybox containers of this test (KILL stops them at once); removed after."""
+    image = own_engine.ensure_busybox_base()
     names = []
     for n in (1, 2):
-        name = f"stall-{os.getpid()}-{n}"
-        fresh_engine.cli("run", "-d", "--name", name, "--stop-signal", "KILL", image, "sleep", "600")
+        name = f"stall-{request.node.name[:30].strip('_')}-{n}".replace("[", "-").replace("]", "")
+        own_engine.cli("run", "-d", "--name", name, "--stop-signal", "KILL", image, "sleep", "600")
         names.append(name)
-    return names
+    yield names
+    own_engine.cli("rm", "-f", *names, f"{names[0]}-new", check=False)
 
 
-def test_commit_is_cancelled_on_a_frozen_engine(qtbot, fresh_engine, running):
-    with connected_session(qtbot, fresh_engine) as session:
+def test_commit_is_cancelled_on_a_frozen_engine(qtbot, own_engine, running):
+    with connected_session(qtbot, own_engine) as session:
         task = Task("Commit", container_tasks.commit_container, session.factory, running[0], "berth-test/frozen", "",
                     "", "", True)
-        with frozen(fresh_engine):
-            before = waiting_connections(fresh_engine)
+        with frozen(own_engine):
+            before = waiting_connections(own_engine)
             session.tasks.submit(task)
-            qtbot.waitUntil(lambda: waiting_connections(fresh_engine) > before, timeout=10000)
+            qtbot.waitUntil(lambda: waiting_connections(own_engine) > before, timeout=10000)
             assert task.state == TaskState.RUNNING  # sent, and the engine cannot answer
             took = _cancel_and_time(qtbot, task)
         assert task.state == TaskState.CANCELLED and took < CANCEL_WITHIN_S
 
 
 @pytest.mark.parametrize("action, options", [("stop", {"timeout": 30}), ("kill", {}), ("restart", {"timeout": 1})])
-def test_container_actions_are_cancelled_on_a_frozen_engine(qtbot, fresh_engine, running, action, options):
+def test_container_actions_are_cancelled_on_a_frozen_engine(qtbot, own_engine, running, action, options):
     targets = [container_ops.Target(name, name) for name in running]
-    with connected_session(qtbot, fresh_engine) as session:
+    with connected_session(qtbot, own_engine) as session:
         task = Task(action, container_tasks.container_action, session.factory, action, targets, **options)
-        with frozen(fresh_engine):
-            before = waiting_connections(fresh_engine)
+        with frozen(own_engine):
+            before = waiting_connections(own_engine)
             session.tasks.submit(task)
-            qtbot.waitUntil(lambda: waiting_connections(fresh_engine) >= before + 2, timeout=10000)  # both at once
+            qtbot.waitUntil(lambda: waiting_connections(own_engine) >= before + 2, timeout=10000)  # both at once
             took = _cancel_and_time(qtbot, task)
         assert task.state == TaskState.CANCELLED and took < CANCEL_WITHIN_S
-    state = fresh_engine.cli("inspect", "--format", "{{.State.Status}}", running[0]).stdout.strip()
+    state = own_engine.cli("inspect", "--format", "{{.State.Status}}", running[0]).stdout.strip()
     assert state in ("running", "exited")  # the engine is whole again: it answers once continued
 
 
-def test_rename_is_cancelled_on_a_frozen_engine(qtbot, fresh_engine, running):
-    with connected_session(qtbot, fresh_engine) as session:
+def test_rename_is_cancelled_on_a_frozen_engine(qtbot, own_engine, running):
+    with connected_session(qtbot, own_engine) as session:
         task = Task("Rename", container_tasks.rename_container, session.factory, running[0], running[0] + "-new")
-        with frozen(fresh_engine):
+        with frozen(own_engine):
             session.tasks.submit(task)
             qtbot.waitUntil(lambda: task.state == TaskState.RUNNING, timeout=10000)
             took = _cancel_and_time(qtbot, task)
         assert task.state == TaskState.CANCELLED and took < CANCEL_WITHIN_S
 
 
-def test_a_shell_opening_on_a_frozen_engine_is_cancelled_and_leaves_nothing_open(qtbot, fresh_engine, running):
-    with connected_session(qtbot, fresh_engine) as session:
+def test_a_shell_opening_on_a_frozen_engine_is_cancelled_and_leaves_nothing_open(qtbot, own_engine, running):
+    with connected_session(qtbot, own_engine) as session:
         shell = container_tasks.new_shell(session.factory, running[0], 24, 80)
         task = Task("Shell", container_tasks.run_shell, session.factory, shell, lambda data: None)
-        with frozen(fresh_engine):
-            before = waiting_connections(fresh_engine)
+        with frozen(own_engine):
+            before = waiting_connections(own_engine)
             session.tasks.submit(task)
-            qtbot.waitUntil(lambda: waiting_connections(fresh_engine) > before, timeout=10000)  # exec_create sent
+            qtbot.waitUntil(lambda: waiting_connections(own_engine) > before, timeout=10000)  # exec_create sent
             took = _cancel_and_time(qtbot, task)
         assert task.state == TaskState.CANCELLED and took < CANCEL_WITHIN_S
         assert shell.closed and shell._socket is None
@@ -207,17 +221,17 @@ sys.exit(berth.main(["--new-instance", "-H", host]))
 """
 
 
-def test_quitting_does_not_hang_on_a_worker_stuck_on_a_frozen_engine(fresh_engine, tmp_path):
+def test_quitting_does_not_hang_on_a_worker_stuck_on_a_frozen_engine(own_engine, tmp_path):
     from desktop.app import SHUTDOWN_MS
 
     env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
     env.update(PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen", BERTH_READY_FILE="-",
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_RUNTIME_DIR="")
-    berth = subprocess.Popen([sys.executable, "-c", QUIT_SCRIPT, fresh_engine.docker_host], cwd=tmp_path, env=env,
+    berth = subprocess.Popen([sys.executable, "-c", QUIT_SCRIPT, own_engine.docker_host], cwd=tmp_path, env=env,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert berth.stdout.readline().startswith("berth-ready"), berth.stderr.read()  # connected, listed
-        with frozen(fresh_engine):
+        with frozen(own_engine):
             berth.stdin.write("go\n")
             berth.stdin.flush()
             assert berth.stdout.readline().strip() == "quitting"

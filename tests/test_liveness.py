@@ -159,6 +159,20 @@ def test_heartbeat_reports_the_first_silence_once_and_stops():
         liveness.Heartbeat(ping, 0, on_silence)
 
 
+def test_a_ping_that_never_returns_is_silence_too():
+    """A transport without read timeouts (the SDK's ssh client) must not hide a silent engine."""
+    release = threading.Event()
+    reasons: list[str] = []
+    done = threading.Event()
+    heartbeat = liveness.Heartbeat(release.wait, 0.05, lambda reason: (reasons.append(reason), done.set())).start()
+    try:
+        assert done.wait(5)
+        assert reasons == ["The Docker engine stopped answering (it did not answer a ping within 0.05 s)."]
+    finally:
+        heartbeat.stop()
+        release.set()
+
+
 def test_keepalive_only_on_tcp():
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -91,23 +91,19 @@ def cancel_by_shutdown(api, method: str, url: str, params: dict, token: CancelTo
     except Exception:  # noqa: BLE001 - then cancel acts between chunks only
         return lambda: None
 
-    def shutdown() -> None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, AttributeError):
-            pass
-
-    return token.on_cancel(shutdown)
+    return token.on_cancel(lambda: shut_socket(sock))
 
 
-def _shut(sock) -> None:
+def shut_socket(sock) -> None:
+    """Wake whoever blocks on *sock*: shut it down (the fd stays theirs to close). The SDK's SSH
+    "socket" is an ssh process behind pipes: closing it ends the process, which ends the read."""
     try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except (OSError, AttributeError):  # an SSH client's socket is a process: closing ends it
-        try:
+        if getattr(sock, "proc", None) is not None:  # docker.transport.sshconn.SSHSocket
             sock.close()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+        else:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError, ValueError):  # already closed, or never connected
+        pass
 
 
 @contextlib.contextmanager
@@ -131,7 +127,7 @@ def shutdown_on_cancel(api, token: CancelToken | None) -> Iterator[None]:
     def shut(conn) -> None:
         sock = getattr(conn, "sock", None)
         if sock is not None:
-            _shut(sock)
+            shut_socket(sock)
 
     def watch_conn(conn) -> None:
         with lock:

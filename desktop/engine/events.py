@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from desktop.engine.cancel import CancelToken
+from desktop.engine.cancel import CancelToken, shut_socket
 from desktop.engine.errors import Cancelled, EngineUnavailable, describe_connection_failure
 from desktop.engine.liveness import PING_INTERVAL, Heartbeat, enable_keepalive, stream_socket
 
@@ -59,7 +59,7 @@ def watch_events(client, token: CancelToken, on_event: Callable[[EngineEvent], N
         raise EngineUnavailable(f"Lost contact with the Docker engine ({describe_connection_failure(exc)})") from exc
     enable_keepalive(stream_socket(getattr(stream, "_response", None)))
     heartbeat = Heartbeat(ping, ping_interval, lambda reason: _close(stream)).start() if ping else None
-    unregister = token.on_cancel(stream.close)
+    unregister = token.on_cancel(lambda: _close(stream))
     try:
         if on_open is not None:
             on_open()
@@ -86,7 +86,12 @@ def watch_events(client, token: CancelToken, on_event: Callable[[EngineEvent], N
 
 
 def _close(stream) -> None:
+    """End *stream* from any thread. The SDK's close finds no socket under an SSH connection (the
+    pipes of an ssh process): then the process is ended, which ends the read."""
     try:
         stream.close()
-    except Exception:  # already closed, or an SSH channel that cannot be closed from here
-        pass
+    except Exception:  # noqa: BLE001 - already closed, or SSH
+        fp = getattr(getattr(getattr(getattr(stream, "_response", None), "raw", None), "_fp", None), "fp", None)
+        channel = getattr(fp, "channel", None)  # the SDK's SSHSocket, set by its makefile()
+        if channel is not None:
+            shut_socket(channel)

@@ -28,9 +28,11 @@ KEEPALIVE_COUNT = 3
 
 
 class Heartbeat:
-    """Calls *ping* every *interval* seconds on its own thread; the first ping that raises (a
-    timeout included: give the ping's client a timeout of *interval*) calls *on_silence* once
-    with a sentence saying why, and the heartbeat ends. ``stop`` ends it early."""
+    """Calls *ping* every *interval* seconds; the first ping that raises, or that has not
+    returned after *interval* seconds, calls *on_silence* once with a sentence saying why, and
+    the heartbeat ends. ``stop`` ends it early. Each ping runs on a short-lived thread of its own
+    and is timed here, so even a transport whose reads have no timeout (the SDK's ssh client) is
+    caught; give the ping's client a timeout too, so a stuck ping ends by itself."""
 
     def __init__(self, ping: Callable[[], object], interval: float, on_silence: Callable[[str], None]):
         if interval <= 0:
@@ -47,23 +49,41 @@ class Heartbeat:
         return self
 
     def stop(self) -> None:
-        """Stop pinging; a ping under way is not waited for (its client's timeout ends it)."""
+        """Stop pinging; a ping under way is not waited for."""
         self._stopped.set()
+
+    def _ping_once(self) -> BaseException | None:
+        """None when the engine answered in time, else what went wrong."""
+        answered = threading.Event()
+        failure: list[BaseException] = []
+
+        def ping() -> None:
+            try:
+                self._ping()
+            except BaseException as exc:  # noqa: BLE001 - any failure means no answer
+                failure.append(exc)
+            finally:
+                answered.set()
+
+        threading.Thread(target=ping, name="engine-ping", daemon=True).start()
+        if not answered.wait(self.interval):
+            return TimeoutError()
+        return failure[0] if failure else None
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval):
-            try:
-                self._ping()
-            except Exception as exc:  # noqa: BLE001 - any failure means no answer
-                if self._stopped.is_set():
-                    return
-                if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
-                    why = f"it did not answer a ping within {self.interval:g} s"
-                else:
-                    why = f"a ping failed: {describe_connection_failure(exc)}"
-                self.reason = f"The Docker engine stopped answering ({why})."
-                self._on_silence(self.reason)
+            exc = self._ping_once()
+            if exc is None:
+                continue
+            if self._stopped.is_set():
                 return
+            if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
+                why = f"it did not answer a ping within {self.interval:g} s"
+            else:
+                why = f"a ping failed: {describe_connection_failure(exc)}"
+            self.reason = f"The Docker engine stopped answering ({why})."
+            self._on_silence(self.reason)
+            return
 
 
 def stream_socket(response) -> socket.socket | None:

@@ -1,5 +1,6 @@
 """The connection to one engine over time: connect in a worker, watch the event stream while
-connected, notice when the engine goes away or stops answering (a ping every ``ping_interval`` s) and
+connected, notice when the engine goes away or stops answering (a ping every ``ping_interval`` s)
+and reconnect by itself when it returns.
 
 Signals:
   stateChanged(str)      -- "connecting", "connected" or "disconnected"
@@ -14,6 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.engine import connection
+from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.connection import ClientFactory, EngineInfo, Endpoint
 from desktop.engine.errors import BerthError, EngineUnavailable
 from desktop.engine.events import watch_events
@@ -30,9 +32,14 @@ def _connect(ctx: TaskContext, endpoints: list[Endpoint] | None) -> EngineInfo:
 
 def _watch(ctx: TaskContext, factory: ClientFactory, emit_event, emit_open, ping_interval: float) -> None:
     # the pings have a connection of their own: the stream's is busy, and may be the one that hangs
-    with factory.private_client() as client, factory.private_client(timeout=ping_interval) as pinger:
-        watch_events(client, ctx.token, emit_event, on_open=emit_open, ping=pinger.api.ping,
-                     ping_interval=ping_interval)
+    ended = CancelToken()  # cuts a ping still waiting when the watch ends
+    with factory.private_client() as client, factory.private_client(timeout=ping_interval) as pinger, \
+            shutdown_on_cancel(pinger.api, ended):
+        try:
+            watch_events(client, ctx.token, emit_event, on_open=emit_open, ping=pinger.api.ping,
+                         ping_interval=ping_interval)
+        finally:
+            ended.cancel()
 
 
 class _EventRelay(QObject):

@@ -65,6 +65,7 @@ class ActivityModel(QAbstractListModel):
         self._tick.setInterval(self.TICK_MS)
         self._tick.timeout.connect(self._advance_running)
         tasks.taskAdded.connect(self._on_added)
+        tasks.taskFinished.connect(self._on_any_finished)
         for task in tasks.running():
             self._on_added(task)
         self._update_summary()
@@ -146,7 +147,7 @@ class ActivityModel(QAbstractListModel):
     # --- following the tasks -------------------------------------------------------------------
     def _on_added(self, task: Task) -> None:
         if task.background or self.row_of(task) >= 0:
-            return
+            return  # background work is listed only if it fails unhandled (_on_any_finished)
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._tasks.insert(0, task)
         self.endInsertRows()
@@ -173,6 +174,14 @@ class ActivityModel(QAbstractListModel):
     def _on_task_finished(self) -> None:
         task = self._by_signals.pop(self.sender(), None)
         if task is not None:
+            self._on_finished(task)
+
+    def _on_any_finished(self, task: Task) -> None:
+        """Background work nobody waits on reaches the centre when it fails: nothing fails silently."""
+        if task.background and task.report_failure and task.state == TaskState.FAILED and self.row_of(task) < 0:
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._tasks.insert(0, task)
+            self.endInsertRows()
             self._on_finished(task)
 
     def _changed(self, task: Task) -> None:

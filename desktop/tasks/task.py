@@ -108,6 +108,9 @@ class Task(QRunnable):
         self.action = action
         self.engine = engine
         self.retry = retry
+        self.kind = "housekeeping" if background else "user"  # or "stream"; set by the operation
+        self.report_failure = False  # a background failure nobody handles goes to the activity centre
+        self.pipe = None  # a stream's item pipe, kept alive as long as the task
         self.token = CancelToken()
         self.signals = TaskSignals()
         self.state = TaskState.QUEUED

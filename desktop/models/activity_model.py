@@ -58,7 +58,16 @@ class ActivityModel(QAbstractListModel):
 
     def __init__(self, tasks: TaskManager, parent: QObject | None = None):
         super().__init__(parent)
-        self._tasks: list[Task] = []
+        # Kept oldest first, shown newest first: row = len - 1 - position. Every change of one
+        # task costs O(1), so hundreds finishing at once do not stall the GUI thread.
+        self._order: list[Task] = []
+        self._pos: dict[int, int] = {}
+        self._running: dict[int, Task] = {}
+        self._fractions: dict[int, float | None] = {}  # of the running ones, for the summary
+        self._fraction_sum = 0.0
+        self._unknown = 0  # running ones without a known fraction
+        self._finished = 0
+        self._failed = 0
         self._by_signals: dict[object, Task] = {}
         self._summary = ""
         self._tick = QTimer(self)
@@ -72,12 +81,12 @@ class ActivityModel(QAbstractListModel):
 
     # --- reading ---------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._tasks)
+        return 0 if parent.isValid() else len(self._order)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._tasks):
+        if not index.isValid() or not 0 <= index.row() < len(self._order):
             return None
-        task = self._tasks[index.row()]
+        task = self.task_at(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
             return task.title
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -103,17 +112,22 @@ class ActivityModel(QAbstractListModel):
         return None
 
     def task_at(self, row: int) -> Task:
-        return self._tasks[row]
+        return self._order[len(self._order) - 1 - row]
 
     def row_of(self, task: Task) -> int:
         """The task's row, or -1 once it is no longer listed."""
-        for row, listed in enumerate(self._tasks):
-            if listed is task:
-                return row
-        return -1
+        pos = self._pos.get(task.id)
+        return -1 if pos is None else len(self._order) - 1 - pos
 
     def tasks(self) -> list[Task]:
-        return list(self._tasks)
+        """Newest first, as listed."""
+        return self._order[::-1]
+
+    def running_count(self) -> int:
+        return len(self._running)
+
+    def finished_count(self) -> int:
+        return self._finished
 
     def summary(self) -> str:
         return self._summary
@@ -127,30 +141,28 @@ class ActivityModel(QAbstractListModel):
 
     def remove(self, task: Task) -> None:
         """Dismiss a finished operation."""
-        row = self.row_of(task)
-        if row >= 0 and task.state.done:
-            self._remove_rows(row, row)
+        if task.id in self._pos and task.id not in self._running:
+            self._remove([task])
+            self._update_summary()
 
     def clear_finished(self) -> None:
         """Dismiss every finished operation; running ones stay."""
-        row = len(self._tasks) - 1
-        while row >= 0:  # bottom up, in contiguous blocks, so the rows above keep their numbers
-            if not self._tasks[row].state.done:
-                row -= 1
-                continue
-            last = row
-            while row >= 0 and self._tasks[row].state.done:
-                row -= 1
-            self._remove_rows(row + 1, last)
+        self._remove([t for t in self._order if t.id not in self._running])
         self._update_summary()
 
     # --- following the tasks -------------------------------------------------------------------
-    def _on_added(self, task: Task) -> None:
-        if task.background or self.row_of(task) >= 0:
-            return  # background work is listed only if it fails unhandled (_on_any_finished)
+    def _insert(self, task: Task) -> None:
         self.beginInsertRows(QModelIndex(), 0, 0)
-        self._tasks.insert(0, task)
+        self._pos[task.id] = len(self._order)
+        self._order.append(task)
         self.endInsertRows()
+
+    def _on_added(self, task: Task) -> None:
+        if task.background or task.id in self._pos:
+            return  # background work is listed only if it fails unhandled (_on_any_finished)
+        self._running[task.id] = task
+        self._set_fraction(task.id, task.last_progress.fraction)
+        self._insert(task)
         # bound methods, not lambdas: Qt drops the connections when this model is deleted
         self._by_signals[task.signals] = task
         task.signals.progress.connect(self._on_task_progress)
@@ -160,14 +172,15 @@ class ActivityModel(QAbstractListModel):
             self._tick.start()
         self._update_summary()
 
-    def _sending_task(self) -> Task | None:
-        return self._by_signals.get(self.sender())
-
-    def _on_task_progress(self, _progress) -> None:
-        self._on_task_changed()
+    def _on_task_progress(self, progress) -> None:
+        task = self._by_signals.get(self.sender())
+        if task is not None:
+            if task.id in self._running:
+                self._set_fraction(task.id, progress.fraction)
+            self._changed(task)
 
     def _on_task_changed(self) -> None:
-        task = self._sending_task()
+        task = self._by_signals.get(self.sender())
         if task is not None:
             self._changed(task)
 
@@ -178,10 +191,8 @@ class ActivityModel(QAbstractListModel):
 
     def _on_any_finished(self, task: Task) -> None:
         """Background work nobody waits on reaches the centre when it fails: nothing fails silently."""
-        if task.background and task.report_failure and task.state == TaskState.FAILED and self.row_of(task) < 0:
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._tasks.insert(0, task)
-            self.endInsertRows()
+        if task.background and task.report_failure and task.state == TaskState.FAILED and task.id not in self._pos:
+            self._insert(task)
             self._on_finished(task)
 
     def _changed(self, task: Task) -> None:
@@ -192,39 +203,67 @@ class ActivityModel(QAbstractListModel):
             self._update_summary()
 
     def _on_finished(self, task: Task) -> None:
-        self._changed(task)
-        finished = [row for row, t in enumerate(self._tasks) if t.state.done]
-        for row in reversed(finished[self.MAX_FINISHED:]):  # the oldest are at the bottom
-            self._remove_rows(row, row)
-        if not any(not t.state.done for t in self._tasks):
+        if task.id not in self._pos:
+            return
+        if self._running.pop(task.id, None) is not None:
+            self._set_fraction(task.id, None)
+            self._unknown -= 1
+            del self._fractions[task.id]
+        self._finished += 1
+        self._failed += task.state == TaskState.FAILED
+        if not self._running:
             self._tick.stop()
-        self._update_summary()
+        self._changed(task)
+        if self._finished > self.MAX_FINISHED:  # the oldest finished ones go
+            excess = self._finished - self.MAX_FINISHED
+            self._remove([t for t in self._order if t.id not in self._running][:excess])
+            self._update_summary()
 
     def _advance_running(self) -> None:
-        running = [row for row, t in enumerate(self._tasks) if not t.state.done]
-        if not running:
+        if not self._running:
             self._tick.stop()
             return
-        self.dataChanged.emit(self.index(running[0]), self.index(running[-1]),
-                              [ELAPSED_ROLE, THROUGHPUT_ROLE])
+        rows = [self.row_of(t) for t in self._running.values()]
+        self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), [ELAPSED_ROLE, THROUGHPUT_ROLE])
 
-    def _remove_rows(self, first: int, last: int) -> None:
-        self.beginRemoveRows(QModelIndex(), first, last)
-        del self._tasks[first:last + 1]
-        self.endRemoveRows()
+    def _remove(self, gone: list[Task]) -> None:
+        """Take *gone* (finished tasks) off the list, in contiguous blocks of rows."""
+        ids = {t.id for t in gone}
+        rows = sorted((self.row_of(t) for t in gone), reverse=True)
+        while rows:  # bottom up, so the rows above keep their numbers while we go
+            last = first = rows.pop(0)
+            while rows and rows[0] == first - 1:
+                first = rows.pop(0)
+            self.beginRemoveRows(QModelIndex(), first, last)
+            n = len(self._order)
+            del self._order[n - 1 - last:n - first]
+            self.endRemoveRows()
+        for task in gone:
+            self._failed -= task.state == TaskState.FAILED
+        self._finished -= len(ids)
+        self._pos = {t.id: pos for pos, t in enumerate(self._order)}
+
+    def _set_fraction(self, task_id: int, fraction: float | None) -> None:
+        if task_id in self._fractions:
+            old = self._fractions[task_id]
+            if old is None:
+                self._unknown -= 1
+            else:
+                self._fraction_sum -= old
+        self._fractions[task_id] = fraction
+        if fraction is None:
+            self._unknown += 1
+        else:
+            self._fraction_sum += fraction
 
     def _update_summary(self) -> None:
-        running = [t for t in self._tasks if not t.state.done]
-        failed = sum(1 for t in self._tasks if t.state == TaskState.FAILED)
         parts = []
-        if running:
-            parts.append(f"{len(running)} running")
-            fractions = [t.last_progress.fraction for t in running]
-            known = [f for f in fractions if f is not None]
-            if known and len(known) == len(fractions):
-                parts.append(f"{int(100 * sum(known) / len(known))} %")
-        if failed:
-            parts.append(f"{failed} failed")
+        if self._running:
+            parts.append(f"{len(self._running)} running")
+            if not self._unknown:
+                parts.append(f"{int(100 * max(0.0, self._fraction_sum) / len(self._running))} %")
+        if self._failed:
+            parts.append(f"{self._failed} failed")
         summary = " · ".join(parts)
         if summary != self._summary:
             self._summary = summary

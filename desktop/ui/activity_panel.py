@@ -171,16 +171,16 @@ class ActivityPanel(QDockWidget):
         self.view.scrollToTop()
 
     def _update(self, *_args) -> None:
-        tasks = self.model.tasks()
-        running = sum(1 for t in tasks if not t.state.done)
+        model = self.model
+        running = model.running_count()
         selected = self.selected_tasks()
         self.cancel_action.setEnabled(any(t.cancellable and not t.state.done for t in selected))
-        self.retry_action.setEnabled(any(self.model.index(self.model.row_of(t)).data(RETRYABLE_ROLE)
-                                         for t in selected))
+        self.retry_action.setEnabled(any(model.index(model.row_of(t)).data(RETRYABLE_ROLE) for t in selected))
         self.copy_action.setEnabled(bool(selected))
-        self.clear_action.setEnabled(any(t.state.done for t in tasks))
-        self.empty.setVisible(not tasks)
-        self.view.setVisible(bool(tasks))
+        self.clear_action.setEnabled(model.finished_count() > 0)
+        listed = model.rowCount() > 0
+        self.empty.setVisible(not listed)
+        self.view.setVisible(listed)
         if running != self._running:
             self._running = running
             self.countChanged.emit(running)

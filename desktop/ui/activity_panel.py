@@ -27,13 +27,16 @@ _PAD = 6
 _BAR_HEIGHT = 8
 
 
+def row_height(metrics) -> int:
+    return _PAD * 2 + metrics.height() * 2 + _BAR_HEIGHT + 4
+
+
 class ActivityDelegate(QStyledItemDelegate):
     """Paints one operation: title with engine, elapsed time and throughput on the right; a
     progress bar while it runs; what it is doing or how it ended below."""
 
     def sizeHint(self, option, index: QModelIndex) -> QSize:
-        line = option.fontMetrics.height()
-        return QSize(320, _PAD * 2 + line * 2 + _BAR_HEIGHT + 4)
+        return QSize(320, row_height(option.fontMetrics))
 
     def paint(self, painter, option, index: QModelIndex) -> None:
         style = option.widget.style() if option.widget else QApplication.style()
@@ -98,6 +101,7 @@ class ActivityPanel(QDockWidget):
         self.view.setItemDelegate(ActivityDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setUniformItemSizes(True)
+        self.view.setMinimumHeight(3 * row_height(self.view.fontMetrics()))  # three operations in sight
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.doubleClicked.connect(lambda index: self._show_error(self.model.task_at(index.row())))

@@ -36,7 +36,7 @@ def _no_dangling_workers(request):
     leftovers = []
     for manager in TaskManager.live():
         running = [t.title for t in manager.running() if not t.state.done]
-        if manager.pool.activeThreadCount() and not manager.pool.waitForDone(200):
+        if manager.active_threads() and not manager.wait_for_done(200):
             leftovers += running or ["<unnamed worker>"]
             manager.shutdown(10000)
     if leftovers:

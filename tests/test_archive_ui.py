@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from desktop.engine.connection import Endpoint
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
+from desktop.models.activity_model import DETAIL_ROLE, ERROR_ROLE
 from desktop.tasks.task import TaskState
 from desktop.ui.archive_actions import choose_and_load, load_archives, save_images
 from desktop.ui.main_window import MainWindow
@@ -398,8 +399,10 @@ def test_an_archive_the_engine_refuses_fails_the_task_with_the_engines_words(har
     task = flow.load_task
     assert task.state == TaskState.FAILED
     assert str(task.error).startswith("The engine could not load liar.tar: ")
-    row = next(r for r in h.window.activity.rows() if r.task is task)
-    assert row.detail.text() == f"Failed: {task.error}"
+    activity = h.window.activity.model
+    row = activity.index(activity.row_of(task))
+    assert row.data(DETAIL_ROLE) == f"Failed: {task.error}"
+    assert row.data(ERROR_ROLE) == str(task.error)
     assert h.loaded == []
     assert set(docker_engine.cli("images", "-a", "-q", "--no-trunc").stdout.split()) == before
 

@@ -89,7 +89,7 @@ def load_archives(ctx: TaskContext, factory: ClientFactory, previews: list[LoadP
             prefix = f"{name} ({number} of {len(previews)}): " if len(previews) > 1 else ""
 
             def progress(done, _size, text, base=offset, prefix=prefix):
-                ctx.progress(base + done, total, prefix + text)
+                ctx.progress(base + done, total, prefix + text, unit="bytes")
 
             try:
                 results.append(image_archive.load_archive(client, preview.contents.path, contents=preview.contents,
@@ -108,11 +108,11 @@ def import_rootfs(ctx: TaskContext, factory: ClientFactory, preview: LoadPreview
     with factory.private_client() as client:
         return image_archive.import_rootfs(
             client, preview.contents.path, repository, tag, contents=preview.contents, engine=factory.info,
-            token=ctx.token, on_progress=lambda done, total, text: ctx.progress(done, total, text))
+            token=ctx.token, on_progress=lambda done, total, text: ctx.progress(done, total, text, unit="bytes"))
 
 
 def save_images(ctx: TaskContext, factory: ClientFactory, names: list[str], path: str, compress: bool = False,
                 estimate: int | None = None) -> SaveResult:
     with factory.private_client() as client:
         return image_archive.save_images(client, names, path, compress=compress, estimate=estimate, token=ctx.token,
-                                         on_progress=lambda done, total, text: ctx.progress(done, total, text))
+                                         on_progress=lambda done, total, text: ctx.progress(done, total, text, unit="bytes"))

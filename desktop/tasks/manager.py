@@ -23,24 +23,35 @@ class TaskManager(QObject):
         """Every manager still alive; the test suite checks none leaves a worker running."""
         return list(_live)
 
-    def __init__(self, parent: QObject | None = None, max_threads: int = 8):
+    def __init__(self, parent: QObject | None = None, max_threads: int = 8, max_streams: int = 64):
         super().__init__(parent)
-        # Long-lived streams (events, logs, stats) each hold a thread, so allow more than the
-        # core count; the threads mostly wait on sockets.
+        # One-shot work (listings, a tag, a save) is bounded; it mostly waits on the engine, so a
+        # few more threads than cores. Long-lived streams (events, logs, stats, a shell) each hold
+        # a thread for as long as they are open, so they get a pool of their own and can never
+        # take the threads one-shot work needs.
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        self.stream_pool = QThreadPool(self)
+        self.stream_pool.setMaxThreadCount(max_streams)
         self._tasks: dict[int, Task] = {}
         _live.add(self)
         # Finished tasks stay referenced a while: the worker may still be unwinding run(), and the
         # activity panel shows recent outcomes.
         self.recent: deque[Task] = deque(maxlen=100)
 
-    def submit(self, task: Task) -> Task:
+    def submit(self, task: Task, stream: bool = False) -> Task:
+        """Run *task*: on the stream threads when it is a long-lived *stream*."""
         self._tasks[task.id] = task
         task.signals.finished.connect(lambda t=task: self._on_finished(t))
         self.taskAdded.emit(task)
-        self.pool.start(task)
+        (self.stream_pool if stream else self.pool).start(task)
         return task
+
+    def active_threads(self) -> int:
+        return self.pool.activeThreadCount() + self.stream_pool.activeThreadCount()
+
+    def wait_for_done(self, timeout_ms: int) -> bool:
+        return self.pool.waitForDone(timeout_ms) and self.stream_pool.waitForDone(timeout_ms)
 
     def _on_finished(self, task: Task) -> None:
         if self._tasks.pop(task.id, None) is not None:
@@ -61,4 +72,4 @@ class TaskManager(QObject):
         stopped answering) is left running: the application then exits without it
         (desktop/app.py ``leave_now``), since destroying the pool would wait for it for ever."""
         self.cancel_all()
-        return self.pool.waitForDone(timeout_ms)
+        return self.wait_for_done(timeout_ms)

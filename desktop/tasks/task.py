@@ -47,6 +47,7 @@ class Progress:
     done: float = 0
     total: float | None = None  # None: indeterminate
     text: str = ""
+    unit: str = ""  # "bytes" when done/total count bytes: the activity centre shows a throughput
 
     @property
     def fraction(self) -> float | None:
@@ -74,12 +75,13 @@ class TaskContext:
         self.token: CancelToken = task.token
         self._last_emit = 0.0
 
-    def progress(self, done: float = 0, total: float | None = None, text: str = "", *, force: bool = False) -> None:
+    def progress(self, done: float = 0, total: float | None = None, text: str = "", *, force: bool = False,
+                 unit: str = "") -> None:
         now = time.monotonic()
         if not force and now - self._last_emit < self.MIN_INTERVAL and (total is None or done < total):
             return
         self._last_emit = now
-        self._task._emit_progress(Progress(done, total, text))
+        self._task._emit_progress(Progress(done, total, text, unit))
 
     def raise_if_cancelled(self) -> None:
         self.token.raise_if_cancelled()
@@ -91,9 +93,12 @@ class TaskContext:
 
 class Task(QRunnable):
     def __init__(self, title: str, fn: Callable[..., Any], *args: Any, cancellable: bool = True,
-                 background: bool = False, action: str = "", **kwargs: Any):
-        """*background* tasks (event watchers) are not listed in the activity panel.
-        *action* words the failure message ("save images" -> "Could not save images: ...")."""
+                 background: bool = False, action: str = "", engine: str = "",
+                 retry: Callable[[], "Task | None"] | None = None, **kwargs: Any):
+        """*background* tasks (event watchers) are not listed in the activity centre.
+        *action* words the failure message ("save images" -> "Could not save images: ...").
+        *engine* names the engine the work is for; *retry*, where retrying makes sense, starts
+        the same work again and returns its new task."""
         super().__init__()
         self.setAutoDelete(False)  # Python keeps the reference; the manager drops it when done
         self.id = next(_ids)
@@ -101,6 +106,11 @@ class Task(QRunnable):
         self.cancellable = cancellable
         self.background = background
         self.action = action
+        self.engine = engine
+        self.retry = retry
+        self.kind = "housekeeping" if background else "user"  # or "stream"; set by the operation
+        self.report_failure = False  # a background failure nobody handles goes to the activity centre
+        self.pipe = None  # a stream's item pipe, kept alive as long as the task
         self.token = CancelToken()
         self.signals = TaskSignals()
         self.state = TaskState.QUEUED
@@ -111,6 +121,16 @@ class Task(QRunnable):
         self._args = args
         self._kwargs = kwargs
         self._done = threading.Event()
+        self.created_at = time.monotonic()
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+
+    def elapsed(self, now: float | None = None) -> float:
+        """Seconds the work has run (so far, or in all once finished); 0 while queued."""
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at is not None else (now if now is not None else time.monotonic())
+        return max(0.0, end - self.started_at)
 
     # --- called on the GUI thread ---------------------------------------------------------
     def cancel(self) -> None:
@@ -126,37 +146,39 @@ class Task(QRunnable):
         self.last_progress = progress
         self.signals.progress.emit(progress)
 
+    def _end(self, state: TaskState) -> None:
+        self.finished_at = time.monotonic()
+        self.state = state
+        self.signals.stateChanged.emit()
+
     def run(self) -> None:  # QRunnable entry point, on a pool thread
         signals = self.signals
         try:
             if self.token.cancelled:
                 raise Cancelled()
+            self.started_at = time.monotonic()
             self.state = TaskState.RUNNING
             signals.stateChanged.emit()
             result = self._fn(TaskContext(self), *self._args, **self._kwargs)
             if self.token.cancelled:
                 raise Cancelled()
         except Cancelled:
-            self.state = TaskState.CANCELLED
-            signals.stateChanged.emit()
+            self._end(TaskState.CANCELLED)
             signals.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message
             if self.token.cancelled:
-                self.state = TaskState.CANCELLED
-                signals.stateChanged.emit()
+                self._end(TaskState.CANCELLED)
                 signals.cancelled.emit()
             else:
                 error = translate(exc, self.action)
                 if not isinstance(exc, BerthError):
                     log.debug("task %s failed:\n%s", self.title, traceback.format_exc())
                 self.error = error
-                self.state = TaskState.FAILED
-                signals.stateChanged.emit()
+                self._end(TaskState.FAILED)
                 signals.failed.emit(error)
         else:
             self.result = result
-            self.state = TaskState.SUCCEEDED
-            signals.stateChanged.emit()
+            self._end(TaskState.SUCCEEDED)
             signals.succeeded.emit(result)
         finally:
             self._done.set()

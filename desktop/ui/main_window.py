@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
-                               QStackedWidget, QToolButton)
+                               QStackedWidget)
 
 from desktop import APP_NAME, __version__
 from desktop.engine.events import EngineEvent
@@ -18,7 +18,7 @@ from desktop.resources_path import resource
 from desktop.tasks import loaders
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.manager import TaskManager
-from desktop.ui.activity_panel import ActivityPanel
+from desktop.ui.activity_panel import ActivityPanel, ActivitySummary
 from desktop.ui.archive_drop import ArchiveDropHandler
 from desktop.ui.connection_indicator import ConnectionIndicator
 from desktop.ui.connection_page import ConnectionPage
@@ -116,13 +116,7 @@ class MainWindow(QMainWindow):
 
         self.indicator = ConnectionIndicator(session)
         self.statusBar().addWidget(self.indicator, 1)
-        self.activity_button = QToolButton()
-        self.activity_button.setObjectName("activityButton")
-        self.activity_button.setAutoRaise(True)
-        self.activity_button.setText("Activity")
-        self.activity_button.clicked.connect(lambda: self.activity.setVisible(not self.activity.isVisible()))
-        self.activity.countChanged.connect(
-            lambda n: self.activity_button.setText(f"Activity ({n} running)" if n else "Activity"))
+        self.activity_button = ActivitySummary(self.activity)
         self.statusBar().addPermanentWidget(self.activity_button)
 
         self.image_actions.shown_loaded.connect(lambda _refs: self.sidebar.setCurrentRow(0))

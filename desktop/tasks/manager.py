@@ -3,6 +3,7 @@ shutdown can cancel them. Signals: taskAdded(Task), taskFinished(Task)."""
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections import deque
 
@@ -51,7 +52,11 @@ class TaskManager(QObject):
         return self.pool.activeThreadCount() + self.stream_pool.activeThreadCount()
 
     def wait_for_done(self, timeout_ms: int) -> bool:
-        return self.pool.waitForDone(timeout_ms) and self.stream_pool.waitForDone(timeout_ms)
+        """Wait at most *timeout_ms* in all for both pools' workers; True when all are done."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        if not self.pool.waitForDone(timeout_ms):
+            return False
+        return self.stream_pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
 
     def _on_finished(self, task: Task) -> None:
         if self._tasks.pop(task.id, None) is not None:

@@ -70,6 +70,11 @@ def centre(qtbot):
         window.close()
 
 
+def ended(model: ActivityModel, *tasks: Task) -> bool:
+    """Every task has ended and the centre has heard of it (its end arrives as a queued signal)."""
+    return all(t.state.done and not model.is_running(t) for t in tasks)
+
+
 def row_data(model: ActivityModel, task: Task, role):
     return model.index(model.row_of(task)).data(role)
 
@@ -83,7 +88,7 @@ def test_model_passes_the_model_tester_while_operations_start_progress_and_finis
         tasks = [save_task(session, [image], tmp_path / f"a{n}.tar") for n in range(3)]
         tasks.append(save_task(session, ["berth-test/activity:missing"], tmp_path / "missing.tar"))
         qtmodeltester.check(model)
-        qtbot.waitUntil(lambda: all(t.state.done for t in tasks), timeout=30000)
+        qtbot.waitUntil(lambda: ended(model, *tasks), timeout=30000)
         qtmodeltester.check(model)
         assert model.rowCount() == 4
         assert [model.task_at(r) for r in range(4)] == list(reversed(tasks))  # newest first
@@ -103,7 +108,7 @@ def test_a_save_is_listed_progressing_with_its_engine_elapsed_time_and_throughpu
         task = save_task(session, [image], tmp_path / "big.tar")
         qtbot.waitUntil(lambda: model.row_of(task) == 0, timeout=5000)
         assert panel.isVisible()
-        qtbot.waitUntil(lambda: task.state.done, timeout=60000)
+        qtbot.waitUntil(lambda: ended(model, task), timeout=60000)
         assert task.state == TaskState.SUCCEEDED, task.error
         assert any(f is not None and 0 < f < 1 for f in seen_fractions)  # it progressed on the way
         assert row_data(model, task, ENGINE_ROLE) == "test engine"
@@ -130,7 +135,7 @@ def test_a_failed_save_keeps_its_full_error_which_can_be_copied_and_retried(qtbo
         model = panel.model
         target = tmp_path / "later.tar"
         failed = save_task(session, ["berth-test/activity:later"], target)
-        qtbot.waitUntil(lambda: failed.state.done, timeout=20000)
+        qtbot.waitUntil(lambda: ended(model, failed), timeout=20000)
         assert failed.state == TaskState.FAILED
         error = row_data(model, failed, ERROR_ROLE)
         assert error == str(failed.error) and "berth-test/activity:later" in error
@@ -151,7 +156,7 @@ def test_a_failed_save_keeps_its_full_error_which_can_be_copied_and_retried(qtbo
         qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
         retried = model.task_at(0)
         assert retried is not failed and retried.title == failed.title
-        qtbot.waitUntil(lambda: retried.state.done, timeout=30000)
+        qtbot.waitUntil(lambda: ended(model, retried), timeout=30000)
         assert retried.state == TaskState.SUCCEEDED, retried.error
         assert target.exists()
         assert model.task_at(1) is failed and failed.state == TaskState.FAILED  # the failure stays as it ended
@@ -171,7 +176,7 @@ def test_clear_takes_the_finished_and_keeps_the_running_and_the_summary_follows(
         assert summary.text() == "Activity: 1 running"
         done = save_task(session, [image], tmp_path / "c.tar")
         failed = save_task(session, ["berth-test/activity:nope"], tmp_path / "nope.tar")
-        qtbot.waitUntil(lambda: done.state.done and failed.state.done, timeout=30000)
+        qtbot.waitUntil(lambda: ended(model, done, failed), timeout=30000)
         assert summary.text() == "Activity: 1 running · 1 failed"
         assert panel.clear_action.isEnabled()
         QTest.mouseClick(panel.buttons["clear"], Qt.MouseButton.LeftButton)
@@ -180,7 +185,7 @@ def test_clear_takes_the_finished_and_keeps_the_running_and_the_summary_follows(
         panel.select_task(waiting)
         assert panel.cancel_action.isEnabled() and not panel.retry_action.isEnabled()
         QTest.mouseClick(panel.buttons["cancel"], Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: waiting.state.done, timeout=5000)
+        qtbot.waitUntil(lambda: ended(model, waiting), timeout=5000)
         assert waiting.state == TaskState.CANCELLED
         assert row_data(model, waiting, DETAIL_ROLE) == "Cancelled"
         assert summary.text() == "Activity"
@@ -191,7 +196,7 @@ def test_finished_operations_are_kept_up_to_a_bound_the_oldest_going_first(qtbot
     model = ActivityModel(tasks)
     model.MAX_FINISHED = 3
     started = [tasks.submit(Task(f"op {n}", lambda ctx: None)) for n in range(5)]
-    qtbot.waitUntil(lambda: all(t.state.done for t in started) and model.rowCount() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: ended(model, *started) and model.rowCount() == 3, timeout=5000)
     assert [t.title for t in model.tasks()] == ["op 4", "op 3", "op 2"]
     assert tasks.shutdown(5000)
 
@@ -208,7 +213,7 @@ def test_cancel_in_the_centre_reaches_a_save_the_frozen_engine_never_answers(qtb
             panel.select_task(task)
             assert summary.text().startswith("Activity: 1 running")
             QTest.mouseClick(panel.buttons["cancel"], Qt.MouseButton.LeftButton)
-            qtbot.waitUntil(lambda: task.state.done, timeout=10000)
+            qtbot.waitUntil(lambda: ended(panel.model, task), timeout=10000)
         finally:
             os.kill(fresh_engine.pid, signal.SIGCONT)
         assert task.state == TaskState.CANCELLED

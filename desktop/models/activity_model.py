@@ -123,6 +123,10 @@ class ActivityModel(QAbstractListModel):
         """Newest first, as listed."""
         return self._order[::-1]
 
+    def is_running(self, task: Task) -> bool:
+        """Whether the centre still shows *task* as running (its end not yet received)."""
+        return task.id in self._running
+
     def running_count(self) -> int:
         return len(self._running)
 

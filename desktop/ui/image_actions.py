@@ -81,6 +81,10 @@ class ImageActions(QObject):
         self.extra_selection_actions: list[QAction] = []
         self.extra_global_actions: list[QAction] = []
 
+        # the toolbar's words are short (the menus say more): it fits beside the disk usage
+        for act, short in ((self.build_action, "Build…"), (self.load_action, "Load…"), (self.save_action, "Save…"),
+                           (self.prune_action, "Prune…")):
+            act.setIconText(short)
         toolbar = view.toolbar
         for act in (self.run_action, self.tag_action, self.untag_action, self.remove_action, None,
                     self.build_action, self.load_action, self.save_action, None, self.prune_action,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from desktop.engine import connection, endpoint_advice
 from desktop.engine.connection import EngineInfo, Endpoint
@@ -50,6 +50,8 @@ class ConnectDialog(QDialog):
         self.host.setCurrentText(current.host if current is not None else "")
         self.host.lineEdit().selectAll()
         self.host.lineEdit().textEdited.connect(lambda _t: self._clear_problem())
+        # Return in the field connects (an editable combo does not always pass it to the dialog)
+        self.host.lineEdit().returnPressed.connect(self.connect_to_host)
 
         self.current = QLabel(f"Now connected to {current.describe()}." if current is not None
                               else "Not connected to any engine now.")
@@ -73,12 +75,12 @@ class ConnectDialog(QDialog):
         self.progress.hide()
 
         self.buttons = QDialogButtonBox()
-        self.connect_button = QPushButton("&Connect")
+        self.connect_button = self.buttons.addButton("&Connect", QDialogButtonBox.ButtonRole.AcceptRole)
         self.connect_button.setObjectName("connectButton")
-        self.connect_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("connectCancel")
-        self.buttons.addButton(self.connect_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button.setAutoDefault(False)  # Return connects, even while Cancel has the focus
+        self.connect_button.setDefault(True)
         self.buttons.accepted.connect(self.connect_to_host)
         self.buttons.rejected.connect(self.reject)
 
@@ -142,7 +144,9 @@ class ConnectDialog(QDialog):
         self._clear_problem()
         self.status.setText(f"Connecting to {endpoint.host}…")
         self.progress.show()
-        self.host.setEnabled(False)
+        # read-only, not disabled: a disabled field would hand the focus (and the rest of this
+        # Return key) to Cancel
+        self.host.lineEdit().setReadOnly(True)
         self.connect_button.setEnabled(False)
         task = Task(f"Checking the engine at {endpoint.host}", engine_probe.probe, endpoint, background=True)
         task.signals.succeeded.connect(lambda info, t=task: self._on_answer(t, info))
@@ -168,7 +172,7 @@ class ConnectDialog(QDialog):
 
     def _show_problem(self, text: str, advice: str = "") -> None:
         self.progress.hide()
-        self.host.setEnabled(True)
+        self.host.lineEdit().setReadOnly(False)
         self.connect_button.setEnabled(True)
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}")

@@ -42,7 +42,7 @@ def _images_relevant(event: EngineEvent) -> bool:
 # The first size: the sidebar and every Containers column (their default widths add up to about
 # 1,130 px) side by side, within a 1366x768 screen less a panel and the title bar.
 DEFAULT_SIZE = QSize(1340, 700)
-SIDEBAR_WIDTH = 140
+SIDEBAR_WIDTH = 165
 
 
 def first_size(available: QRect | None) -> QSize:
@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setMinimumWidth(120)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # names are short
         self.sidebar.setIconSize(QSize(20, 20))
         for title, view, icon in (("Images", self.images_page, "images"),
                                   ("Containers", self.containers_page, "containers")):

@@ -95,7 +95,7 @@ class ConnectDialog(QDialog):
         box.addStretch(1)
         box.addWidget(self.buttons)
         box.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        self.setMinimumWidth(560)
+        self.resize(620, self.sizeHint().height())  # room for a long socket path or ssh:// address
 
     # --- suggestions ------------------------------------------------------------------------
     def start(self) -> None:
@@ -179,7 +179,13 @@ class ConnectDialog(QDialog):
         self.advice.setText(advice)
         self.advice.setVisible(bool(advice))
         self.host.setFocus()
-        self.adjustSize()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow (never narrow) to show the wrapped advice whole."""
+        self.layout().activate()
+        height = self.heightForWidth(self.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        self.resize(self.width(), max(height, self.minimumSizeHint().height()))
 
     def _clear_problem(self) -> None:
         self.status.clear()

@@ -110,7 +110,10 @@ def main() -> int:
                 dialog.host.setCurrentText(f"tcp://127.0.0.1:{port}")
                 dialog.connect_to_host()
             settle(app, 2)
-            subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True)
+            frame = window.frameGeometry()  # the window only, not the empty screen around it
+            crop = f"{frame.width()}x{frame.height()}+{frame.x()}+{frame.y()}"
+            subprocess.run(["import", "-display", display, "-window", "root", "-crop", crop, "+repage", args.out],
+                           check=True)
             window.close()
             session.stop()
             tasks.shutdown(5000)

@@ -204,19 +204,21 @@ class ImageActions(QObject):
         self.view.select_references(references)
 
     def untag_selected(self) -> tag_actions.UntagFlow | None:
-        """Remove the selected row's tag; its neighbour is selected once the list drops it."""
+        """Remove the selected row's tag."""
         rows = self.view.selected_rows()
         if len(rows) != 1 or rows[0].repository == NONE or rows[0].tag == NONE:
             return None
-        anchor = self.view.selection_anchor()
-        flow = self.untag(rows[0].reference, rows[0].id)
-        flow.finished.connect(lambda result: result is not None and self.view.select_neighbour_when_gone(anchor))
-        return flow
+        return self.untag(rows[0].reference, rows[0].id)
 
     def untag(self, reference: str, image_id: str | None = None) -> tag_actions.UntagFlow:
-        """Remove the tag *reference* of the image (by default the one the Details pane shows)."""
+        """Remove the tag *reference* of the image (by default the one the Details pane shows).
+        When that tag's row is selected, its neighbour is selected once the list drops it."""
+        anchor = self.view.selection_anchor()
+        selected = [r.reference for r in self.view.selected_rows()]
         flow = tag_actions.untag(self._window, self._session, reference,
                                  image_id if image_id is not None else self.details.image_id)
+        if reference in selected:
+            flow.finished.connect(lambda result: result is not None and self.view.select_neighbour_when_gone(anchor))
         self._keep(flow)
         return flow
 

@@ -6,7 +6,7 @@ with a few images, for the README and for looking at one's own work.
 
 VIEW: images (the default), containers, disconnected, images-menu (the Images view with its
 context menu open), connect-failed (Engine > Connect to another engine… after a tcp:// host
-where nothing listens). The screen is 1366x768 and the window has its first size, as a person
+where nothing listens), untagged (intermediate layers and a dangling image listed). The screen is 1366x768 and the window has its first size, as a person
 on a small laptop sees it.
 
 Needs root (the isolated engine), Xvfb and ImageMagick's `import`.
@@ -50,7 +50,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--view", default="images",
-                        choices=["images", "containers", "disconnected", "images-menu", "connect-failed"])
+                        choices=["images", "containers", "disconnected", "images-menu", "connect-failed",
+                                 "untagged"])
     args = parser.parse_args()
     xvfb, display = start_xvfb()
     # a private settings folder: a remembered window layout from an earlier run must not show
@@ -66,6 +67,8 @@ def main() -> int:
             engine.cli("tag", "shop/web:v1.4.2", "shop/web:v1.4")
             engine.cli("tag", "shop/web:v1.4.2", "localhost:5000/shop/web:v1.4.2")
             engine.build_busybox_image("shop/worker:2.0", ["RUN head -c 3000000 /dev/urandom > /blob"])
+            if args.view == "untagged":  # shop/worker built again: the old one is left dangling
+                engine.build_busybox_image("shop/worker:2.0", ["RUN head -c 3000 /dev/urandom > /blob"])
             engine.cli("run", "-d", "--name", "web-1", "-p", "127.0.0.1:8080:8080", "shop/web:v1.4.2")
             engine.cli("create", "--name", "migrate-once", "shop/worker:2.0", "true")
 
@@ -97,6 +100,8 @@ def main() -> int:
                                                 if r.repository == "shop/web" and r.tag == "v1.4.2"])
             elif args.view == "containers":
                 window.sidebar.setCurrentRow(1)
+            elif args.view == "untagged":
+                window.images_view.toggle.setChecked(True)
             settle(app, 2)
             if args.view == "images-menu":
                 table = window.images_view.table

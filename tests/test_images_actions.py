@@ -4,6 +4,7 @@ in the table. The real window against the isolated engine; the docker CLI is the
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu
 
 from desktop.engine.images import NONE
@@ -85,6 +86,15 @@ def test_every_action_is_in_the_toolbar_context_menu_and_images_menu(qtbot, make
     assert popup.objectName() == "imagesMenu"
     assert _selected_tags(view) == ["a"] and by_name["untag"].isEnabled()
     popup.close()
+
+    # another feature's action (Push, Pull) joins the toolbar before Prune, and the menus
+    push = QAction("&Push…", view)
+    actions.add_action(push, needs="tagged")
+    buttons = [a for a in toolbar.actions() if not a.isSeparator() and toolbar.widgetForAction(a) is not None]
+    assert buttons.index(push) == buttons.index(by_name["prune"]) - 1 and push in actions.menu_actions()
+    assert push.isEnabled()
+    view.table.clearSelection()
+    assert not push.isEnabled()
 
     # an untagged row has nothing to untag; several rows have no single one to run or tag
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:b")

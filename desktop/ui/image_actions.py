@@ -87,9 +87,11 @@ class ImageActions(QObject):
             act.setIconText(short)
         toolbar = view.toolbar
         for act in (self.run_action, self.tag_action, self.untag_action, self.remove_action, None,
-                    self.build_action, self.load_action, self.save_action, None, self.prune_action,
-                    self.refresh_action):
+                    self.build_action, self.load_action, self.save_action):
             toolbar.addSeparator() if act is None else toolbar.addAction(act)
+        self._toolbar_tail = toolbar.addSeparator()  # actions added later (push, pull) go before it
+        toolbar.addAction(self.prune_action)
+        toolbar.addAction(self.refresh_action)
 
         details.add_header_action(self.run_action)
         details.add_header_action(self.tag_action)
@@ -102,6 +104,19 @@ class ImageActions(QObject):
         # rows removed under the selection (an untag, the CLI) change what applies too
         view.model.rowsRemoved.connect(self._update_enabled)
         view.model.modelReset.connect(self._update_enabled)
+        self._update_enabled()
+
+    def add_action(self, act: QAction, needs: str = "any", in_toolbar: bool = True) -> None:
+        """Place another feature's action (Push, Pull…) like the others: in the menus and the
+        context menu, in the toolbar before Prune, enabled when *needs* holds ('any': a selection,
+        'one': one row, 'tagged': one tagged row, '': always)."""
+        if needs:
+            self.extra_selection_actions.append(act)
+            self._needs[act] = needs
+        else:
+            self.extra_global_actions.append(act)
+        if in_toolbar:
+            self.view.toolbar.insertAction(self._toolbar_tail, act)
         self._update_enabled()
 
     def menu_actions(self) -> list[QAction | None]:
@@ -135,10 +150,10 @@ class ImageActions(QObject):
         rows = self.view.selected_rows()
         applies = {"any": bool(rows), "one": len(rows) == 1,
                    "tagged": len(rows) == 1 and rows[0].repository != NONE and rows[0].tag != NONE}
-        for act, need in self._needs.items():
-            act.setEnabled(applies[need])
         for act in self.extra_selection_actions:
             act.setEnabled(bool(rows))
+        for act, need in self._needs.items():
+            act.setEnabled(applies[need])
 
     def run_selected(self) -> None:
         rows = self.view.selected_rows()

@@ -2,7 +2,12 @@
 """Photograph Berth in a real X server (Xvfb + Qt's xcb platform) against an isolated engine
 with a few images, for the README and for looking at one's own work.
 
-    .venv/bin/python scripts/screenshot.py OUT.png [--view images|containers|disconnected]
+    .venv/bin/python scripts/screenshot.py OUT.png [--view VIEW]
+
+VIEW: images (the default), containers, disconnected, images-menu (the Images view with its
+context menu open), connect-failed (Engine > Connect to another engine… after a tcp:// host
+where nothing listens), untagged (intermediate layers and a dangling image listed). The screen is 1366x768 and the window has its first size, as a person
+on a small laptop sees it.
 
 Needs root (the isolated engine), Xvfb and ImageMagick's `import`.
 """
@@ -11,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +32,7 @@ from isolated_engine import IsolatedEngine  # noqa: E402
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
                             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
@@ -42,10 +49,13 @@ def settle(app, seconds: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--view", default="images", choices=["images", "containers", "disconnected"])
+    parser.add_argument("--view", default="images",
+                        choices=["images", "containers", "disconnected", "images-menu", "connect-failed",
+                                 "untagged"])
     args = parser.parse_args()
     xvfb, display = start_xvfb()
-    os.environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    # a private settings folder: a remembered window layout from an earlier run must not show
+    os.environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="berth-shot-"))
     try:
         with IsolatedEngine(registry=False) as engine:
             engine.build_busybox_image("berth-demo/busybox:1.36")
@@ -57,6 +67,8 @@ def main() -> int:
             engine.cli("tag", "shop/web:v1.4.2", "shop/web:v1.4")
             engine.cli("tag", "shop/web:v1.4.2", "localhost:5000/shop/web:v1.4.2")
             engine.build_busybox_image("shop/worker:2.0", ["RUN head -c 3000000 /dev/urandom > /blob"])
+            if args.view == "untagged":  # shop/worker built again: the old one is left dangling
+                engine.build_busybox_image("shop/worker:2.0", ["RUN head -c 3000 /dev/urandom > /blob"])
             engine.cli("run", "-d", "--name", "web-1", "-p", "127.0.0.1:8080:8080", "shop/web:v1.4.2")
             engine.cli("create", "--name", "migrate-once", "shop/worker:2.0", "true")
 
@@ -68,7 +80,7 @@ def main() -> int:
             from desktop.resources_path import resource
             from desktop.tasks.engine_session import EngineSession
             from desktop.tasks.manager import TaskManager
-            from desktop.ui.main_window import MainWindow
+            from desktop.ui.main_window import MainWindow, first_size
 
             QCoreApplication.setOrganizationName("Berth-screenshot")
             app = QApplication([])
@@ -78,18 +90,35 @@ def main() -> int:
             host = engine.docker_host if args.view != "disconnected" else "unix:///nonexistent/docker.sock"
             session = EngineSession(tasks, [Endpoint(host, "user")])
             window = MainWindow(tasks, session)
-            window.resize(1260, 780)
-            window.move(10, 10)
+            window.resize(first_size(app.primaryScreen().availableGeometry()))
+            window.move(4, 4)
             window.show()
             session.start()
             settle(app, 3)
-            if args.view == "images":
+            if args.view in ("images", "images-menu"):
                 window.images_view.select_keys([r.key for r in window.images_model.rows()
                                                 if r.repository == "shop/web" and r.tag == "v1.4.2"])
             elif args.view == "containers":
                 window.sidebar.setCurrentRow(1)
+            elif args.view == "untagged":
+                window.images_view.toggle.setChecked(True)
             settle(app, 2)
-            subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True)
+            if args.view == "images-menu":
+                table = window.images_view.table
+                rect = table.visualRect(table.selectionModel().selectedRows()[0])
+                table.customContextMenuRequested.emit(rect.center())
+            elif args.view == "connect-failed":
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", 0))
+                    port = s.getsockname()[1]  # closed again: nothing listens there
+                dialog = window.show_connect_dialog()
+                dialog.host.setCurrentText(f"tcp://127.0.0.1:{port}")
+                dialog.connect_to_host()
+            settle(app, 2)
+            frame = window.frameGeometry()  # the window only, not the empty screen around it
+            crop = f"{frame.width()}x{frame.height()}+{frame.x()}+{frame.y()}"
+            subprocess.run(["import", "-display", display, "-window", "root", "-crop", crop, "+repage", args.out],
+                           check=True)
             window.close()
             session.stop()
             tasks.shutdown(5000)

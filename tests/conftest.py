@@ -26,6 +26,15 @@ def _app_identity():
 
 
 @pytest.fixture(autouse=True)
+def _forget_settings():
+    """Berth remembers its window, sort orders and column widths on close: no test inherits them."""
+    yield
+    from PySide6.QtCore import QSettings
+
+    QSettings().clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_dangling_workers(request):
     """Fail a test that leaves a task running (after stopping it, so others are not disturbed)."""
     yield

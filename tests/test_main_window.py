@@ -6,32 +6,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from desktop.engine.connection import Endpoint
-from desktop.tasks.engine_session import EngineSession
-from desktop.tasks.manager import TaskManager
-from desktop.ui.main_window import MainWindow
 from tests.helpers import Made
+from tests.window_fixture import make_window  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture
-def make_window(qtbot):
-    made = []
-
-    def make(host):
-        tasks = TaskManager()
-        session = EngineSession(tasks, [Endpoint(host, "user")])
-        window = MainWindow(tasks, session)
-        qtbot.addWidget(window)
-        window.show()
-        made.append((window, session, tasks))
-        return window, session
-
-    yield make
-    for window, session, tasks in made:
-        window.close()
-        assert tasks.shutdown(10000)
 
 
 def cli_image_rows(engine):

@@ -281,15 +281,6 @@ def unavailable_message(attempts: list[Attempt]) -> str:
     return "\n".join(lines)
 
 
-def how_to_start_docker(platform: str | None = None) -> str:
-    platform = sys.platform if platform is None else platform
-    if platform.startswith("win") or platform == "darwin":
-        return "Start Docker Desktop (or another engine such as Colima or Rancher Desktop) and wait until it says it is running."
-    return ("Start the engine with 'sudo systemctl start docker' (install it with your package manager, "
-            "e.g. 'sudo apt install docker.io'). If the socket exists but access is denied, add yourself to "
-            "the docker group: 'sudo usermod -aG docker $USER', then log in again.")
-
-
 class ClientFactory:
     """Hands each thread its own SDK client: an APIClient is a requests.Session and must not be
     shared by concurrent threads. The negotiated API version is pinned, so no extra request."""

@@ -26,6 +26,7 @@ class ImageRow:
     containers: int  # containers (any state) created from this image
     parent_id: str = ""
     labels: tuple = field(default=(), compare=False)  # sorted (key, value) pairs
+    intermediate: bool = False  # untagged, and other images in the listing are built on it
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -46,7 +47,17 @@ class ImageRow:
 
     @property
     def dangling(self) -> bool:
+        """No name at all (``<none>:<none>``); an intermediate layer is one such too."""
         return self.repository == NONE and self.tag == NONE
+
+    @property
+    def untagged_kind(self) -> str:
+        """For a ``<none>:<none>`` row: 'intermediate' (a layer other images are built on, kept by
+        the legacy builder; listed by ``-a`` only) or 'dangling' (nothing is built on it: usually
+        left behind when its tag moved to a newer build). '' for a named row."""
+        if not self.dangling:
+            return ""
+        return "intermediate" if self.intermediate else "dangling"
 
 
 def short_id(image_id: str) -> str:
@@ -65,6 +76,7 @@ def split_repo_tag(text: str) -> tuple[str, str]:
 def rows_from_api(images: list[dict], container_counts: Counter | None = None) -> list[ImageRow]:
     """Turn ``/images/json`` items into ``docker images`` rows (pure, unit-tested)."""
     counts = container_counts or Counter()
+    parents = {item.get("ParentId") for item in images if item.get("ParentId")}
     rows: list[ImageRow] = []
     for item in images:
         image_id = item.get("Id", "")
@@ -93,7 +105,7 @@ def rows_from_api(images: list[dict], container_counts: Counter | None = None) -
             if repo not in seen_repos:
                 rows.append(ImageRow(repository=repo, tag=NONE, digest=digest, **common))
         if not tags and not digests:
-            rows.append(ImageRow(repository=NONE, tag=NONE, digest="", **common))
+            rows.append(ImageRow(repository=NONE, tag=NONE, digest="", intermediate=image_id in parents, **common))
     return rows
 
 

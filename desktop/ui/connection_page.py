@@ -1,5 +1,6 @@
-"""What the window shows while no engine answers: what was tried, how to start Docker, Retry,
-and another host to try. It reconnects by itself; the user never has to restart Berth."""
+"""What the window shows while no engine answers: what was tried, what to check for that kind of
+host (start the local daemon, reach the remote one), Retry, and another host to try. It
+reconnects by itself; the user never has to restart Berth."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-from desktop.engine import connection
+from desktop.engine import connection, endpoint_advice
 from desktop.engine.errors import EngineUnavailable
 from desktop.tasks.engine_session import CONNECTING, EngineSession
 
@@ -28,7 +29,8 @@ class ConnectionPage(QWidget):
         self.tried.setObjectName("connectionTried")
         self.tried.setWordWrap(True)
         self.tried.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.help = QLabel(connection.how_to_start_docker())
+        self.help = QLabel(endpoint_advice.how_to_start_docker())
+        self.help.setObjectName("connectionHelp")
         self.help.setWordWrap(True)
         self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.countdown = QLabel()
@@ -96,6 +98,8 @@ class ConnectionPage(QWidget):
         if attempts:
             lines = ["Berth tried:"] + [f"  • {a.endpoint.describe()} — {a.reason}" for a in attempts]
             self.tried.setText("\n".join(lines))
+            # the advice fits the first host tried: the one the user or the CLI's settings chose
+            self.help.setText(endpoint_advice.advice_for(attempts[0].endpoint.host))
         else:
             self.tried.setText(str(error))
         self._tick.start()
@@ -120,11 +124,9 @@ class ConnectionPage(QWidget):
 
     def _connect_to_host(self) -> None:
         text = self.host_edit.text().strip()
-        if not text:
-            self.host_error.setText("Enter a host, for example tcp://192.168.1.10:2375")
-            return
-        if "://" in text and not text.startswith(("unix://", "tcp://", "ssh://", "npipe://", "http://", "https://")):
-            self.host_error.setText("The host must start with unix://, tcp://, ssh:// or npipe://")
+        problem = endpoint_advice.host_problem(text)
+        if problem:
+            self.host_error.setText(problem)
             return
         self.host_error.clear()
         self._session.set_endpoints([connection.user_endpoint(text)])

@@ -1,4 +1,5 @@
-"""The Images view: every tag on the engine, as ``docker images`` lists them."""
+"""The Images view: every tag on the engine, as ``docker images`` lists them, under a toolbar
+that ``ImageActions`` fills (the view itself knows no actions)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class ImagesView(ListPage):
         super().__init__(model, feed, "images", {M.REPOSITORY: 320, M.TAG: 140, M.ID: 120, M.CREATED: 140,
                                                  M.SIZE: 90}, M.CREATED, parent,
                          age_column=M.CREATED)
+        self.toolbar = self.make_toolbar()
         self._pending: set[str] = set()
         self._pending_timer = QTimer(self)
         self._pending_timer.setSingleShot(True)

@@ -1,11 +1,15 @@
-"""A filterable, sortable table page with an empty state; Images and Containers build on it."""
+"""A filterable, sortable table page with an empty state; Images and Containers build on it.
+
+It also remembers its table's sort column, order and column widths (``save_state`` /
+``restore_state`` with QSettings), and after rows are untagged or removed it selects the row
+that took their place (``select_neighbour_when_gone``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QObject, QSettings, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QStackedLayout, QTableView, QVBoxLayout, QWidget)
+                               QStackedLayout, QTableView, QToolBar, QVBoxLayout, QWidget)
 
 from desktop.models.keyed_table import FILTER_ROLE, KeyedTableModel
 from desktop.models.live_feed import LiveFeed
@@ -50,6 +54,9 @@ class ListPage(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.filter_edit.textChanged.connect(self._update_empty)
+        # Esc empties the filter (a second Esc, or Esc on an empty one, goes back to the table)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filter_edit, activated=self.clear_filter,
+                  context=Qt.ShortcutContext.WidgetShortcut)
         self.toggle = QCheckBox(self.toggle_text)
         self.toggle.setObjectName(f"{name}Toggle")
         self.toggle.setToolTip(self.toggle_tip)
@@ -88,11 +95,8 @@ class ListPage(QWidget):
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.toggle)
         top.addWidget(self.count_label)
-        self.toolbar = QHBoxLayout()  # a row under the filter for view-specific widgets
-        self.toolbar.setContentsMargins(0, 0, 0, 0)
         box = QVBoxLayout(self)
         box.addLayout(top)
-        box.addLayout(self.toolbar)
         box.addLayout(self._stack, 1)
 
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
@@ -108,9 +112,39 @@ class ListPage(QWidget):
             self._ages.timeout.connect(lambda: model.touch_column(age_column))
             self._ages.start()
 
+    def make_toolbar(self) -> QToolBar:
+        """The view's toolbar of actions, above the filter, text beside no icons (as Containers')."""
+        toolbar = QToolBar()
+        toolbar.setObjectName(f"{self.objectName().removesuffix('View')}Toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.layout().insertWidget(0, toolbar)
+        return toolbar
+
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
+
+    def clear_filter(self) -> None:
+        if self.filter_edit.text():
+            self.filter_edit.clear()
+        else:
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # --- remembered layout ---------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        """Keep the sort column and order and the column widths for the next start."""
+        settings.setValue(f"{self.objectName()}/header", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> bool:
+        """Put back what ``save_state`` kept; False (and nothing changed) when there is nothing
+        or it does not fit these columns."""
+        state = settings.value(f"{self.objectName()}/header")
+        header = self.table.horizontalHeader()
+        if state is None or not header.restoreState(state):
+            return False
+        # restoreState moves the sort indicator without sorting: sort as it says
+        self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        return True
 
     def _on_failed(self, error) -> None:
         if not self.model.rowCount():
@@ -156,3 +190,57 @@ class ListPage(QWidget):
     def selected_rows(self) -> list:
         return [self.model.row_at(self.proxy.mapToSource(i).row())
                 for i in self.table.selectionModel().selectedRows()]
+
+    def selection_anchor(self) -> tuple[list, int]:
+        """The keys of the selected rows and the table row of the topmost one (-1: none), taken
+        before they are untagged or removed, for ``select_neighbour_when_gone``."""
+        indexes = self.table.selectionModel().selectedRows()
+        keys = [self.model.row_at(self.proxy.mapToSource(i).row()).key for i in indexes]
+        return keys, min((i.row() for i in indexes), default=-1)
+
+    def select_neighbour_when_gone(self, anchor: tuple[list, int], timeout_ms: int = 15000) -> None:
+        """Once a listing from the engine no longer has the rows of *anchor*, select the row that
+        took the first one's place (the next row, or the last when they were at the end) and keep
+        the focus in the table, unless something else was selected meanwhile."""
+        keys, row = anchor
+        if keys and row >= 0:
+            _NeighbourSelection(self, keys, row, timeout_ms)
+
+    def select_table_row(self, row: int, focus: bool = True) -> None:
+        index = self.proxy.index(row, 0)
+        if not index.isValid():
+            return
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        if focus:
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class _NeighbourSelection(QObject):
+    """Waits for the listing without the removed rows, then selects their neighbour."""
+
+    def __init__(self, page: ListPage, keys: list, row: int, timeout_ms: int):
+        super().__init__(page)
+        self._page = page
+        self._keys = keys
+        self._row = row
+        page.feed.loaded.connect(self._check)
+        QTimer.singleShot(timeout_ms, self, self._stop)
+        self._check()
+
+    def _check(self) -> None:
+        page = self._page
+        if any(page.model.row_for_key(k) >= 0 for k in self._keys):
+            return  # not gone yet (or not all: then the rest stay selected)
+        count = page.proxy.rowCount()
+        if count and not page.table.selectionModel().selectedRows():
+            page.select_table_row(min(self._row, count - 1))
+        self._stop()
+
+    def _stop(self) -> None:
+        try:
+            self._page.feed.loaded.disconnect(self._check)
+        except (RuntimeError, TypeError):
+            pass
+        self.deleteLater()

@@ -1,14 +1,18 @@
 """The main window wires the parts together: sidebar, views, connection page, activity panel
-and status bar. It holds no Docker logic of its own."""
+and status bar. It holds no Docker logic of its own.
+
+It remembers its size and layout and each list's sort order and column widths (QSettings,
+restored at start). Its first size fits every Containers column on a 1366x768 screen."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
-                               QStackedWidget)
+from PySide6.QtWidgets import (QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy, QSplitter,
+                               QStackedWidget, QWidget)
 
 from desktop import APP_NAME, __version__
+from desktop.engine.connection import Endpoint
 from desktop.engine.events import EngineEvent
 from desktop.models.containers_feed import ContainersFeed
 from desktop.models.containers_model import ContainersModel
@@ -16,7 +20,7 @@ from desktop.models.images_model import ImagesModel
 from desktop.models.live_feed import LiveFeed
 from desktop.resources_path import resource
 from desktop.tasks import loaders
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import CONNECTED, CONNECTING, EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui.activity_panel import ActivityPanel, ActivitySummary
 from desktop.ui.archive_drop import ArchiveDropHandler
@@ -24,6 +28,7 @@ from desktop.ui.connection_indicator import ConnectionIndicator
 from desktop.ui.connection_page import ConnectionPage
 from desktop.ui.container_details import LOGS, ContainerDetailsPane
 from desktop.ui.containers_view import ContainersView
+from desktop.ui.dialogs.connect_dialog import ConnectDialog, open_connect_dialog
 from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
@@ -32,6 +37,19 @@ from desktop.ui.images_view import ImagesView
 
 def _images_relevant(event: EngineEvent) -> bool:
     return event.type == "image" or (event.type == "container" and event.base_action in ("create", "destroy"))
+
+
+# The first size: the sidebar and every Containers column (their default widths add up to about
+# 1,130 px) side by side, within a 1366x768 screen less a panel and the title bar.
+DEFAULT_SIZE = QSize(1340, 700)
+SIDEBAR_WIDTH = 165
+
+
+def first_size(available: QRect | None) -> QSize:
+    """DEFAULT_SIZE, shrunk to fit the screen's available area (a small laptop screen)."""
+    if available is None or available.isEmpty():
+        return DEFAULT_SIZE
+    return DEFAULT_SIZE.boundedTo(QSize(available.width() - 16, available.height() - 40))
 
 
 def _list_over_details(name: str, listing, details) -> QSplitter:
@@ -53,7 +71,9 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(resource("icons", "berth.svg"))))
-        self.resize(1180, 720)
+        screen = self.screen()
+        self.resize(first_size(screen.availableGeometry() if screen is not None else None))
+        self.connect_dialog: ConnectDialog | None = None
 
         # models, fed by tasks and the event stream
         self.images_model = ImagesModel(self)
@@ -72,23 +92,25 @@ class MainWindow(QMainWindow):
         self.image_details.containerActivated.connect(self.show_container)
         session.eventReceived.connect(self._on_event)
         self.image_actions = ImageActions(self, session, self.images_view, self.image_details)
-        self.run_action = QAction("R&un…", self.images_view, triggered=self.run_selected_image)
-        self.image_actions.extra_selection_actions.append(self.run_action)
-        self.image_details.add_header_action(self.run_action)
+        self.run_action = self.image_actions.run_action
         self.disk_usage = DiskUsageWidget(session)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.images_view.toolbar.addWidget(spacer)
         self.images_view.toolbar.addWidget(self.disk_usage)
-        self.images_view.toolbar.addStretch(1)
         self.containers_view = ContainersView(self.containers_model, self.containers_feed, session=session)
         self.container_details = ContainerDetailsPane(session)
         self.containers_page = _list_over_details("containersPage", self.containers_view, self.container_details)
         self.containers_view.selectedRowsChanged.connect(self.container_details.show_container)
         self.containers_view.actions_.shellRequested.connect(self.container_details.open_shell)
         self.containers_view.actions_.runStarted.connect(self._on_run_started)
+        self.image_actions.runRequested.connect(self.containers_view.actions_.run_image)
         self.views = QStackedWidget()
         self.views.setObjectName("views")
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setMinimumWidth(120)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # names are short
         self.sidebar.setIconSize(QSize(20, 20))
         for title, view, icon in (("Images", self.images_page, "images"),
                                   ("Containers", self.containers_page, "containers")):
@@ -102,7 +124,7 @@ class MainWindow(QMainWindow):
         self.workspace.addWidget(self.views)
         self.workspace.setStretchFactor(1, 1)
         self.workspace.setCollapsible(1, False)
-        self.workspace.setSizes([160, 1020])
+        self.workspace.setSizes([SIDEBAR_WIDTH, self.width() - SIDEBAR_WIDTH])
 
         self.connection_page = ConnectionPage(session)
         self.pages = QStackedWidget()
@@ -127,7 +149,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         session.stateChanged.connect(self._on_state)
         self._on_state(session.state)
-        self._restore_geometry()
+        self._restore_layout()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -152,7 +174,7 @@ class MainWindow(QMainWindow):
                                     triggered=self.refresh))
         engine_menu = self.menuBar().addMenu("&Engine")
         engine_menu.addAction(QAction("&Reconnect", self, triggered=self.session.connect_now))
-        engine_menu.addAction(QAction("&Connect to another engine…", self, triggered=self.show_connection_page))
+        engine_menu.addAction(QAction("&Connect to another engine…", self, triggered=self.show_connect_dialog))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(QAction(f"&About {APP_NAME}", self, triggered=self.show_about))
 
@@ -167,11 +189,6 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(1)
         self.containers_view.select_keys([container_id])
 
-    def run_selected_image(self) -> None:
-        rows = self.images_view.selected_rows()
-        if rows:
-            self.containers_view.actions_.run_image(rows[0])
-
     def _on_run_started(self, result) -> None:
         self.sidebar.setCurrentRow(1)
         if not result.detached:
@@ -181,9 +198,21 @@ class MainWindow(QMainWindow):
         self.images_feed.refresh()
         self.containers_feed.refresh()
 
-    def show_connection_page(self) -> None:
-        self.pages.setCurrentWidget(self.connection_page)
-        self.connection_page.host_edit.setFocus()
+    def show_connect_dialog(self) -> ConnectDialog:
+        """Ask for another engine; the workspace goes on showing this one until that one answers."""
+        if self.connect_dialog is not None and self.connect_dialog.isVisible():
+            self.connect_dialog.raise_()
+            return self.connect_dialog
+        self.connect_dialog = open_connect_dialog(self, self.session, self.switch_engine)
+        return self.connect_dialog
+
+    def switch_engine(self, endpoint: Endpoint) -> None:
+        """Talk to the engine at *endpoint* from now on: the lists and details start afresh from
+        it (nothing of the previous engine stays on screen)."""
+        self.images_model.clear()
+        self.containers_model.clear()
+        self.image_details.show_image(None)
+        self.session.set_endpoints([endpoint])
 
     def show_about(self) -> None:
         info = self.session.info
@@ -193,20 +222,46 @@ class MainWindow(QMainWindow):
                           f"images, containers and tags.</p>{engine}")
 
     def _on_state(self, state: str) -> None:
+        # while connecting, whatever is on screen stays (the status bar says "Connecting…"): a
+        # switch to an engine that already answered must not blank the workspace
         if state == CONNECTED:
             self.pages.setCurrentWidget(self.workspace)
             info = self.session.info
             self.setWindowTitle(f"{APP_NAME} — {info.display_name}" if info else APP_NAME)
-        elif self.pages.currentWidget() is self.workspace or state != "connecting":
+        elif state != CONNECTING:
             self.pages.setCurrentWidget(self.connection_page)
             self.setWindowTitle(APP_NAME)
 
-    def _restore_geometry(self) -> None:
-        geometry = QSettings().value("window/geometry")
+    # --- remembered layout ---------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        workspace = settings.value("window/workspace")
+        if workspace is not None:
+            self.workspace.restoreState(workspace)
+        for view in (self.images_view, self.containers_view):
+            view.restore_state(settings)
+        tree = settings.value("containersView/treeHeader")
+        if tree is not None and self.containers_view.tree.header().restoreState(tree):
+            header = self.containers_view.tree.header()
+            self.containers_view.tree.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/workspace", self.workspace.saveState())
+        for view in (self.images_view, self.containers_view):
+            view.save_state(settings)
+        settings.setValue("containersView/treeHeader", self.containers_view.tree.header().saveState())
+        settings.sync()
 
     def closeEvent(self, event) -> None:
-        QSettings().setValue("window/geometry", self.saveGeometry())
+        self.save_layout()
         self.session.stop()
         super().closeEvent(event)

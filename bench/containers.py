@@ -224,14 +224,14 @@ def main() -> None:
         tasks = TaskManager()
         session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
         window = MainWindow(tasks, session)
-        view = window.containers_view
-        pane = window.container_details  # the window's own pane
+        view = window.workspace.containers_view
+        pane = window.workspace.container_details  # the window's own pane
         window.resize(1280, 900)
         window.show()
         session.start()
-        wait_for(app, lambda: window.containers_feed.loaded_once, 300)
+        wait_for(app, lambda: window.workspace.containers_feed.loaded_once, 300)
         window.sidebar.setCurrentRow(1)  # the containers view on screen (its usage sampler runs)
-        model = window.containers_model
+        model = window.workspace.containers_model
         rows = model.rowCount()
 
         # 1. list population beside docker ps -a
@@ -242,7 +242,7 @@ def main() -> None:
             app.processEvents()
             beat.start()
             start = time.perf_counter()
-            window.containers_feed.refresh()
+            window.workspace.containers_feed.refresh()
             wait_for(app, lambda: model.rowCount() == rows, 300, interval_ms=1)
             populate_times.append(time.perf_counter() - start)
             spin(app, 0.2)  # the heartbeat spans the whole refresh and what it triggers

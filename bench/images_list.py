@@ -60,24 +60,24 @@ def main() -> None:
         window = MainWindow(tasks, session)
         window.show()
         session.start()
-        wait_for(app, lambda: window.images_feed.loaded_once and window.containers_feed.loaded_once)
-        rows = window.images_model.rowCount()
-        crow = window.containers_model.rowCount()
+        wait_for(app, lambda: window.workspace.images_feed.loaded_once and window.workspace.containers_feed.loaded_once)
+        rows = window.workspace.images_model.rowCount()
+        crow = window.workspace.containers_model.rowCount()
 
         beat = Heartbeat()
         populate_times, stalls, ctimes = [], [], []
         for _ in range(args.runs):
-            for model in (window.images_model, window.containers_model):
+            for model in (window.workspace.images_model, window.workspace.containers_model):
                 model.clear()
             app.processEvents()
             beat.start()
             start = time.perf_counter()
-            window.images_feed.refresh()
-            wait_for(app, lambda: window.images_model.rowCount() == rows, interval_ms=1)
+            window.workspace.images_feed.refresh()
+            wait_for(app, lambda: window.workspace.images_model.rowCount() == rows, interval_ms=1)
             populate_times.append(time.perf_counter() - start)
             start = time.perf_counter()
-            window.containers_feed.refresh()
-            wait_for(app, lambda: window.containers_model.rowCount() == crow, interval_ms=1)
+            window.workspace.containers_feed.refresh()
+            wait_for(app, lambda: window.workspace.containers_model.rowCount() == crow, interval_ms=1)
             ctimes.append(time.perf_counter() - start)
             stalls.append(beat.stop())
 
@@ -88,8 +88,8 @@ def main() -> None:
             subprocess.run(["docker", "tag", base, name], env=engine.env, check=True)
             cli_done = time.perf_counter()
             wait_for(app, lambda: any(r.repository == "bench/latency" and r.tag == str(i)
-                                      for r in window.images_model.rows()[-50:]) or
-                     window.images_model.row_for_key((base_id(window, base), "bench/latency", str(i))) >= 0, 30,
+                                      for r in window.workspace.images_model.rows()[-50:]) or
+                     window.workspace.images_model.row_for_key((base_id(window, base), "bench/latency", str(i))) >= 0, 30,
                      interval_ms=1)
             latencies.append(time.perf_counter() - cli_done)
         window.close()
@@ -122,7 +122,7 @@ _ids = {}
 
 def base_id(window, base):
     if base not in _ids:
-        for row in window.images_model.rows():
+        for row in window.workspace.images_model.rows():
             if row.repository == "bench/base":
                 _ids[base] = row.id
                 break

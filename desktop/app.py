@@ -76,12 +76,12 @@ def open_files(window, session, paths: list[str]) -> None:
 
     window.raise_()
     if session.state == CONNECTED:
-        window.image_actions.load(paths)  # preview, load, then select what was loaded
+        window.open_files(paths)  # preview, load, then select what was loaded
         return
 
     def once_connected(_info) -> None:
         session.connected.disconnect(once_connected)
-        window.image_actions.load(paths)
+        window.open_files(paths)
 
     session.connected.connect(once_connected)
 
@@ -161,15 +161,15 @@ def main(argv: list[str] | None = None) -> int:
             app.processEvents()
             window.repaint()  # paint and flush now, so a screenshot taken on this signal is complete
             app.sync()
-            line = f"berth-ready {window.images_model.rowCount()}\n"
+            line = f"berth-ready {window.workspace.images_model.rowCount()}\n"
             if ready_file == "-":
                 sys.stdout.write(line)
                 sys.stdout.flush()
             else:
                 with open(ready_file, "w", encoding="utf-8") as fh:
                     fh.write(line)
-            window.images_feed.loaded.disconnect(announce)
-        window.images_feed.loaded.connect(announce)
+            window.workspace.images_feed.loaded.disconnect(announce)
+        window.workspace.images_feed.loaded.connect(announce)
 
     QTimer.singleShot(0, session.start)
     code = 1

@@ -134,8 +134,8 @@ def connect(report: Report, session) -> bool:
 
 
 def check_lists(report: Report, window) -> None:
-    for title, feed, model in (("images", window.images_feed, window.images_model),
-                               ("containers", window.containers_feed, window.containers_model)):
+    for title, feed, model in (("images", window.workspace.images_feed, window.workspace.images_model),
+                               ("containers", window.workspace.containers_feed, window.workspace.containers_model)):
         errors = []
         feed.failed.connect(lambda error, e=errors: e.append(error))
         if wait_until(lambda f=feed, e=errors: f.loaded_once or bool(e), LOAD_TIMEOUT) and not errors:
@@ -147,7 +147,7 @@ def check_lists(report: Report, window) -> None:
 def check_views(report: Report, window) -> None:
     from PySide6.QtWidgets import QTabWidget
 
-    sidebar, views = window.sidebar, window.views
+    sidebar, views = window.sidebar, window.workspace.views
     for row in range(sidebar.count()):
         title = sidebar.item(row).text()
         sidebar.setCurrentRow(row)
@@ -179,26 +179,26 @@ def check_views(report: Report, window) -> None:
         settle()
         (report.ok if widget.isVisible() else report.fail)(f"view: {name}" + ("" if widget.isVisible() else " did not show"))
         widget.hide()
-    page = getattr(window, "connection_page", None)
+    page = getattr(window.workspace, "connection_page", None)
     if page is not None:
-        window.pages.setCurrentWidget(page)
+        window.workspace.setCurrentWidget(page)
         settle()
         (report.ok if page.isVisible() else report.fail)("view: connection page" + ("" if page.isVisible() else " did not show"))
-        window.pages.setCurrentWidget(window.workspace)
+        window.workspace.setCurrentWidget(window.workspace.views)
         settle()
 
 
 def select_first(window, title: str) -> None:
     """Select the first row of a list view, so its details pane (and its tabs) have content."""
-    if title == "Images" and window.images_model.rowCount():
-        table = window.images_view.table
+    if title == "Images" and window.workspace.images_model.rowCount():
+        table = window.workspace.images_view.table
         table.selectRow(0)
-        details = getattr(window, "image_details", None)
+        details = getattr(window.workspace, "image_details", None)
         if details is not None:
             wait_until(lambda: not details.busy, LOAD_TIMEOUT)
-    elif title == "Containers" and window.containers_model.rowCount():
-        rows = window.containers_model.rows()
-        view = window.containers_view
+    elif title == "Containers" and window.workspace.containers_model.rowCount():
+        rows = window.workspace.containers_model.rows()
+        view = window.workspace.containers_view
         if hasattr(view, "select_keys"):
             view.select_keys([rows[0].key])
         settle(0.5)
@@ -257,13 +257,13 @@ class Arguments:
         self._plan = None
 
     def image_row(self):
-        rows = self.window.images_model.rows()
+        rows = self.window.workspace.images_model.rows()
         if not rows:
             raise _Skip("needs an image on the engine")
         return rows[0]
 
     def container_row(self):
-        rows = self.window.containers_model.rows()
+        rows = self.window.workspace.containers_model.rows()
         if not rows:
             raise _Skip("needs a container on the engine")
         return rows[0]

@@ -96,15 +96,15 @@ def main() -> int:
             session.start()
             settle(app, 3)
             if args.view in ("images", "images-menu"):
-                window.images_view.select_keys([r.key for r in window.images_model.rows()
+                window.workspace.images_view.select_keys([r.key for r in window.workspace.images_model.rows()
                                                 if r.repository == "shop/web" and r.tag == "v1.4.2"])
             elif args.view == "containers":
                 window.sidebar.setCurrentRow(1)
             elif args.view == "untagged":
-                window.images_view.toggle.setChecked(True)
+                window.workspace.images_view.toggle.setChecked(True)
             settle(app, 2)
             if args.view == "images-menu":
-                table = window.images_view.table
+                table = window.workspace.images_view.table
                 rect = table.visualRect(table.selectionModel().selectedRows()[0])
                 table.customContextMenuRequested.emit(rect.center())
             elif args.view == "connect-failed":

@@ -42,7 +42,7 @@ class Harness:
         self.handler.filesDropped.connect(lambda a, r: self.dropped.append((a, r)))
         if connect:
             self.session.start()
-            qtbot.waitUntil(lambda: self.window.images_feed.loaded_once, timeout=20000)
+            qtbot.waitUntil(lambda: self.window.workspace.images_feed.loaded_once, timeout=20000)
 
     def on_files(self, paths):
         self.flows.append(load_archives(self.window, self.session, paths, on_loaded=self.loaded.append))
@@ -53,7 +53,7 @@ class Harness:
 
     # --- a drag as the platform would deliver it, onto the images table ---------------------
     def target(self):
-        return self.window.images_view.table.viewport()
+        return self.window.workspace.images_view.table.viewport()
 
     def _mime(self, paths):
         mime = QMimeData()
@@ -148,7 +148,7 @@ def test_dropping_an_archive_shows_a_preview_and_loads_it(harness, docker_engine
     assert h.loaded == [[f"{unique_repo}:1"]]
     assert cli_tags(docker_engine)[f"{unique_repo}:1"] == image_id(docker_engine, busybox_image)
     assert f"Loaded {unique_repo}:1" in h.window.statusBar().currentMessage()
-    h.qtbot.waitUntil(lambda: any(r.repository == unique_repo for r in h.window.images_model.rows()), timeout=10000)
+    h.qtbot.waitUntil(lambda: any(r.repository == unique_repo for r in h.window.workspace.images_model.rows()), timeout=10000)
     docker_engine.cli("rmi", f"{unique_repo}:1")
 
 
@@ -211,7 +211,7 @@ def test_a_drag_of_text_is_left_to_the_widgets(harness):
     h = harness()
     mime = QMimeData()
     mime.setText("berth-test")
-    edit = h.window.images_view.filter_edit
+    edit = h.window.workspace.images_view.filter_edit
     enter = QDragEnterEvent(edit.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(edit, enter)
@@ -224,7 +224,7 @@ def test_an_archive_dragged_onto_the_filter_box_is_still_loaded(harness, docker_
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:f")
     path = save_cli(docker_engine, tmp_path / "f.tar", f"{unique_repo}:f")
     h = harness()
-    edit = h.window.images_view.filter_edit
+    edit = h.window.workspace.images_view.filter_edit
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     mime.setText(str(path))  # file managers offer the path as text too
@@ -252,11 +252,11 @@ def test_the_default_handler_starts_the_load_flow_itself(qtbot, docker_engine, b
     qtbot.addWidget(window)
     window.show()
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
     handler = window.archive_drop  # as the window installs it
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    target = window.images_view.table.viewport()
+    target = window.workspace.images_view.table.viewport()
     center = QPointF(target.rect().center())
     for event in (QDragEnterEvent(center.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                   Qt.KeyboardModifier.NoModifier),
@@ -486,8 +486,8 @@ def test_save_selected_rows_through_the_file_dialog(harness, docker_engine, busy
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:a")
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:b")
     h = harness()
-    view = h.window.images_view
-    h.qtbot.waitUntil(lambda: sum(r.repository == unique_repo for r in h.window.images_model.rows()) == 2,
+    view = h.window.workspace.images_view
+    h.qtbot.waitUntil(lambda: sum(r.repository == unique_repo for r in h.window.workspace.images_model.rows()) == 2,
                       timeout=10000)
     view.filter_edit.setText(unique_repo)
     selection = view.table.selectionModel()

@@ -462,7 +462,7 @@ def test_build_from_the_window_streams_the_log_and_selects_the_image(qtbot, dock
     window.show()
     session.start()
     try:
-        qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+        qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
         dialog = tag_actions.build_image(window, session, str(context))
         dialog._recent = recent
         qtbot.waitUntil(lambda: dialog.context_info is not None and dialog.context_info.ok, timeout=10000)
@@ -484,8 +484,8 @@ def test_build_from_the_window_streams_the_log_and_selects_the_image(qtbot, dock
         assert dialog.log.following()
 
         # the image shows up in the Images view (through the event stream) and is selected
-        tag_actions.select_when_listed(window.images_view, result.image_id, result.tags[0])
-        qtbot.waitUntil(lambda: [r.reference for r in window.images_view.selected_rows()] == [f"{unique_repo}:v1"],
+        tag_actions.select_when_listed(window.workspace.images_view, result.image_id, result.tags[0])
+        qtbot.waitUntil(lambda: [r.reference for r in window.workspace.images_view.selected_rows()] == [f"{unique_repo}:v1"],
                         timeout=10000)
 
         # search, copy, save

@@ -39,11 +39,11 @@ def test_a_host_that_refuses_changes_nothing_and_the_dialog_says_what_to_check(
     os.symlink(docker_engine.socket_path, link)
     window, session = make_window(f"unix://{link}")
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    rows_before = window.images_model.rowCount()
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    rows_before = window.workspace.images_model.rowCount()
     assert rows_before > 0
     pages_seen = []
-    window.pages.currentChanged.connect(lambda i: pages_seen.append(window.pages.widget(i)))
+    window.workspace.currentChanged.connect(lambda i: pages_seen.append(window.workspace.widget(i)))
 
     _menu_action(window, "&Engine", "&Connect to another engine…").trigger()
     dialog = window.connect_dialog
@@ -68,15 +68,15 @@ def test_a_host_that_refuses_changes_nothing_and_the_dialog_says_what_to_check(
     assert "systemctl" not in dialog.advice.text() + dialog.status.text()
     assert f"tcp://127.0.0.1:{port}" in dialog.status.text() and not dialog.progress.isVisible()
     assert dialog.connect_button.isEnabled()
-    assert window.pages.currentWidget() is window.workspace and pages_seen == []
+    assert window.workspace.showing_engine() and pages_seen == []
     assert session.state == CONNECTED and session.info.endpoint.host == f"unix://{link}"
-    assert window.images_model.rowCount() == rows_before
+    assert window.workspace.images_model.rowCount() == rows_before
     assert f"unix://{link}" in window.indicator.text()
 
     # Cancel: the dialog goes, nothing changed
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
-    assert session.info.endpoint.host == f"unix://{link}" and window.images_model.rowCount() == rows_before
+    assert session.info.endpoint.host == f"unix://{link}" and window.workspace.images_model.rowCount() == rows_before
 
     # the isolated engine's own socket, through the dialog: the session switches, the views follow
     dialog = window.show_connect_dialog()
@@ -86,11 +86,11 @@ def test_a_host_that_refuses_changes_nothing_and_the_dialog_says_what_to_check(
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: session.state == CONNECTED and session.info.endpoint.host == docker_engine.docker_host,
                     timeout=15000)
-    qtbot.waitUntil(lambda: window.images_model.rowCount() > 0, timeout=15000)
-    assert window.pages.currentWidget() is window.workspace
+    qtbot.waitUntil(lambda: window.workspace.images_model.rowCount() > 0, timeout=15000)
+    assert window.workspace.showing_engine()
     assert docker_engine.docker_host in window.indicator.text()
     cli_ids = set(docker_engine.cli("images", "-q", "--no-trunc").stdout.split())
-    qtbot.waitUntil(lambda: {r.id for r in window.images_model.rows()} == cli_ids, timeout=15000)
+    qtbot.waitUntil(lambda: {r.id for r in window.workspace.images_model.rows()} == cli_ids, timeout=15000)
     assert pages_seen == []  # never the "Connecting…" page
     assert [e.host for e in session.endpoints] == [docker_engine.docker_host]
 
@@ -100,7 +100,7 @@ def test_the_connection_page_advice_fits_a_remote_host(qtbot, make_window):
     window, session = make_window(f"tcp://127.0.0.1:{port}")
     with qtbot.waitSignal(session.disconnected, timeout=15000):
         session.start()
-    page = window.connection_page
-    assert window.pages.currentWidget() is page
+    page = window.workspace.connection_page
+    assert window.workspace.currentWidget() is page
     assert f"Nothing answers at 127.0.0.1:{port}" in page.help.text()
     assert "systemctl" not in page.help.text()

@@ -33,11 +33,11 @@ def build_window(qtbot, host):
     session = EngineSession(tasks, [Endpoint(host, "user")])
     window = MainWindow(tasks, session)
     qtbot.addWidget(window)
-    window.details = window.container_details  # the window's own pane, wired by the window
+    window.details = window.workspace.container_details  # the window's own pane, wired by the window
     window.resize(1200, 900)
     window.show()
     session.start()
-    qtbot.waitUntil(lambda: window.containers_feed.loaded_once, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.containers_feed.loaded_once, timeout=20000)
     window.sidebar.setCurrentRow(1)
     return window, session, tasks
 
@@ -72,7 +72,7 @@ def state(engine, name):
 
 
 def row_named(window, name):
-    return next((r for r in window.containers_model.rows() if r.name == name), None)
+    return next((r for r in window.workspace.containers_model.rows() if r.name == name), None)
 
 
 def activate(qtbot, window, widget):
@@ -84,7 +84,7 @@ def activate(qtbot, window, widget):
 
 def select(qtbot, window, name):
     qtbot.waitUntil(lambda: row_named(window, name) is not None, timeout=10000)
-    assert window.containers_view.select_keys([row_named(window, name).id]) == 1
+    assert window.workspace.containers_view.select_keys([row_named(window, name).id]) == 1
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -93,11 +93,11 @@ def test_the_list_matches_docker_ps_and_follows_cli_actions(qtbot, qtmodeltester
     cleanup += [f"{name}-a", f"{name}-b"]
     docker_engine.cli("create", "--name", f"{name}-a", busybox_image, "true")
     docker_engine.cli("run", "-d", "--name", f"{name}-b", busybox_image, "sleep", "600")
-    model = window.containers_model
+    model = window.workspace.containers_model
     qtbot.waitUntil(lambda: {f"{name}-a", f"{name}-b"} <= {r.name for r in model.rows()}, timeout=10000)
     assert {r.name for r in model.rows()} == cli_names(docker_engine, "-a")
     assert row_named(window, f"{name}-b").state == "running" and row_named(window, f"{name}-a").state == "created"
-    view = window.containers_view
+    view = window.workspace.containers_view
     qtbot.mouseClick(view.toggle, Qt.MouseButton.LeftButton)  # running only, like docker ps
     qtbot.waitUntil(lambda: {r.name for r in model.rows()} == cli_names(docker_engine), timeout=10000)
     assert row_named(window, f"{name}-a") is None
@@ -118,7 +118,7 @@ def test_actions_from_the_toolbar_shortcuts_menu_and_dialogs(qtbot, window, dock
     cleanup += names + [f"{name}-renamed"]
     for n in names:
         docker_engine.cli("run", "-d", "--name", n, busybox_image, *SLEEPER)
-    view = window.containers_view
+    view = window.workspace.containers_view
     qtbot.waitUntil(lambda: all(row_named(window, n) for n in names), timeout=10000)
     view.select_keys([row_named(window, n).id for n in names])
     assert not view.action["start"].isEnabled() and view.action["stop"].isEnabled()
@@ -198,7 +198,7 @@ def test_a_failed_action_on_one_container_reports_it_and_does_the_rest(qtbot, wi
                     timeout=10000)
     rows = [row_named(window, f"{name}-up"), row_named(window, f"{name}-gone")]
     docker_engine.cli("rm", "-f", f"{name}-gone")  # gone before the list knew
-    actions = window.containers_view.actions_
+    actions = window.workspace.containers_view.actions_
     with qtbot.waitSignal(actions.failed, timeout=15000) as blocker:
         actions.pause(rows)
     error = blocker.args[1]
@@ -217,7 +217,7 @@ def test_group_by_compose_project_and_stop_the_whole_project(qtbot, qtmodelteste
         docker_engine.cli("run", "-d", "--name", member, "--label", f"com.docker.compose.project={project}",
                           "--label", f"com.docker.compose.service={member.rsplit('-', 1)[1]}", busybox_image, *SLEEPER)
     docker_engine.cli("run", "-d", "--name", f"{name}-solo", busybox_image, *SLEEPER)
-    view = window.containers_view
+    view = window.workspace.containers_view
     qtbot.waitUntil(lambda: all(row_named(window, m) for m in members + [f"{name}-solo"]), timeout=10000)
     qtbot.mouseClick(view.group_box, Qt.MouseButton.LeftButton, pos=QPoint(5, view.group_box.height() // 2))
     assert view.grouped and view.tree.isVisible()
@@ -262,7 +262,7 @@ def test_clicking_a_published_port_opens_it(qtbot, window, docker_engine, busybo
     cleanup.append(name)
     docker_engine.cli("run", "-d", "--name", name, "-p", "127.0.0.1:18311:8080", busybox_image, "httpd", "-f", "-p",
                       "8080")
-    view = window.containers_view
+    view = window.workspace.containers_view
     qtbot.waitUntil(lambda: row_named(window, name) is not None, timeout=10000)
     view.filter_edit.setText(name)
     index = view.proxy.index(0, view.model.PORTS)
@@ -286,7 +286,7 @@ def test_clicking_a_published_port_opens_it(qtbot, window, docker_engine, busybo
 def test_the_run_dialog_runs_what_was_asked(qtbot, window, docker_engine, busybox_image, name, cleanup, tmp_path):
     cleanup.append(name)
     (tmp_path / "app.env").write_text("# from a file\nFILE_VAR=from file\n")
-    view, pane = window.containers_view, window.details
+    view, pane = window.workspace.containers_view, window.details
     pane.tabs.setCurrentIndex(INSPECT)
     # the main window shows an attached run's output in the Logs tab
     dialog = view.actions_.run_image(busybox_image)
@@ -418,13 +418,13 @@ def test_stats_arrive_and_stop_and_the_list_shows_usage(qtbot, window, docker_en
     qtbot.waitUntil(lambda: task.state == TaskState.CANCELLED, timeout=5000)
     assert pane.stats_task is None
     # the list's compact column, measured while the list is on screen
-    model = window.containers_model
+    model = window.workspace.containers_model
     cid = row_named(window, name).id
     qtbot.waitUntil(lambda: model.usage(cid) is not None, timeout=20000)
     row = model.row_for_key(cid)
     assert model.index(row, model.CPU).data().endswith(" %")
     assert model.index(row, model.MEMORY).data().endswith("B")
-    sampler = window.containers_view.sampler_task
+    sampler = window.workspace.containers_view.sampler_task
     window.sidebar.setCurrentRow(0)
     qtbot.waitUntil(lambda: sampler.state.done and model.usage(cid) is None, timeout=10000)
     assert model.index(row, model.CPU).data() == ""
@@ -435,7 +435,7 @@ def test_a_shell_in_the_terminal_tab(qtbot, window, docker_engine, busybox_image
     docker_engine.cli("run", "-d", "--name", name, busybox_image, "sleep", "600")
     pane = window.details
     select(qtbot, window, name)
-    view = window.containers_view
+    view = window.workspace.containers_view
     activate(qtbot, window, view.table)
     qtbot.keyClick(view.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert pane.tabs.currentIndex() == TERMINAL
@@ -471,7 +471,7 @@ def test_inspect_tab_and_commit_dialog(qtbot, window, docker_engine, busybox_ima
     assert json.loads(pane.json_view.plain_text())["Id"] == row_named(window, name).id
     qtbot.keyClicks(pane.json_view.search, "COLOUR")
     assert pane.json_view.match_count() == 1
-    dialog = window.containers_view.trigger("commit")
+    dialog = window.workspace.containers_view.trigger("commit")
     assert dialog.objectName() == "commitDialog"
     qtbot.keyClicks(dialog.repository_edit, "Not/Valid")
     assert not dialog.commit_button.isEnabled() and "lowercase" in dialog.status.text()
@@ -539,16 +539,16 @@ def test_an_engine_that_dies_with_containers_running(qtbot, fresh_engine):
         last[0] = time.monotonic()
         heartbeat.start(20)  # measured while the app runs, not while the test itself blocks
         qtbot.waitUntil(lambda: session.state != "connected", timeout=15000)
-        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.connection_page, timeout=15000)
-        assert window.connection_page.title.text() == "No Docker engine"
-        assert "Lost contact with the Docker engine" in window.connection_page.tried.text()
+        qtbot.waitUntil(lambda: window.workspace.currentWidget() is window.workspace.connection_page, timeout=15000)
+        assert window.workspace.connection_page.title.text() == "No Docker engine"
+        assert "Lost contact with the Docker engine" in window.workspace.connection_page.tried.text()
         assert pane.log_task is None and pane.stats_task is None  # its streams stopped with the engine
-        assert window.containers_model.rowCount() == 0  # nothing stale is shown as if live
+        assert window.workspace.containers_model.rowCount() == 0  # nothing stale is shown as if live
         heartbeat.stop()
         fresh_engine.start_engine()
         last[0] = time.monotonic()
         heartbeat.start(20)
-        qtbot.waitUntil(lambda: session.state == "connected" and window.containers_feed.loaded_once
+        qtbot.waitUntil(lambda: session.state == "connected" and window.workspace.containers_feed.loaded_once
                         and row_named(window, "survivor") is not None, timeout=30000)
 
         def consistent():
@@ -556,7 +556,7 @@ def test_an_engine_that_dies_with_containers_running(qtbot, fresh_engine):
             for line in fresh_engine.cli("ps", "-a", "--format", "{{.Names}} {{.State}}").stdout.splitlines():
                 n, s = line.split()
                 cli[n] = s
-            return {r.name: r.state for r in window.containers_model.rows()} == cli
+            return {r.name: r.state for r in window.workspace.containers_model.rows()} == cli
 
         qtbot.waitUntil(consistent, timeout=15000)
         heartbeat.stop()
@@ -573,7 +573,7 @@ def test_copy_dialogs(qtbot, window, docker_engine, busybox_image, name, cleanup
     cleanup.append(name)
     docker_engine.cli("run", "-d", "--name", name, busybox_image, "sh", "-c", "mkdir /drop; echo inside > /inside.txt; sleep 600")
     select(qtbot, window, name)
-    view = window.containers_view
+    view = window.workspace.containers_view
     dialog = view.trigger("copy_out")
     assert dialog.objectName() == "copyDialog" and dialog.windowTitle() == f"Copy from {name}"
     qtbot.keyClicks(dialog.container_edit, "relative")
@@ -602,7 +602,7 @@ def test_copy_dialogs(qtbot, window, docker_engine, busybox_image, name, cleanup
 def test_coming_back_to_the_list_refreshes_aged_statuses(qtbot, window):
     """Statuses such as "Up 3 minutes" age without an event: the list is asked again when someone
     comes back to it after a minute, not on a timer."""
-    feed = window.containers_feed
+    feed = window.workspace.containers_feed
     listings = []
     feed.busyChanged.connect(lambda busy: busy and listings.append(busy))
     window.sidebar.setCurrentRow(0)

@@ -20,7 +20,7 @@ ALL_ACTIONS = ("run", "details", "copy_id", "copy_ref", "tag", "untag", "save", 
 def _open(qtbot, make_window, engine):
     window, session = make_window(engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
     window.activateWindow()
     return window
 
@@ -48,7 +48,7 @@ def test_every_action_is_in_the_toolbar_context_menu_and_images_menu(qtbot, make
                                                                      busybox_image, unique_repo):
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:a")
     window = _open(qtbot, make_window, docker_engine)
-    view, actions = window.images_view, window.image_actions
+    view, actions = window.workspace.images_view, window.workspace.image_actions
     by_name = {name: view.findChild(type(actions.run_action), f"images_{name}") for name in ALL_ACTIONS}
     assert all(by_name.values()), [n for n, a in by_name.items() if a is None]
 
@@ -109,7 +109,7 @@ def test_untag_and_remove_keep_a_neighbour_selected_and_the_focus_in_the_table(
     for tag in ("a", "b", "c", "d"):
         docker_engine.cli("tag", busybox_image, f"{unique_repo}:{tag}")
     window = _open(qtbot, make_window, docker_engine)
-    view, actions = window.images_view, window.image_actions
+    view, actions = window.workspace.images_view, window.workspace.image_actions
     _show_repo(qtbot, view, unique_repo, 4)
 
     # Ctrl+U in the table: the tag goes (the image keeps others), the next row is selected
@@ -152,7 +152,7 @@ def test_untag_that_changes_nothing_keeps_the_selection(qtbot, make_window, dock
     docker_engine.cli("create", "--name", name, f"{unique_repo}:used", "true")
     try:
         window = _open(qtbot, make_window, docker_engine)
-        view, actions = window.images_view, window.image_actions
+        view, actions = window.workspace.images_view, window.workspace.image_actions
         _show_repo(qtbot, view, unique_repo, 1)
         _click_row(qtbot, view, 0)
         flow = actions.untag_selected()

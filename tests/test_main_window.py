@@ -25,10 +25,10 @@ def test_window_lists_what_the_cli_lists(qtbot, make_window, docker_engine, busy
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:one")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    assert window.pages.currentWidget() is window.workspace
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    assert window.workspace.showing_engine()
     assert "Docker" in window.indicator.text() and session.info.version in window.indicator.text()
-    model_rows = {(r.repository, r.tag, r.id) for r in window.images_model.rows()}
+    model_rows = {(r.repository, r.tag, r.id) for r in window.workspace.images_model.rows()}
     assert model_rows == cli_image_rows(docker_engine)
     assert (unique_repo, "one", docker_engine.cli("inspect", "-f", "{{.Id}}", busybox_image).stdout.strip()) in model_rows
 
@@ -36,8 +36,8 @@ def test_window_lists_what_the_cli_lists(qtbot, make_window, docker_engine, busy
 def test_cli_changes_show_up_without_touching_the_app(qtbot, make_window, docker_engine, busybox_image, unique_repo):
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    view = window.images_view
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    view = window.workspace.images_view
     # select a row and remember it: selection must survive the refreshes below
     view.filter_edit.setText(busybox_image.split(":")[0])
     qtbot.waitUntil(lambda: view.proxy.rowCount() > 0, timeout=5000)
@@ -48,12 +48,12 @@ def test_cli_changes_show_up_without_touching_the_app(qtbot, make_window, docker
     selected_before = [r.key for r in view.selected_rows()]
 
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:live")
-    qtbot.waitUntil(lambda: any(r.repository == unique_repo and r.tag == "live" for r in window.images_model.rows()),
+    qtbot.waitUntil(lambda: any(r.repository == unique_repo and r.tag == "live" for r in window.workspace.images_model.rows()),
                     timeout=10000)
     docker_engine.cli("rmi", f"{unique_repo}:live")
-    qtbot.waitUntil(lambda: not any(r.repository == unique_repo for r in window.images_model.rows()), timeout=10000)
+    qtbot.waitUntil(lambda: not any(r.repository == unique_repo for r in window.workspace.images_model.rows()), timeout=10000)
     assert [r.key for r in view.selected_rows()] == selected_before
-    assert {(r.repository, r.tag, r.id) for r in window.images_model.rows()} == cli_image_rows(docker_engine)
+    assert {(r.repository, r.tag, r.id) for r in window.workspace.images_model.rows()} == cli_image_rows(docker_engine)
 
 
 def test_filter_and_sort_through_the_keyboard(qtbot, make_window, docker_engine, busybox_image, unique_repo):
@@ -61,8 +61,8 @@ def test_filter_and_sort_through_the_keyboard(qtbot, make_window, docker_engine,
         docker_engine.cli("tag", busybox_image, f"{unique_repo}:{tag}")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    view = window.images_view
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    view = window.workspace.images_view
     qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert view.filter_edit.hasFocus()
     qtbot.keyClicks(view.filter_edit, unique_repo)
@@ -77,9 +77,9 @@ def test_filter_and_sort_through_the_keyboard(qtbot, make_window, docker_engine,
 def test_no_engine_shows_what_was_tried_and_another_host_works(qtbot, make_window, docker_engine, tmp_path):
     window, session = make_window(f"unix://{tmp_path}/missing.sock")
     session.start()
-    page = window.connection_page
+    page = window.workspace.connection_page
     qtbot.waitUntil(lambda: "missing.sock" in page.tried.text(), timeout=15000)
-    assert window.pages.currentWidget() is page
+    assert window.workspace.currentWidget() is page
     assert page.title.text() == "No Docker engine"
     assert "socket does not exist" in page.tried.text()
     assert "Not connected" in window.indicator.text()
@@ -90,8 +90,8 @@ def test_no_engine_shows_what_was_tried_and_another_host_works(qtbot, make_windo
     page.host_edit.clear()
     qtbot.keyClicks(page.host_edit, docker_engine.docker_host)
     qtbot.keyClick(page.host_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.workspace, timeout=15000)
-    qtbot.waitUntil(lambda: window.images_model.rowCount() > 0, timeout=15000)
+    qtbot.waitUntil(lambda: window.workspace.showing_engine(), timeout=15000)
+    qtbot.waitUntil(lambda: window.workspace.images_model.rowCount() > 0, timeout=15000)
 
 
 def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
@@ -103,16 +103,16 @@ def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
     try:
         window, session = make_window(docker_engine.docker_host)
         session.start()
-        qtbot.waitUntil(lambda: window.images_feed.loaded_once and window.containers_feed.loaded_once, timeout=20000)
-        view = window.images_view
+        qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once and window.workspace.containers_feed.loaded_once, timeout=20000)
+        view = window.workspace.images_view
         qtbot.keyClicks(view.filter_edit, f"{unique_repo}")
         qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=5000)
         rect = view.table.visualRect(view.proxy.index(0, 0))
-        with qtbot.waitSignal(window.image_details.loaded, timeout=15000) as blocker:
+        with qtbot.waitSignal(window.workspace.image_details.loaded, timeout=15000) as blocker:
             qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert blocker.args[0] == image_id
-        assert window.image_details.field_text("ID") == image_id
-        details = window.image_details
+        assert window.workspace.image_details.field_text("ID") == image_id
+        details = window.workspace.image_details
         details.tabs.setCurrentIndex(2)  # Used by
         qtbot.waitUntil(lambda: details.used_by_model.rowCount() >= 1, timeout=10000)
         row = next(i for i in range(details.used_by_model.rowCount())
@@ -122,8 +122,8 @@ def test_clicking_an_image_shows_its_details_and_used_by_leads_to_the_container(
                               else table.model().mapFromSource(details.used_by_model.index(row, 0)))
         table.setFocus()
         qtbot.keyClick(table, Qt.Key.Key_Return)
-        assert window.views.currentWidget() is window.containers_page
-        assert [r.id for r in window.containers_view.selected_rows()] == [container_id]
+        assert window.workspace.views.currentWidget() is window.workspace.containers_page
+        assert [r.id for r in window.workspace.containers_view.selected_rows()] == [container_id]
     finally:
         docker_engine.cli("rm", "-f", name)
 
@@ -139,8 +139,8 @@ def test_image_details_reload_for_their_own_containers_only(qtbot, make_window, 
     try:
         window, session = make_window(docker_engine.docker_host)
         session.start()
-        qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-        view, details = window.images_view, window.image_details
+        qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+        view, details = window.workspace.images_view, window.workspace.image_details
         qtbot.keyClicks(view.filter_edit, unique_repo)
         qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=5000)
         with qtbot.waitSignal(details.loaded, timeout=15000):
@@ -149,7 +149,7 @@ def test_image_details_reload_for_their_own_containers_only(qtbot, make_window, 
         loads = []
         details.loaded.connect(loads.append)
         docker_engine.cli("start", f"{name}-other")  # another image's container: nothing to reload
-        containers = window.containers_model  # fed by the same event, in the same dispatch
+        containers = window.workspace.containers_model  # fed by the same event, in the same dispatch
         qtbot.waitUntil(lambda: any(r.name == f"{name}-other" and r.state == "running" for r in containers.rows()),
                         timeout=10000)
         assert loads == [] and not details.busy
@@ -165,11 +165,11 @@ def test_delete_key_and_context_menu_remove_the_selected_image(qtbot, make_windo
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:gone")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    view = window.images_view
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    view = window.workspace.images_view
     qtbot.keyClicks(view.filter_edit, unique_repo)
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 1, timeout=5000)
-    actions = window.image_actions
+    actions = window.workspace.image_actions
     assert not actions.remove_action.isEnabled()  # nothing selected yet
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton,
                      pos=view.table.visualRect(view.proxy.index(0, 0)).center())
@@ -192,11 +192,11 @@ def test_models_pass_the_model_tester_with_real_data(qtbot, qtmodeltester, make_
     try:
         window, session = make_window(docker_engine.docker_host)
         session.start()
-        qtbot.waitUntil(lambda: window.images_feed.loaded_once and window.containers_feed.loaded_once, timeout=20000)
-        assert window.containers_model.rowCount() >= 1
-        qtmodeltester.check(window.images_model)
-        qtmodeltester.check(window.containers_model)
-        qtmodeltester.check(window.images_view.proxy)
+        qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once and window.workspace.containers_feed.loaded_once, timeout=20000)
+        assert window.workspace.containers_model.rowCount() >= 1
+        qtmodeltester.check(window.workspace.images_model)
+        qtmodeltester.check(window.workspace.containers_model)
+        qtmodeltester.check(window.workspace.images_view.proxy)
     finally:
         docker_engine.cli("rm", "-f", name)
 
@@ -206,23 +206,23 @@ def test_show_intermediate_toggle_matches_docker_images_a(qtbot, make_window, do
     docker_engine.build_busybox_image(f"{unique_repo}:layered", ["RUN echo one > /one", "RUN echo two > /two"])
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    view = window.images_view
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    view = window.workspace.images_view
 
     def cli_rows(*flags):
         out = docker_engine.cli("images", *flags, "--no-trunc", "--format", "{{.Repository}} {{.Tag}} {{.ID}}").stdout
         return sorted(tuple(line.split()) for line in out.splitlines())
 
     def model_rows():
-        return sorted((r.repository, r.tag, r.id) for r in window.images_model.rows())
+        return sorted((r.repository, r.tag, r.id) for r in window.workspace.images_model.rows())
 
     assert model_rows() == cli_rows()
-    with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
+    with qtbot.waitSignal(window.workspace.images_feed.loaded, timeout=15000):
         qtbot.mouseClick(view.toggle, Qt.MouseButton.LeftButton)
     assert view.toggle.isChecked()
     assert model_rows() == cli_rows("-a")
     assert len(cli_rows("-a")) > len(cli_rows())
-    with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
+    with qtbot.waitSignal(window.workspace.images_feed.loaded, timeout=15000):
         qtbot.keyClick(view.toggle, Qt.Key.Key_Space)
     assert model_rows() == cli_rows()
 
@@ -230,11 +230,11 @@ def test_show_intermediate_toggle_matches_docker_images_a(qtbot, make_window, do
 def test_f5_refreshes(qtbot, make_window, docker_engine, busybox_image):
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
     window.activateWindow()
-    window.images_view.table.setFocus()
-    with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
-        qtbot.keyClick(window.images_view.table, Qt.Key.Key_F5)
+    window.workspace.images_view.table.setFocus()
+    with qtbot.waitSignal(window.workspace.images_feed.loaded, timeout=15000):
+        qtbot.keyClick(window.workspace.images_view.table, Qt.Key.Key_F5)
 
 
 def test_ctrl_t_tags_the_selected_image_and_selects_the_new_tag(qtbot, make_window, docker_engine, busybox_image,
@@ -242,11 +242,11 @@ def test_ctrl_t_tags_the_selected_image_and_selects_the_new_tag(qtbot, make_wind
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:v2.3.4")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    view = window.images_view
-    assert view.select_keys([r.key for r in window.images_model.rows() if r.repository == unique_repo]) == 1
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    view = window.workspace.images_view
+    assert view.select_keys([r.key for r in window.workspace.images_model.rows() if r.repository == unique_repo]) == 1
     qtbot.keyClick(view.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
-    dialog = window.image_actions.dialogs[-1]
+    dialog = window.workspace.image_actions.dialogs[-1]
     assert dialog.isVisible() and dialog.editor.repo_edit.text() == unique_repo
     qtbot.waitUntil(lambda: dialog.editor.minor_button.isEnabled(), timeout=10000)
     qtbot.mouseClick(dialog.editor.minor_button, Qt.MouseButton.LeftButton)
@@ -259,7 +259,7 @@ def test_ctrl_t_tags_the_selected_image_and_selects_the_new_tag(qtbot, make_wind
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     qtbot.keyClick(view.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
-    build = window.image_actions.dialogs[-1]
+    build = window.workspace.image_actions.dialogs[-1]
     assert type(build).__name__ == "BuildDialog" and build.isVisible()
     build.close()
 
@@ -290,17 +290,17 @@ def test_dropped_archive_loads_and_its_tags_are_selected(qtbot, make_window, doc
     docker_engine.cli("rmi", f"{unique_repo}:a", f"{unique_repo}:b")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
     window.sidebar.setCurrentRow(1)  # the drop works from any view, and brings the Images view back
-    events = _drop_on(window.containers_view.table.viewport(), [archive])
+    events = _drop_on(window.workspace.containers_view.table.viewport(), [archive])
     assert all(e.isAccepted() for e in events)
     qtbot.waitUntil(lambda: any(getattr(d, "preview_dialog", None) is not None and d.preview_dialog.isVisible()
-                                for d in window.image_actions.dialogs), timeout=20000)
-    flow = next(d for d in window.image_actions.dialogs if getattr(d, "preview_dialog", None) is not None)
+                                for d in window.workspace.image_actions.dialogs), timeout=20000)
+    flow = next(d for d in window.workspace.image_actions.dialogs if getattr(d, "preview_dialog", None) is not None)
     qtbot.mouseClick(flow.preview_dialog.load_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: sorted(r.reference for r in window.images_view.selected_rows())
+    qtbot.waitUntil(lambda: sorted(r.reference for r in window.workspace.images_view.selected_rows())
                     == [f"{unique_repo}:a", f"{unique_repo}:b"], timeout=30000)
-    assert window.views.currentWidget() is window.images_page
+    assert window.workspace.views.currentWidget() is window.workspace.images_page
     out = docker_engine.cli("images", unique_repo, "--format", "{{.Tag}}").stdout.split()
     assert sorted(out) == ["a", "b"]
 
@@ -310,12 +310,12 @@ def test_dropped_folder_opens_the_build_dialog(qtbot, make_window, docker_engine
     (tmp_path / "ctx" / "Dockerfile").write_text("FROM scratch\n")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    events = _drop_on(window.images_view.table.viewport(), [tmp_path / "ctx"])
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    events = _drop_on(window.workspace.images_view.table.viewport(), [tmp_path / "ctx"])
     assert all(e.isAccepted() for e in events)
-    qtbot.waitUntil(lambda: bool(window.image_actions.dialogs)
-                    and type(window.image_actions.dialogs[-1]).__name__ == "BuildDialog", timeout=10000)
-    build = window.image_actions.dialogs[-1]
+    qtbot.waitUntil(lambda: bool(window.workspace.image_actions.dialogs)
+                    and type(window.workspace.image_actions.dialogs[-1]).__name__ == "BuildDialog", timeout=10000)
+    build = window.workspace.image_actions.dialogs[-1]
     assert build.context_edit.text() == str(tmp_path / "ctx")
     build.close()
 
@@ -325,20 +325,20 @@ def test_run_from_the_images_view_starts_a_container_shown_in_the_containers_vie
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:run")
     window, session = make_window(docker_engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-    assert window.images_view.select_keys([r.key for r in window.images_model.rows()
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+    assert window.workspace.images_view.select_keys([r.key for r in window.workspace.images_model.rows()
                                            if r.repository == unique_repo]) == 1
-    assert window.run_action in window.image_actions.menu_actions() and window.run_action.isEnabled()
-    window.run_action.trigger()
+    assert window.workspace.run_action() in window.workspace.image_actions.menu_actions() and window.workspace.run_action().isEnabled()
+    window.workspace.run_action().trigger()
     dialog = next(w for w in window.findChildren(QDialog) if w.objectName() == "runDialog" and w.isVisible())
     name = unique_repo.replace("/", "-") + "-run"
     dialog.name_edit.setText(name)
     dialog.command_edit.setText("sleep 300")
     try:
-        with qtbot.waitSignal(window.containers_view.actions_.runStarted, timeout=20000):
+        with qtbot.waitSignal(window.workspace.containers_view.actions_.runStarted, timeout=20000):
             qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-        assert window.views.currentWidget() is window.containers_page
-        qtbot.waitUntil(lambda: [r.name for r in window.containers_view.selected_rows()] == [name], timeout=15000)
+        assert window.workspace.views.currentWidget() is window.workspace.containers_page
+        qtbot.waitUntil(lambda: [r.name for r in window.workspace.containers_view.selected_rows()] == [name], timeout=15000)
         state = docker_engine.cli("inspect", "-f", "{{.State.Status}} {{.Config.Image}}", name).stdout.split()
         assert state == ["running", f"{unique_repo}:run"]
     finally:
@@ -347,7 +347,7 @@ def test_run_from_the_images_view_starts_a_container_shown_in_the_containers_vie
 
 def test_the_connection_page_says_when_it_tries_again(qtbot, make_window, tmp_path):
     window, session = make_window(f"unix://{tmp_path}/missing.sock")
-    page = window.connection_page
+    page = window.workspace.connection_page
     with qtbot.waitSignal(session.disconnected, timeout=15000):
         session.start()
     assert page.countdown.text().startswith("Berth will try again by itself in ")

@@ -310,9 +310,9 @@ def test_tag_action_from_the_window_selects_the_new_tag(qtbot, docker_engine, ma
     window.show()
     session.start()
     try:
-        qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-        view = window.images_view
-        row = next(r for r in window.images_model.rows() if r.id == image)
+        qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+        view = window.workspace.images_view
+        row = next(r for r in window.workspace.images_model.rows() if r.id == image)
         dialog = tag_actions.tag_image(window, session, row)
         qtbot.waitUntil(lambda: dialog.editor.patch_button.isEnabled(), timeout=10000)
         qtbot.mouseClick(dialog.editor.patch_button, Qt.MouseButton.LeftButton)

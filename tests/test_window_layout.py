@@ -19,7 +19,7 @@ SCREEN_1366 = QRect(0, 0, 1366, 768 - 32)  # less a 32 px panel
 def _open(qtbot, make_window, engine):
     window, session = make_window(engine.docker_host)
     session.start()
-    qtbot.waitUntil(lambda: window.images_feed.loaded_once and window.containers_feed.loaded_once, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once and window.workspace.containers_feed.loaded_once, timeout=20000)
     return window
 
 
@@ -41,9 +41,9 @@ def test_first_size_fits_a_1366x768_screen_and_every_containers_column(qtbot, ma
 
     window = _open(qtbot, make_window, docker_engine)
     window.resize(size)
-    window.workspace.setSizes([main_window.SIDEBAR_WIDTH, size.width() - main_window.SIDEBAR_WIDTH])
+    window.splitter.setSizes([main_window.SIDEBAR_WIDTH, size.width() - main_window.SIDEBAR_WIDTH])
     window.sidebar.setCurrentRow(1)
-    table = window.containers_view.table
+    table = window.workspace.containers_view.table
     qtbot.waitUntil(lambda: table.isVisible() and window.width() == size.width(), timeout=5000)
     header = table.horizontalHeader()
     needed = sum(header.sectionSize(c) for c in range(ContainersModel.PROJECT)) + header.sectionSizeHint(
@@ -54,7 +54,7 @@ def test_first_size_fits_a_1366x768_screen_and_every_containers_column(qtbot, ma
 def test_size_sort_order_and_column_widths_survive_a_restart(qtbot, make_window, docker_engine, busybox_image):
     window = _open(qtbot, make_window, docker_engine)
     assert QSettings().value("imagesView/header") is None  # nothing left over from another test
-    view = window.images_view
+    view = window.workspace.images_view
     default_sort = view.table.horizontalHeader().sortIndicatorSection()
     header = view.table.horizontalHeader()
     tag_x = header.sectionViewportPosition(ImagesModel.TAG) + header.sectionSize(ImagesModel.TAG) // 2
@@ -63,30 +63,30 @@ def test_size_sort_order_and_column_widths_survive_a_restart(qtbot, make_window,
     assert view.table.horizontalHeader().sortIndicatorSection() == ImagesModel.TAG
     order = view.table.horizontalHeader().sortIndicatorOrder()
     view.table.horizontalHeader().resizeSection(ImagesModel.REPOSITORY, 222)
-    window.containers_view.table.horizontalHeader().resizeSection(ContainersModel.IMAGE, 111)
+    window.workspace.containers_view.table.horizontalHeader().resizeSection(ContainersModel.IMAGE, 111)
     window.resize(QSize(1000, 730))
     window.activity.show()
     qtbot.waitUntil(lambda: window.size() == QSize(1000, 730), timeout=5000)
     window.close()
 
     again = _open(qtbot, make_window, docker_engine)
-    header = again.images_view.table.horizontalHeader()
+    header = again.workspace.images_view.table.horizontalHeader()
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (ImagesModel.TAG, order)
     assert header.sectionSize(ImagesModel.REPOSITORY) == 222
-    assert again.containers_view.table.horizontalHeader().sectionSize(ContainersModel.IMAGE) == 111
+    assert again.workspace.containers_view.table.horizontalHeader().sectionSize(ContainersModel.IMAGE) == 111
     # restoreGeometry fits the window to the screen (the offscreen one is 800 px wide): the height tells
     assert again.height() == 730 != main_window.first_size(again.screen().availableGeometry()).height()
     assert again.activity.isVisible()
     # the rows really are in that order, not only the arrow
-    tags = [again.images_view.proxy.index(r, ImagesModel.TAG).data().lower()
-            for r in range(again.images_view.proxy.rowCount())]
+    tags = [again.workspace.images_view.proxy.index(r, ImagesModel.TAG).data().lower()
+            for r in range(again.workspace.images_view.proxy.rowCount())]
     assert tags == sorted(tags, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
 def test_escape_empties_the_filter_then_goes_back_to_the_table(qtbot, make_window, docker_engine, a_container):
     window = _open(qtbot, make_window, docker_engine)
     window.activateWindow()
-    for view, row in ((window.images_view, 0), (window.containers_view, 1)):
+    for view, row in ((window.workspace.images_view, 0), (window.workspace.containers_view, 1)):
         window.sidebar.setCurrentRow(row)
         qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(view.filter_edit.hasFocus, timeout=5000)
@@ -114,17 +114,17 @@ def test_intermediate_layers_and_dangling_images_read_differently(qtbot, make_wi
         assert old_parent in intermediate
 
         window = _open(qtbot, make_window, docker_engine)
-        view = window.images_view
-        with qtbot.waitSignal(window.images_feed.loaded, timeout=15000):
+        view = window.workspace.images_view
+        with qtbot.waitSignal(window.workspace.images_feed.loaded, timeout=15000):
             qtbot.mouseClick(view.toggle, Qt.MouseButton.LeftButton)  # show intermediate images (-a)
 
         def shown(image_id):
-            model = window.images_model
+            model = window.workspace.images_model
             index = model.index(next(r for r in range(model.rowCount()) if model.row_at(r).id == image_id),
                                 ImagesModel.REPOSITORY)
             return index.data(), index.data(Qt.ItemDataRole.ToolTipRole)
 
-        untagged = {r.id for r in window.images_model.rows() if r.repository == "<none>"}
+        untagged = {r.id for r in window.workspace.images_model.rows() if r.repository == "<none>"}
         assert untagged == dangling | intermediate  # the oracle's two kinds are all there is
         for image_id in untagged:
             text, tip = shown(image_id)

@@ -58,10 +58,19 @@ def preview_prune(ctx: TaskContext, factory: ClientFactory) -> prune.PrunePrevie
     return prune.preview_prune(factory.client())
 
 
-def prune_dangling(ctx: TaskContext, factory: ClientFactory) -> prune.PruneResult:
+def prune_listed(ctx: TaskContext, factory: ClientFactory, preview: prune.PrunePreview,
+                 report_to: list | None = None) -> prune.PruneResult:
+    """Remove the images the preview listed (a private client: cancel cuts its requests short);
+    a cancelled prune's result is appended to *report_to* before the task ends as cancelled."""
     ctx.raise_if_cancelled()
-    ctx.progress(0, None, "Removing dangling images")
-    return prune.prune_dangling(factory.client())
+    with factory.private_client() as client:
+        result = prune.prune_listed(client, preview, token=ctx.token,
+                                    on_progress=lambda done, total, text: ctx.progress(done, total, text, force=True))
+    if result.cancelled or ctx.cancelled:
+        if report_to is not None:
+            report_to.append(result)
+        raise Cancelled()
+    return result
 
 
 def disk_usage(ctx: TaskContext, factory: ClientFactory) -> usage.DiskUsage:

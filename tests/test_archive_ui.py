@@ -7,9 +7,9 @@ import gzip
 import os
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from desktop.engine.connection import Endpoint
 from desktop.tasks.engine_session import EngineSession
@@ -493,6 +493,9 @@ def test_save_selected_rows_through_the_file_dialog(harness, docker_engine, busy
     rows = view.selected_rows()
     assert sorted(r.tag for r in rows) == ["a", "b"]
     flow = save_images(h.window, h.session, rows)
+    names = flow.names_dialog
+    assert names.isVisible() and sorted(names.selected_names()) == [f"{unique_repo}:a", f"{unique_repo}:b"]
+    h.qtbot.mouseClick(names.choose_button, Qt.MouseButton.LeftButton)
     dialog = flow.file_dialog
     assert dialog.isVisible() and dialog.acceptMode() == dialog.AcceptMode.AcceptSave
     assert dialog.nameFilters() == ["Image archive (*.tar)", "Gzip-compressed image archive (*.tar.gz *.tgz)"]
@@ -511,3 +514,128 @@ def test_save_selected_rows_through_the_file_dialog(harness, docker_engine, busy
     tags = cli_tags(docker_engine)
     assert tags[f"{unique_repo}:a"] == tags[f"{unique_repo}:b"] == image_id(docker_engine, busybox_image)
     docker_engine.cli("rmi", f"{unique_repo}:a", f"{unique_repo}:b")
+
+
+def select_rows(h, repo, tags):
+    """Select the rows of *repo* with these *tags* in the Images view, as a person would."""
+    view = h.window.images_view
+    h.qtbot.waitUntil(lambda: {r.tag for r in h.window.images_model.rows() if r.repository == repo} >= set(tags),
+                      timeout=10000)
+    view.select_keys([r.key for r in h.window.images_model.rows() if r.repository == repo and r.tag in tags])
+    rows = view.selected_rows()
+    assert sorted(r.tag for r in rows) == sorted(tags)
+    return rows
+
+
+def names_listed(dialog):
+    return [(dialog.names.item(n).data(Qt.ItemDataRole.UserRole), dialog.names.item(n).checkState() == Qt.CheckState.Checked)
+            for n in range(dialog.names.count())]
+
+
+def test_save_says_which_tags_go_and_the_round_trip_brings_back_exactly_those(harness, docker_engine,
+                                                                              busybox_image, unique_repo, tmp_path):
+    """One of two tags of an image is selected: the dialog offers the other, says it is not in
+    the archive, and after remove + load the CLI shows exactly what the dialog said."""
+    docker_engine.build_busybox_image(f"{unique_repo}:a", [f"LABEL berth.test={unique_repo}"])  # its own image
+    docker_engine.cli("tag", f"{unique_repo}:a", f"{unique_repo}:b")
+    h = harness()
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["a"]))
+    dialog = flow.names_dialog
+    h.qtbot.waitUntil(lambda: dialog.names.count() >= 2, timeout=10000)
+    listed = names_listed(dialog)
+    assert listed == [(f"{unique_repo}:a", True), (f"{unique_repo}:b", False)]
+    assert dialog.names.item(1).text().startswith(f"{unique_repo}:b   (also names image ")
+    assert dialog.summary.text().startswith(f"The archive will hold 1 image under {unique_repo}:a")
+    assert dialog.summary.text().endswith(f"Not in it: {unique_repo}:b (loading will not bring it back).")
+    h.qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    file_dialog = flow.file_dialog
+    file_dialog.setDirectory(str(tmp_path))
+    file_dialog.selectFile(str(tmp_path / "one.tar"))
+    file_dialog.accept()
+    h.wait_done(flow)
+    assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
+
+    # the second time, tick the other tag as well: both are in the archive
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["a"]))
+    dialog = flow.names_dialog
+    h.qtbot.waitUntil(lambda: dialog.names.count() >= 2, timeout=10000)
+    other = [dialog.names.item(n) for n in range(dialog.names.count())
+             if dialog.names.item(n).data(Qt.ItemDataRole.UserRole) == f"{unique_repo}:b"][0]
+    other.setCheckState(Qt.CheckState.Checked)
+    assert dialog.summary.text().startswith(f"The archive will hold 1 image under {unique_repo}:a, {unique_repo}:b")
+    assert "Not in it" not in dialog.summary.text()
+    h.qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    flow.file_dialog.setDirectory(str(tmp_path))
+    flow.file_dialog.selectFile(str(tmp_path / "both.tar"))
+    flow.file_dialog.accept()
+    h.wait_done(flow)
+    assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
+
+    for archive, expected in (("one.tar", {"a"}), ("both.tar", {"a", "b"})):
+        docker_engine.cli("rmi", *(f"{unique_repo}:{t}" for t in ("a", "b")), check=False)
+        docker_engine.cli("load", "-i", str(tmp_path / archive))
+        tags = {ref.split(":")[-1] for ref in cli_tags(docker_engine) if ref.startswith(f"{unique_repo}:")}
+        assert tags == expected, archive
+    image = docker_engine.cli("inspect", "-f", "{{.Id}}", f"{unique_repo}:a").stdout.strip()
+    docker_engine.cli("rmi", "-f", image)
+
+
+def test_a_typed_name_without_ending_is_asked_about_before_replacing_the_archive(harness, docker_engine,
+                                                                                  busybox_image, unique_repo,
+                                                                                  tmp_path):
+    """Typing "backup" where backup.tar exists: the question comes (the suffix is added before
+    the dialog checks); No keeps the old file, Yes replaces it."""
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:x")
+    (tmp_path / "backup.tar").write_bytes(b"the old backup")
+    h = harness()
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["x"]))
+    h.qtbot.mouseClick(flow.names_dialog.choose_button, Qt.MouseButton.LeftButton)
+    dialog = flow.file_dialog
+    dialog.setDirectory(str(tmp_path))
+    questions = []
+
+    def answer(button):
+        box = QApplication.activeModalWidget()
+        questions.append(box.text() if isinstance(box, QMessageBox) else repr(box))
+        if isinstance(box, QMessageBox):
+            box.button(button).click()
+
+    dialog.selectFile("backup")
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.No))
+    dialog.accept()  # the dialog asks with a modal question of its own
+    assert questions == ["backup.tar already exists.\nDo you want to replace it?"]
+    assert dialog.isVisible() and flow.save_task is None
+    assert (tmp_path / "backup.tar").read_bytes() == b"the old backup"
+
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.Yes))
+    dialog.accept()
+    assert len(questions) == 2
+    h.wait_done(flow)
+    assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
+    assert sorted(os.listdir(tmp_path)) == ["backup.tar"]
+    assert (tmp_path / "backup.tar").read_bytes()[:15] != b"the old backup"
+    docker_engine.cli("rmi", f"{unique_repo}:x")
+
+
+def test_a_name_with_another_ending_is_asked_about_by_berth(harness, docker_engine, busybox_image, unique_repo,
+                                                            tmp_path):
+    """"backup.v1" has an ending, so the dialog adds none and does not ask; Berth adds .tar and,
+    since backup.v1.tar exists, asks itself before replacing it."""
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:x")
+    (tmp_path / "backup.v1.tar").write_bytes(b"the old backup")
+    h = harness()
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["x"]))
+    h.qtbot.mouseClick(flow.names_dialog.choose_button, Qt.MouseButton.LeftButton)
+    flow.file_dialog.setDirectory(str(tmp_path))
+    flow.file_dialog.selectFile("backup.v1")
+    flow.file_dialog.accept()
+    box = flow.overwrite_box
+    assert box is not None and box.isVisible() and flow.save_task is None
+    assert box.text().startswith("backup.v1.tar already exists")
+    h.qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    assert (tmp_path / "backup.v1.tar").read_bytes() == b"the old backup"
+    assert flow.file_dialog is not None and flow.file_dialog.isVisible()  # back to choosing a name
+    flow.file_dialog.reject()
+    h.wait_done(flow)
+    assert flow.save_task is None and sorted(os.listdir(tmp_path)) == ["backup.v1.tar"]
+    docker_engine.cli("rmi", f"{unique_repo}:x")

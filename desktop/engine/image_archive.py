@@ -608,6 +608,21 @@ def save_images(client, names: list[str], path: str | os.PathLike, *, compress: 
     return SaveResult(path=path, names=names, size=os.path.getsize(path), compressed=compress)
 
 
+def tags_of(client, image_ids: list[str]) -> dict[str, list[str]]:
+    """Every tag of each of *image_ids* as ``docker images`` shows it (one request), so a save can
+    offer the tags that were not selected: an archive holds only the names it is asked for."""
+    wanted = set(image_ids)
+    try:
+        items = client.api.images()
+    except Exception as exc:  # noqa: BLE001
+        raise translate(exc, "list the tags of the images to save") from None
+    tags: dict[str, list[str]] = {i: [] for i in image_ids}
+    for item in items:
+        if item.get("Id") in wanted:
+            tags[item["Id"]] = [familiar(t) for t in item.get("RepoTags") or [] if t != "<none>:<none>"]
+    return tags
+
+
 def save_names(rows) -> list[str]:
     """Names to save for Images-view rows: 'repo:tag' keeps the tag; an untagged row saves by ID."""
     names = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, QTreeWidget, QVBoxLayout,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLayout, QPushButton, QTreeWidget, QVBoxLayout,
                                QWidget)
 
 from desktop.engine.errors import BerthError
@@ -48,6 +48,7 @@ class PruneDialogBase(QDialog):
         self.cancel_button.clicked.connect(self.reject)
 
         box = QVBoxLayout(self)
+        box.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with the wrapped status
         box.addWidget(table, 1)
         box.addWidget(self.status)
         box.addWidget(self.buttons)

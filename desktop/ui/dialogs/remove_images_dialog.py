@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QHeaderView, QLabel, QLayout,
                                QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.engine.errors import BerthError
@@ -31,18 +31,24 @@ def describe_item(item: RemovalItem, force: bool = False, remove_stopped: bool =
     return expected(item, force, remove_stopped, human_size)
 
 
-def heading_for(plan: RemovalPlan) -> str:
-    deletes = sum(1 for i in plan.items if i.action is Action.DELETE)
-    untags = sum(1 for i in plan.items if i.action is Action.UNTAG)
+def heading_for(plan: RemovalPlan, force: bool = False, remove_stopped: bool = False) -> str:
+    """The question, counting what will happen with these choices (as the rows say it)."""
+    expectations = [describe_item(i, force, remove_stopped) for i in plan.items if i.action is not Action.GONE]
+    refused = sum(1 for e in expectations if e.startswith("Not removed"))
+    untags = sum(1 for e in expectations if "ntag only" in e)
+    deletes = len(expectations) - refused - untags
     parts = []
     if deletes:
         parts.append(f"delete {deletes} image{'s' if deletes != 1 else ''}")
     if untags:
         parts.append(f"remove {untags} tag{'s' if untags != 1 else ''}")
     if not parts:
-        return "Nothing left to remove"
+        return "Nothing left to remove" if not refused else "Nothing can be removed as chosen"
     text = " and ".join(parts)
-    return text[0].upper() + text[1:] + "?"
+    text = text[0].upper() + text[1:] + "?"
+    if refused:
+        text += f" ({refused} stay{'s' if refused == 1 else ''}: in use)"
+    return text
 
 
 def report_heading(report: RemovalReport) -> str:
@@ -126,6 +132,7 @@ class RemoveImagesDialog(QDialog):
         self.stopped_box.toggled.connect(self.describe)
 
         box = QVBoxLayout(self)
+        box.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with the wrapped status
         box.addWidget(self.heading)
         box.addWidget(self.items, 1)
         box.addWidget(self.in_use)
@@ -157,7 +164,6 @@ class RemoveImagesDialog(QDialog):
             if item.action is Action.GONE:
                 for column in (0, 1):
                     entry.setForeground(column, QBrush(GONE_COLOUR))
-        self.heading.setText(heading_for(plan))
         in_use = plan.in_use
         if in_use:
             lines = [f"{i.label}: used by {users_text(i)}" for i in in_use]
@@ -181,6 +187,7 @@ class RemoveImagesDialog(QDialog):
         if self.plan is None or self.report is not None:
             return
         force, stopped = self.force_box.isChecked(), self.stopped_box.isChecked() and self.plan.has_stopped_users
+        self.heading.setText(heading_for(self.plan, force, stopped))
         for n, item in enumerate(self.plan.items):
             entry = self.items.topLevelItem(n)
             text = describe_item(item, force, stopped)
@@ -257,12 +264,9 @@ class RemoveImagesDialog(QDialog):
             elif result.outcome in (Outcome.NOT_FOUND, Outcome.SKIPPED):
                 entry.setForeground(1, QBrush(GONE_COLOUR))
         self.heading.setText(report_heading(report))
-        text = report.summary + "."
-        changed = report.count(Outcome.CHANGED)
-        if changed:
-            text += (f" {changed} changed since the check and {'were' if changed != 1 else 'was'} left alone: "
-                     "select them again to see what removing does now.")
-        self.status.setText(text)
+        # the rows' texts can be cut off: the status line says in full what needs a look
+        lines = [report.summary + "."] + [f"{r.item.label}: {r.message}" for r in report.problems]
+        self.status.setText("\n".join(lines))
         self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}" if report.problems else "")
         self.removalFinished.emit(report)
 

@@ -24,6 +24,7 @@ from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import TaskState
 from desktop.ui.dialogs.remove_images_dialog import RemoveImagesDialog, confirm_and_remove
+from tests.helpers import connected_session
 
 pytestmark = pytest.mark.engine
 _builds = itertools.count(1)
@@ -547,3 +548,34 @@ def test_dialog_force_untags_under_a_running_container(qtbot, docker_engine, doc
     assert result.outcome is Outcome.UNTAGGED and f"running container {name} uses it" in result.message
     assert cli_tags(docker_engine, unique_repo) == set() and image_exists(docker_engine, image_id)
     assert cli_containers(docker_engine, name) == [name, "running"]
+
+
+def test_dialog_cancel_on_a_stalled_engine_ends_the_removal_and_shows_each_image(qtbot, fresh_engine, parent):
+    """The engine freezes (SIGSTOP) before Remove is clicked: the removal hangs on its first
+    request; Cancel ends it within seconds and the dialog lists per image that nothing went."""
+    fresh_engine.ensure_busybox_base()
+    repo = "berth-test/frozen-dialog"
+    ids = [fresh_engine.build_busybox_image(f"{repo}:{n}", [f"RUN echo {n} > /which"]) for n in (1, 2)]
+    with connected_session(qtbot, fresh_engine) as session:
+        client = docker.DockerClient(base_url=fresh_engine.docker_host, version="auto", timeout=30)
+        try:
+            rows = rows_of(client, f"{repo}:1", f"{repo}:2")
+        finally:
+            client.close()
+        dialog = confirm_and_remove(parent, session, rows)
+        qtbot.waitUntil(dialog.remove_button.isEnabled, timeout=10000)
+        os.kill(fresh_engine.pid, signal.SIGSTOP)
+        try:
+            QTest.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: dialog.remove_task.state is TaskState.RUNNING, timeout=10000)
+            QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+        finally:
+            os.kill(fresh_engine.pid, signal.SIGCONT)
+        assert dialog.remove_task.state is TaskState.CANCELLED
+        assert dialog.report.cancelled and dialog.heading.text() == "Cancelled"
+        assert [text for _label, text in texts(dialog.items)] == ["Not attempted: the removal was cancelled."] * 2
+        assert dialog.status.text().startswith("2 not attempted.")
+        assert dialog.cancel_button.text() == "&Close" and dialog.cancel_button.isEnabled()
+        assert cli_tags(fresh_engine, repo) == {("1", ids[0]), ("2", ids[1])}
+        dialog.close()

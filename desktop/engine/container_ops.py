@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 import docker.errors
 
 from desktop.engine.cancel import CancelToken
+from desktop.engine.cancellable_requests import EngineRequests
 from desktop.engine.containers import ContainerRow, rows_from_api
 from desktop.engine.errors import BerthError, translate
 from desktop.engine.run_spec import validate_name
@@ -90,7 +91,7 @@ def valid_signal(signal: str) -> bool:
 
 
 def _act(client, action: str, target: Target, timeout: int | None, signal: str | None, force: bool,
-         volumes: bool) -> None:
+         volumes: bool, token: CancelToken | None = None) -> None:
     api = client.api
     if action == "start":
         api.start(target.id)
@@ -104,21 +105,24 @@ def _act(client, action: str, target: Target, timeout: int | None, signal: str |
         api.unpause(target.id)
     elif action == "kill":
         api.kill(target.id, signal=signal or "SIGKILL")
-    elif action == "remove":
-        api.remove_container(target.id, force=force, v=volumes)
+    elif action == "remove":  # cancellable even when the engine stops answering
+        EngineRequests(client, token).remove_container(target.id, force=force, volumes=volumes)
     else:
         raise BerthError(f"Unknown container action “{action}”.")
 
 
-def _outcome(client, action: str, target: Target, **options) -> Outcome:
+def _outcome(client, action: str, target: Target, token: CancelToken | None = None, **options) -> Outcome:
     past = ACTIONS[action][0]
     try:
-        _act(client, action, target, **options)
+        _act(client, action, target, token=token, **options)
     except docker.errors.NotFound as exc:
         if action == "remove" and "No such container" in str(exc.explanation or exc):
             return Outcome(target.id, target.name, True, "was already gone")
         return Outcome(target.id, target.name, False, f"{target.name}: {translate(exc)}")
     except Exception as exc:  # every container gets its outcome; the rest go on
+        if token is not None and token.cancelled:
+            return Outcome(target.id, target.name, False, f"{target.name}: cancelled while the engine was at it: "
+                                                          "it may or may not be done")
         return Outcome(target.id, target.name, False, f"{target.name}: {translate(exc)}")
     return Outcome(target.id, target.name, True, past)
 
@@ -154,7 +158,7 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
             local.client = client
             with lock:
                 clients.append(client)
-        outcome = _outcome(client, action, target, **options)
+        outcome = _outcome(client, action, target, token=token, **options)
         with lock:
             done += 1
             progress(done, len(targets), f"{verb} {target.name}")

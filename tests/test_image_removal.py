@@ -579,3 +579,34 @@ def test_dialog_cancel_on_a_stalled_engine_ends_the_removal_and_shows_each_image
         assert dialog.cancel_button.text() == "&Close" and dialog.cancel_button.isEnabled()
         assert cli_tags(fresh_engine, repo) == {("1", ids[0]), ("2", ids[1])}
         dialog.close()
+
+
+def test_dialog_preview_and_result_agree_for_an_image_only_untagged(qtbot, docker_engine, docker_client, made,
+                                                                     unique_repo, session, parent, tmp_path):
+    """An image others are built on, used by a stopped container: without Force the row says
+    "Not removed" (and the result does), with Force it says "Untag only" and the result says the
+    tag went and the image stays."""
+    base = made.image(f"{unique_repo}:base")
+    (tmp_path / "Dockerfile").write_text(f"FROM {unique_repo}:base\nRUN echo child > /child\n")
+    docker_engine.cli("build", "-q", "-t", f"{unique_repo}:child", str(tmp_path))
+    made.images.insert(0, docker_engine.cli("inspect", "-f", "{{.Id}}", f"{unique_repo}:child").stdout.strip())
+    name = made.container(f"{unique_repo.replace('/', '-')}-u", f"{unique_repo}:base", "true")
+    dialog = confirm_and_remove(parent, session, rows_of(docker_client, f"{unique_repo}:base"))
+    qtbot.waitUntil(dialog.remove_button.isEnabled, timeout=10000)
+    assert texts(dialog.items) == [(f"{unique_repo}:base", f"Not removed: in use by stopped container {name} "
+                                                           "(choose Force or remove the stopped containers first)")]
+    assert dialog.heading.text() == "Nothing can be removed as chosen"
+
+    QTest.mouseClick(dialog.force_box, Qt.MouseButton.LeftButton)
+    planned = f"Untag only — image {base[7:19]} stays: other images are built on it"
+    assert texts(dialog.items) == [(f"{unique_repo}:base", planned)]
+    assert dialog.heading.text() == "Remove 1 tag?"
+    with qtbot.waitSignal(dialog.removalFinished, timeout=20000) as blocker:
+        QTest.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    [result] = blocker.args[0].results
+    assert result.outcome is Outcome.UNTAGGED
+    assert texts(dialog.items) == [(f"{unique_repo}:base", f"Untagged {unique_repo}:base; image {base[7:19]} stays "
+                                                           "because other images are built on it.")]
+    assert dialog.heading.text() == "Tags removed; the images stay"
+    assert image_exists(docker_engine, base) and not image_exists(docker_engine, f"{unique_repo}:base")
+    assert cli_containers(docker_engine, name) == [name, "created"]

@@ -4,6 +4,9 @@ the prune reports the engine's own figure, and the dialog drives both. The CLI i
 Pruning removes every dangling image of an engine, so these tests run on a fresh engine of their
 own and leave the shared one alone."""
 
+import os
+import signal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -200,3 +203,30 @@ def test_prune_dialog_with_nothing_dangling_and_cancel(qtbot, engine, session):
     with qtbot.waitSignal(dialog.rejected, timeout=5000):
         QTest.keyClick(dialog, Qt.Key.Key_Escape)
     assert not [t for t in session.tasks.recent if t.title == "Pruning dangling images"]
+
+
+def test_cancel_ends_a_prune_the_stalled_engine_never_answers(qtbot, engine, session):
+    """dockerd freezes (SIGSTOP) before Prune is clicked; Cancel ends the prune within seconds and
+    the dialog says what became of each listed image; nothing went."""
+    first = make_dangling(engine, "prune/i:1", 13_000)
+    second = make_dangling(engine, "prune/j:1", 14_000)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    dialog = confirm_and_prune(parent, session)
+    qtbot.waitUntil(dialog.prune_button.isEnabled, timeout=10000)
+    os.kill(engine.pid, signal.SIGSTOP)
+    try:
+        QTest.mouseClick(dialog.prune_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.prune_task.state is TaskState.RUNNING, timeout=10000)
+        QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        assert dialog.isVisible() and not dialog.cancel_button.isEnabled()
+        with qtbot.waitSignal(dialog.pruned, timeout=5000) as blocker:
+            pass
+    finally:
+        os.kill(engine.pid, signal.SIGCONT)
+    result = blocker.args[0]
+    assert result.cancelled and result.deleted == () and dialog.prune_task.state is TaskState.CANCELLED
+    assert dialog.status.text().startswith("Cancelled. Reclaimed ") and "removed 0 of 2" in dialog.status.text()
+    assert dialog.cancel_button.text() == "&Close" and dialog.cancel_button.isEnabled()
+    assert cli_dangling(engine) == {first, second}

@@ -93,10 +93,15 @@ class PruneDialog(PruneDialogBase):
 
     def _prune_task(self, factory) -> Task:
         self._reports = []  # the worker leaves a cancelled prune's result here
-        task = Task("Pruning dangling images", image_ops.prune_listed, factory, self.preview, report_to=self._reports,
+        return Task("Pruning dangling images", image_ops.prune_listed, factory, self.preview, report_to=self._reports,
                     action="prune dangling images")
-        task.signals.cancelled.connect(lambda: self._reports and self.set_result(self._reports[-1]))
-        return task
+
+    def _show_cancelled(self) -> None:
+        if not self._reports:
+            super()._show_cancelled()
+            return
+        self._show_result(self._reports[-1])
+        self.pruned.emit(self._reports[-1])
 
     def _show_result(self, result: PruneResult) -> None:
         self.result = result

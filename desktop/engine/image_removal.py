@@ -267,37 +267,49 @@ def _stopped_go_first(item: RemovalItem, force: bool, remove_stopped: bool) -> b
     return bool(stopped) and remove_stopped and not blocked and (force or not running)
 
 
-def expected(item: RemovalItem, force: bool = False, remove_stopped: bool = False, size_text=str) -> str:
+@dataclass(frozen=True)
+class Expected:
+    """What removing an item will do with the chosen options: ``outcome`` is the result to expect
+    (DELETED, UNTAGGED, REFUSED_IN_USE, or NOT_FOUND for nothing to do), ``text`` says it."""
+
+    outcome: Outcome
+    text: str
+
+
+def expected(item: RemovalItem, force: bool = False, remove_stopped: bool = False, size_text=str) -> Expected:
     """What removing *item* will do with these choices, in the words its result will use: "Not
     removed: ..." exactly when the removal will be refused, "Untag only ..." when only the tag
     goes. *size_text* formats the image's size."""
     if item.action is Action.GONE:
-        return f"Nothing to do: {item.reason}"
+        return Expected(Outcome.NOT_FOUND, f"Nothing to do: {item.reason}")
     if item.action is Action.UNTAG:
-        return f"Untag only — the image keeps {_tag_list(item.keeps)}"
+        return Expected(Outcome.UNTAGGED, f"Untag only — the image keeps {_tag_list(item.keeps)}")
     running, stopped = item.running_containers, item.stopped_containers
     first = ""
     if _stopped_go_first(item, force, remove_stopped):
         first = f"remove {_containers_word(stopped, 'stopped')}, then "
         stopped = ()
     if running and not item.references:
-        return (f"Not removed: {_containers_word(running, 'running')} {'uses' if len(running) == 1 else 'use'} "
-                "it, and not even force deletes an untagged image under a running container")
+        return Expected(Outcome.REFUSED_IN_USE,
+                        f"Not removed: {_containers_word(running, 'running')} {'uses' if len(running) == 1 else 'use'} "
+                        "it, and not even force deletes an untagged image under a running container")
     if (running or stopped) and not force:
         choices = "choose Force" + (" or remove the stopped containers first" if stopped and not running else "")
-        return f"Not removed: in use by {users_text(item)} ({choices})"
+        return Expected(Outcome.REFUSED_IN_USE, f"Not removed: in use by {users_text(item)} ({choices})")
+    outcome = Outcome.UNTAGGED
     if running:
         text = f"{first}untag only — image {item.short_id} stays under {_containers_word(running, 'running')}"
     elif item.children:
         text = f"{first}untag only — image {item.short_id} stays: other images are built on it"
     else:
+        outcome = Outcome.DELETED
         text = f"{first}delete image {item.short_id} ({size_text(item.size)})"
         if len(item.references) > 1:
             text += " with all its tags"
         if stopped:
             text += f" — {_containers_word(stopped, 'stopped')} {'stays' if len(stopped) == 1 else 'stay'}, " \
                     "without an image"
-    return text[0].upper() + text[1:]
+    return Expected(outcome, text[0].upper() + text[1:])
 
 
 def _tag_list(refs: tuple[str, ...], limit: int = 4) -> str:

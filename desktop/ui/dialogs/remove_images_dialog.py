@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGroupBox, 
                                QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.engine.errors import BerthError
-from desktop.engine.image_removal import (Action, Outcome, RemovalItem, RemovalPlan, RemovalReport, expected,
-                                         users_text)
+from desktop.engine.image_removal import Action, Outcome, RemovalPlan, RemovalReport, expected, users_text
 from desktop.engine.images import ImageRow
 from desktop.models.formatting import human_size
 from desktop.tasks import image_ops
@@ -26,17 +25,12 @@ PROBLEM_COLOUR = QColor("#c0392b")
 GONE_COLOUR = QColor("#7f8c8d")
 
 
-def describe_item(item: RemovalItem, force: bool = False, remove_stopped: bool = False) -> str:
-    """What removing the item will do with these choices, in the words its result will use."""
-    return expected(item, force, remove_stopped, human_size)
-
-
 def heading_for(plan: RemovalPlan, force: bool = False, remove_stopped: bool = False) -> str:
     """The question, counting what will happen with these choices (as the rows say it)."""
-    expectations = [describe_item(i, force, remove_stopped) for i in plan.items if i.action is not Action.GONE]
-    refused = sum(1 for e in expectations if e.startswith("Not removed"))
-    untags = sum(1 for e in expectations if "ntag only" in e)
-    deletes = len(expectations) - refused - untags
+    outcomes = [expected(i, force, remove_stopped).outcome for i in plan.items if i.action is not Action.GONE]
+    refused = outcomes.count(Outcome.REFUSED_IN_USE)
+    untags = outcomes.count(Outcome.UNTAGGED)
+    deletes = outcomes.count(Outcome.DELETED)
     parts = []
     if deletes:
         parts.append(f"delete {deletes} image{'s' if deletes != 1 else ''}")
@@ -190,11 +184,11 @@ class RemoveImagesDialog(QDialog):
         self.heading.setText(heading_for(self.plan, force, stopped))
         for n, item in enumerate(self.plan.items):
             entry = self.items.topLevelItem(n)
-            text = describe_item(item, force, stopped)
-            entry.setText(1, text)
-            entry.setToolTip(1, text)
+            what = expected(item, force, stopped, human_size)
+            entry.setText(1, what.text)
+            entry.setToolTip(1, what.text)
             if item.action is not Action.GONE:
-                entry.setForeground(1, QBrush(PROBLEM_COLOUR) if text.startswith("Not removed")
+                entry.setForeground(1, QBrush(PROBLEM_COLOUR) if what.outcome is Outcome.REFUSED_IN_USE
                                     else self.items.palette().text())
 
     def set_plan_error(self, error: BerthError) -> None:

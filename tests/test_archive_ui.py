@@ -7,7 +7,7 @@ import gzip
 import os
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -17,6 +17,7 @@ from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import TaskState
 from desktop.ui.archive_actions import choose_and_load, load_archives, save_images
 from desktop.ui.main_window import MainWindow
+from desktop.engine.archive import inspect_archive
 from tests.test_archive_inspect import SyntheticImage, docker_archive, tar_bytes
 from tests.test_image_archive import cli_tags, image_id
 
@@ -583,44 +584,36 @@ def test_save_says_which_tags_go_and_the_round_trip_brings_back_exactly_those(ha
 def test_a_typed_name_without_ending_is_asked_about_before_replacing_the_archive(harness, docker_engine,
                                                                                   busybox_image, unique_repo,
                                                                                   tmp_path):
-    """Typing "backup" where backup.tar exists: the question comes (the suffix is added before
-    the dialog checks); No keeps the old file, Yes replaces it."""
+    """Typing "backup" where backup.tar exists: the question comes, about backup.tar (the suffix
+    is decided first); No keeps the old file and goes back to the file dialog, Yes replaces it."""
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:x")
     (tmp_path / "backup.tar").write_bytes(b"the old backup")
     h = harness()
     flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["x"]))
     h.qtbot.mouseClick(flow.names_dialog.choose_button, Qt.MouseButton.LeftButton)
-    dialog = flow.file_dialog
-    dialog.setDirectory(str(tmp_path))
-    questions = []
-
-    def answer(button):
-        box = QApplication.activeModalWidget()
-        questions.append(box.text() if isinstance(box, QMessageBox) else repr(box))
-        if isinstance(box, QMessageBox):
-            box.button(button).click()
-
-    dialog.selectFile("backup")
-    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.No))
-    dialog.accept()  # the dialog asks with a modal question of its own
-    assert questions == ["backup.tar already exists.\nDo you want to replace it?"]
-    assert dialog.isVisible() and flow.save_task is None
-    assert (tmp_path / "backup.tar").read_bytes() == b"the old backup"
-
-    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.Yes))
-    dialog.accept()
-    assert len(questions) == 2
+    for answer in (QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes):
+        dialog = flow.file_dialog
+        assert dialog is not None and dialog.isVisible() and dialog.defaultSuffix() == "tar"
+        dialog.setDirectory(str(tmp_path))
+        dialog.selectFile("backup")
+        dialog.accept()
+        box = flow.overwrite_box
+        assert box is not None and box.isVisible() and flow.save_task is None
+        assert box.text() == f"backup.tar already exists in {tmp_path}.\nDo you want to replace it?"
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+        assert (tmp_path / "backup.tar").read_bytes() == b"the old backup"
+        h.qtbot.mouseClick(box.button(answer), Qt.MouseButton.LeftButton)
     h.wait_done(flow)
     assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
     assert sorted(os.listdir(tmp_path)) == ["backup.tar"]
-    assert (tmp_path / "backup.tar").read_bytes()[:15] != b"the old backup"
+    assert inspect_archive(tmp_path / "backup.tar").images[0].tags == [f"{unique_repo}:x"]
     docker_engine.cli("rmi", f"{unique_repo}:x")
 
 
 def test_a_name_with_another_ending_is_asked_about_by_berth(harness, docker_engine, busybox_image, unique_repo,
                                                             tmp_path):
-    """"backup.v1" has an ending, so the dialog adds none and does not ask; Berth adds .tar and,
-    since backup.v1.tar exists, asks itself before replacing it."""
+    """"backup.v1" has an ending, so the dialog adds no suffix; Berth adds .tar and, since
+    backup.v1.tar exists, asks before replacing it; No goes back to the file dialog."""
     docker_engine.cli("tag", busybox_image, f"{unique_repo}:x")
     (tmp_path / "backup.v1.tar").write_bytes(b"the old backup")
     h = harness()

@@ -262,14 +262,16 @@ class SaveFlow(_Flow):
         self.choose_file()
 
     def choose_file(self, folder: str | None = None, name: str | None = None) -> QFileDialog:
-        """The file dialog; its default suffix follows the chosen filter, so a typed "backup" is
-        "backup.tar" before the dialog checks whether the file exists and asks about replacing it."""
+        """The file dialog. Its default suffix follows the chosen filter, so a typed "backup" is
+        "backup.tar"; the question about replacing a file is Berth's own, about the final name
+        (a native dialog would ask about the name as typed, before the suffix)."""
         dialog = QFileDialog(self.parent_widget, "Save images as an archive", folder or _last_folder())
         dialog.setObjectName("saveImagesFileDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setNameFilters([TAR_FILTER, GZIP_FILTER])
         dialog.setDefaultSuffix("tar")
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)
         dialog.filterSelected.connect(lambda f, d=dialog: d.setDefaultSuffix("tar.gz" if f == GZIP_FILTER else "tar"))
         dialog.selectFile(name or self.default_name())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -301,16 +303,16 @@ class SaveFlow(_Flow):
 
     def save_to(self, path: str, compress: bool | None = None) -> Task | None:
         """Save into *path* (gzip when *compress*; None: by the name's ending). A name without an
-        archive ending gets one; when that file exists, the person is asked first."""
+        archive ending gets one; when the file exists, the person is asked first."""
         self.file_dialog = None
         lower = path.lower()
         if compress is None:
             compress = lower.endswith((".tar.gz", ".tgz"))
         if not lower.endswith((".tar", ".tar.gz", ".tgz")):
             path += ".tar.gz" if compress else ".tar"
-            if os.path.exists(path):
-                self._ask_overwrite(path, compress)
-                return None
+        if os.path.exists(path):
+            self._ask_overwrite(path, compress)
+            return None
         return self._start_save(path, compress)
 
     def _ask_overwrite(self, path: str, compress: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 from desktop import APP_ID, APP_NAME, __version__
 
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QTimer
 
-    from desktop.engine import connection
+    from desktop.engine import atomic_file, connection
     from desktop.single_instance import FileOpenRelay, NoPrivateFolder, SingleInstance, forward, instance_key
     from desktop.tasks.engine_session import EngineSession
     from desktop.tasks.manager import TaskManager
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     session = EngineSession(tasks, endpoints)
     window = MainWindow(tasks, session)
     window.show()
+    # archives half-written by a Berth that was killed: delete them, off the GUI thread
+    threading.Thread(target=atomic_file.clean_leftovers, name="clean-leftover-parts", daemon=True).start()
     if instance is not None:
         instance.window = window
         instance.filesReceived.connect(lambda paths: open_files(window, session, paths))

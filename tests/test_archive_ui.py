@@ -9,7 +9,7 @@ import os
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from desktop.engine.connection import Endpoint
 from desktop.tasks.engine_session import EngineSession
@@ -18,6 +18,7 @@ from desktop.models.activity_model import DETAIL_ROLE, ERROR_ROLE
 from desktop.tasks.task import TaskState
 from desktop.ui.archive_actions import choose_and_load, load_archives, save_images
 from desktop.ui.main_window import MainWindow
+from desktop.engine.archive import inspect_archive
 from tests.test_archive_inspect import SyntheticImage, docker_archive, tar_bytes
 from tests.test_image_archive import cli_tags, image_id
 
@@ -496,6 +497,9 @@ def test_save_selected_rows_through_the_file_dialog(harness, docker_engine, busy
     rows = view.selected_rows()
     assert sorted(r.tag for r in rows) == ["a", "b"]
     flow = save_images(h.window, h.session, rows)
+    names = flow.names_dialog
+    assert names.isVisible() and sorted(names.selected_names()) == [f"{unique_repo}:a", f"{unique_repo}:b"]
+    h.qtbot.mouseClick(names.choose_button, Qt.MouseButton.LeftButton)
     dialog = flow.file_dialog
     assert dialog.isVisible() and dialog.acceptMode() == dialog.AcceptMode.AcceptSave
     assert dialog.nameFilters() == ["Image archive (*.tar)", "Gzip-compressed image archive (*.tar.gz *.tgz)"]
@@ -514,3 +518,120 @@ def test_save_selected_rows_through_the_file_dialog(harness, docker_engine, busy
     tags = cli_tags(docker_engine)
     assert tags[f"{unique_repo}:a"] == tags[f"{unique_repo}:b"] == image_id(docker_engine, busybox_image)
     docker_engine.cli("rmi", f"{unique_repo}:a", f"{unique_repo}:b")
+
+
+def select_rows(h, repo, tags):
+    """Select the rows of *repo* with these *tags* in the Images view, as a person would."""
+    view = h.window.images_view
+    h.qtbot.waitUntil(lambda: {r.tag for r in h.window.images_model.rows() if r.repository == repo} >= set(tags),
+                      timeout=10000)
+    view.select_keys([r.key for r in h.window.images_model.rows() if r.repository == repo and r.tag in tags])
+    rows = view.selected_rows()
+    assert sorted(r.tag for r in rows) == sorted(tags)
+    return rows
+
+
+def names_listed(dialog):
+    return [(dialog.names.item(n).data(Qt.ItemDataRole.UserRole), dialog.names.item(n).checkState() == Qt.CheckState.Checked)
+            for n in range(dialog.names.count())]
+
+
+def test_save_says_which_tags_go_and_the_round_trip_brings_back_exactly_those(harness, docker_engine,
+                                                                              busybox_image, unique_repo, tmp_path):
+    """One of two tags of an image is selected: the dialog offers the other, says it is not in
+    the archive, and after remove + load the CLI shows exactly what the dialog said."""
+    docker_engine.build_busybox_image(f"{unique_repo}:a", [f"LABEL berth.test={unique_repo}"])  # its own image
+    docker_engine.cli("tag", f"{unique_repo}:a", f"{unique_repo}:b")
+    h = harness()
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["a"]))
+    dialog = flow.names_dialog
+    h.qtbot.waitUntil(lambda: dialog.names.count() >= 2, timeout=10000)
+    listed = names_listed(dialog)
+    assert listed == [(f"{unique_repo}:a", True), (f"{unique_repo}:b", False)]
+    assert dialog.names.item(1).text().startswith(f"{unique_repo}:b   (also names image ")
+    assert dialog.summary.text().startswith(f"The archive will hold 1 image under {unique_repo}:a")
+    assert dialog.summary.text().endswith(f"Not in it: {unique_repo}:b (loading will not bring it back).")
+    h.qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    file_dialog = flow.file_dialog
+    file_dialog.setDirectory(str(tmp_path))
+    file_dialog.selectFile(str(tmp_path / "one.tar"))
+    file_dialog.accept()
+    h.wait_done(flow)
+    assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
+
+    # the second time, tick the other tag as well: both are in the archive
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["a"]))
+    dialog = flow.names_dialog
+    h.qtbot.waitUntil(lambda: dialog.names.count() >= 2, timeout=10000)
+    other = [dialog.names.item(n) for n in range(dialog.names.count())
+             if dialog.names.item(n).data(Qt.ItemDataRole.UserRole) == f"{unique_repo}:b"][0]
+    other.setCheckState(Qt.CheckState.Checked)
+    assert dialog.summary.text().startswith(f"The archive will hold 1 image under {unique_repo}:a, {unique_repo}:b")
+    assert "Not in it" not in dialog.summary.text()
+    h.qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    flow.file_dialog.setDirectory(str(tmp_path))
+    flow.file_dialog.selectFile(str(tmp_path / "both.tar"))
+    flow.file_dialog.accept()
+    h.wait_done(flow)
+    assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
+
+    for archive, expected in (("one.tar", {"a"}), ("both.tar", {"a", "b"})):
+        docker_engine.cli("rmi", *(f"{unique_repo}:{t}" for t in ("a", "b")), check=False)
+        docker_engine.cli("load", "-i", str(tmp_path / archive))
+        tags = {ref.split(":")[-1] for ref in cli_tags(docker_engine) if ref.startswith(f"{unique_repo}:")}
+        assert tags == expected, archive
+    image = docker_engine.cli("inspect", "-f", "{{.Id}}", f"{unique_repo}:a").stdout.strip()
+    docker_engine.cli("rmi", "-f", image)
+
+
+def test_a_typed_name_without_ending_is_asked_about_before_replacing_the_archive(harness, docker_engine,
+                                                                                  busybox_image, unique_repo,
+                                                                                  tmp_path):
+    """Typing "backup" where backup.tar exists: the question comes, about backup.tar (the suffix
+    is decided first); No keeps the old file and goes back to the file dialog, Yes replaces it."""
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:x")
+    (tmp_path / "backup.tar").write_bytes(b"the old backup")
+    h = harness()
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["x"]))
+    h.qtbot.mouseClick(flow.names_dialog.choose_button, Qt.MouseButton.LeftButton)
+    for answer in (QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes):
+        dialog = flow.file_dialog
+        assert dialog is not None and dialog.isVisible() and dialog.defaultSuffix() == "tar"
+        dialog.setDirectory(str(tmp_path))
+        dialog.selectFile("backup")
+        dialog.accept()
+        box = flow.overwrite_box
+        assert box is not None and box.isVisible() and flow.save_task is None
+        assert box.text() == f"backup.tar already exists in {tmp_path}.\nDo you want to replace it?"
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+        assert (tmp_path / "backup.tar").read_bytes() == b"the old backup"
+        h.qtbot.mouseClick(box.button(answer), Qt.MouseButton.LeftButton)
+    h.wait_done(flow)
+    assert flow.save_task.state == TaskState.SUCCEEDED, flow.save_task.error
+    assert sorted(os.listdir(tmp_path)) == ["backup.tar"]
+    assert inspect_archive(tmp_path / "backup.tar").images[0].tags == [f"{unique_repo}:x"]
+    docker_engine.cli("rmi", f"{unique_repo}:x")
+
+
+def test_a_name_with_another_ending_is_asked_about_by_berth(harness, docker_engine, busybox_image, unique_repo,
+                                                            tmp_path):
+    """"backup.v1" has an ending, so the dialog adds no suffix; Berth adds .tar and, since
+    backup.v1.tar exists, asks before replacing it; No goes back to the file dialog."""
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:x")
+    (tmp_path / "backup.v1.tar").write_bytes(b"the old backup")
+    h = harness()
+    flow = save_images(h.window, h.session, select_rows(h, unique_repo, ["x"]))
+    h.qtbot.mouseClick(flow.names_dialog.choose_button, Qt.MouseButton.LeftButton)
+    flow.file_dialog.setDirectory(str(tmp_path))
+    flow.file_dialog.selectFile("backup.v1")
+    flow.file_dialog.accept()
+    box = flow.overwrite_box
+    assert box is not None and box.isVisible() and flow.save_task is None
+    assert box.text().startswith("backup.v1.tar already exists")
+    h.qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    assert (tmp_path / "backup.v1.tar").read_bytes() == b"the old backup"
+    assert flow.file_dialog is not None and flow.file_dialog.isVisible()  # back to choosing a name
+    flow.file_dialog.reject()
+    h.wait_done(flow)
+    assert flow.save_task is None and sorted(os.listdir(tmp_path)) == ["backup.v1.tar"]
+    docker_engine.cli("rmi", f"{unique_repo}:x")

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -19,6 +20,7 @@ import pytest
 
 from desktop.engine import archive, image_archive
 from desktop.engine.archive import ArchiveError, inspect_archive
+from desktop.engine.atomic_file import clean_leftovers
 from desktop.engine.cancel import CancelToken
 from desktop.engine.connection import Endpoint, connect
 from desktop.engine.errors import BerthError, Cancelled, EngineError, EngineUnavailable, NotFound
@@ -28,6 +30,7 @@ from tests.test_archive_inspect import COMPRESSIONS, SUFFIX, SyntheticImage, doc
 pytestmark = pytest.mark.engine
 
 KIB = 1024
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def cli_tags(engine) -> dict[str, str]:
@@ -167,6 +170,48 @@ def test_save_replaces_an_existing_file_only_when_complete(docker_engine, client
                               on_progress=lambda done, total, text: seen_during.append(target.read_bytes()[:3]))
     assert set(seen_during) == {b"old"}
     assert inspect_archive(target).images[0].tags == [f"{source}:1"]
+
+
+def test_a_saved_archive_gets_the_users_umask(client, source, tmp_path):
+    old = os.umask(0o022)
+    try:
+        image_archive.save_images(client, [f"{source}:1"], tmp_path / "shared.tar")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "shared.tar").stat().st_mode & 0o777 == 0o644  # as 'docker save -o' makes it
+
+
+KILLED_SAVE = """
+import sys, docker
+from desktop.engine import image_archive
+client = docker.DockerClient(base_url=sys.argv[1], version="auto", timeout=None)
+def progress(done, total, text):
+    if done >= 512 * 1024:
+        print("saving", flush=True)
+        sys.stdin.read()  # until killed
+image_archive.save_images(client, [sys.argv[2]], sys.argv[3], on_progress=progress, chunk_size=128 * 1024)
+"""
+
+
+def test_a_save_killed_with_berth_is_cleaned_up_at_the_next_start(docker_engine, source, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    (folder / "backup.tar").write_bytes(b"the old one")
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_SAVE, docker_engine.docker_host, f"{source}:1",
+                             str(folder / "backup.tar")], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline() == "saving\n"
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stdin.close()
+        proc.stdout.close()
+    [part] = leftovers(folder)
+    assert part.startswith(".backup.tar.berth-")
+    assert clean_leftovers() == [str(folder / part)]  # what Berth runs at start-up
+    assert sorted(os.listdir(folder)) == ["backup.tar"] and (folder / "backup.tar").read_bytes() == b"the old one"
 
 
 def test_full_disk_while_saving(docker_engine, client, source, tmp_path):

@@ -3,6 +3,12 @@ another client removed first, and the confirmation dialog driven by clicks. The 
 
 import itertools
 import json
+import os
+import signal
+import threading
+import time
+
+import docker
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,6 +24,7 @@ from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import TaskState
 from desktop.ui.dialogs.remove_images_dialog import RemoveImagesDialog, confirm_and_remove
+from tests.helpers import connected_session
 
 pytestmark = pytest.mark.engine
 _builds = itertools.count(1)
@@ -82,7 +89,7 @@ def test_untagging_one_of_two_tags_keeps_the_image(docker_engine, docker_client,
     report = execute_removal(docker_client, plan)
     [result] = report.results
     assert result.outcome is Outcome.UNTAGGED
-    assert result.message == f"Untagged {unique_repo}:one; the image keeps {unique_repo}:two."
+    assert result.message == f"Untagged {unique_repo}:one; the image stays with {unique_repo}:two."
     assert result.untagged == (f"{unique_repo}:one",) and result.deleted == ()
     assert cli_tags(docker_engine, unique_repo) == {("two", image_id)}
 
@@ -263,7 +270,7 @@ def test_a_tag_moved_to_another_image_is_left_alone(docker_engine, docker_client
     assert cli_tags(docker_engine, unique_repo) == {("latest", new)}
 
 
-def test_cancel_stops_between_images(docker_engine, docker_client, made, unique_repo):
+def test_cancel_before_an_image_leaves_it_and_the_rest(docker_engine, docker_client, made, unique_repo):
     ids = [made.image(f"{unique_repo}:{n}") for n in (1, 2, 3)]
     plan = plan_removal(docker_client, rows_of(docker_client, *(f"{unique_repo}:{n}" for n in (1, 2, 3))))
     token = CancelToken()
@@ -271,14 +278,123 @@ def test_cancel_stops_between_images(docker_engine, docker_client, made, unique_
 
     def progress(done, total, text):
         seen.append((done, total, text))
-        if done == 0:
-            token.cancel()  # while the first image is being removed
+        if done == 1:
+            token.cancel()  # the first image is gone, the second about to go
 
     report = execute_removal(docker_client, plan, token=token, on_progress=progress)
     assert report.cancelled
-    assert [r.outcome for r in report.results] == [Outcome.DELETED, Outcome.SKIPPED, Outcome.SKIPPED]
-    assert seen == [(0, 3, f"Removing {unique_repo}:1")]
+    assert [(r.outcome, r.message) for r in report.results] == [
+        (Outcome.DELETED, f"Deleted image {ids[0][7:19]} ({unique_repo}:1)."),
+        (Outcome.INTERRUPTED, "Not removed: cancelled before the engine was asked to remove it."),
+        (Outcome.SKIPPED, "Not attempted: the removal was cancelled."),
+    ]
+    assert seen == [(0, 3, f"Removing {unique_repo}:1"), (1, 3, f"Removing {unique_repo}:2")]
     assert cli_tags(docker_engine, unique_repo) == {("2", ids[1]), ("3", ids[2])}
+
+
+def test_containers_created_or_stopped_since_the_plan_are_left_alone(docker_engine, docker_client, made,
+                                                                      unique_repo):
+    """Force and remove-stopped-first act only on what the plan showed: an image whose containers
+    changed since is left alone (with every container), and the result says what changed."""
+    prefix = unique_repo.replace("/", "-")
+    made.image(f"{unique_repo}:created")
+    made.image(f"{unique_repo}:stopped")
+    plain = made.image(f"{unique_repo}:plain")
+    planned = made.container(f"{prefix}-planned", f"{unique_repo}:created", "true")
+    runner = made.container(f"{prefix}-runner", f"{unique_repo}:stopped", "sleep", "3600", run=True)
+    plan = plan_removal(docker_client, rows_of(docker_client, f"{unique_repo}:created", f"{unique_repo}:stopped",
+                                                f"{unique_repo}:plain"))
+    assert [[c.name for c in i.containers] for i in plan.items] == [[planned], [runner], []]
+
+    late = made.container(f"{prefix}-late", f"{unique_repo}:created", "true")  # after the dialog listed them
+    docker_engine.cli("kill", runner)
+    report = execute_removal(docker_client, plan, force=True, remove_stopped_containers=True)
+    assert [r.outcome for r in report.results] == [Outcome.CHANGED, Outcome.CHANGED, Outcome.DELETED]
+    assert report.results[0].message == (
+        f"Left alone: since the check, stopped container {late} was created from it. "
+        "Select it again to see what removing it does now.")
+    assert report.results[1].message.startswith(f"Left alone: since the check, container {runner} stopped.")
+    assert report.results[0].removed_containers == () and report.problems == report.results[:2]
+    assert report.summary == "1 deleted, 2 changed since the check"
+    # the CLI: every container is still there, and so are both images; the unchanged one went
+    assert cli_containers(docker_engine, planned) == [planned, "created"]
+    assert cli_containers(docker_engine, late) == [late, "created"]
+    assert cli_containers(docker_engine, runner) == [runner, "exited"]
+    assert image_exists(docker_engine, f"{unique_repo}:created") and image_exists(docker_engine, f"{unique_repo}:stopped")
+    assert not image_exists(docker_engine, plain)
+
+
+def test_an_untag_that_would_now_delete_the_image_is_left_alone(docker_engine, docker_client, made, unique_repo):
+    image_id = made.image(f"{unique_repo}:one")
+    docker_engine.cli("tag", f"{unique_repo}:one", f"{unique_repo}:two")
+    plan = plan_removal(docker_client, rows_of(docker_client, f"{unique_repo}:one"))
+    assert plan.items[0].action is Action.UNTAG
+    docker_engine.cli("rmi", f"{unique_repo}:two")  # its other tag goes after the plan
+    [result] = execute_removal(docker_client, plan).results
+    assert result.outcome is Outcome.CHANGED
+    assert result.message.startswith(f"Left alone: since the check, its other tags ({unique_repo}:two) were "
+                                     "removed, so untagging it now would delete the image.")
+    assert cli_tags(docker_engine, unique_repo) == {("one", image_id)}
+
+
+def _frozen_thread(fn, frozen: threading.Event):
+    """Run *fn* in a thread until the engine is *frozen* and the thread sleeps reading its socket
+    (the kernel's wait channel says so); returns (thread, outcome dict)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert frozen.wait(30), outcome
+    deadline = time.monotonic() + 30
+    wchan = f"/proc/self/task/{thread.native_id}/wchan"
+    while thread.is_alive() and time.monotonic() < deadline:
+        with open(wchan) as f:
+            if f.read().strip() == "unix_stream_read_generic":
+                break
+        thread.join(0.01)  # the wait channel has no notification: look again shortly
+    assert thread.is_alive(), outcome
+    return thread, outcome
+
+
+def test_cancel_ends_a_removal_the_stalled_engine_never_answers(fresh_engine):
+    """dockerd stops (SIGSTOP) after the first image: the second image's request hangs. Cancel
+    ends it at once, and the report says per image what was and was not removed."""
+    fresh_engine.ensure_busybox_base()
+    repo = "berth-test/frozen-removal"
+    ids = [fresh_engine.build_busybox_image(f"{repo}:{n}", [f"RUN echo {n} > /which"]) for n in (1, 2, 3)]
+    client = docker.DockerClient(base_url=fresh_engine.docker_host, version="auto", timeout=None)
+    plan = plan_removal(client, rows_of(client, *(f"{repo}:{n}" for n in (1, 2, 3))))
+    token = CancelToken()
+    frozen = threading.Event()
+
+    def progress(done, total, text):
+        if done == 1:
+            os.kill(fresh_engine.pid, signal.SIGSTOP)
+            frozen.set()
+
+    try:
+        thread, outcome = _frozen_thread(lambda: execute_removal(client, plan, token=token, on_progress=progress),
+                                         frozen)
+        started = time.monotonic()
+        token.cancel()
+        thread.join(10)
+        assert not thread.is_alive(), "the cancel did not reach the request the engine never answers"
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(fresh_engine.pid, signal.SIGCONT)
+        client.close()
+    report = outcome["value"]
+    assert report.cancelled
+    assert [r.outcome for r in report.results] == [Outcome.DELETED, Outcome.INTERRUPTED, Outcome.SKIPPED]
+    assert report.results[1].message == "Not removed: cancelled before the engine was asked to remove it."
+    assert report.summary == "1 deleted, 1 interrupted, 1 not attempted"
+    assert cli_tags(fresh_engine, repo) == {("2", ids[1]), ("3", ids[2])}
 
 
 # --- the dialog ------------------------------------------------------------------------------
@@ -350,11 +466,15 @@ def test_dialog_offers_to_remove_stopped_containers_first(qtbot, docker_engine, 
     qtbot.waitUntil(dialog.remove_button.isEnabled, timeout=10000)
     assert dialog.in_use.isVisible() and dialog.stopped_box.isVisible()
     assert f"{unique_repo}:x: used by stopped container {name}" in dialog.in_use_text.text()
-    assert texts(dialog.items)[0][1].endswith(f"— in use by stopped container {name}")
+    # each row says what Remove does with the boxes as they are, in the words of the result
+    assert texts(dialog.items)[0][1] == (f"Not removed: in use by stopped container {name} "
+                                         "(choose Force or remove the stopped containers first)")
     assert dialog.force_box.text() == "&Force removal (the stopped containers stay, without their image)"
 
     QTest.mouseClick(dialog.stopped_box, Qt.MouseButton.LeftButton)
     assert dialog.stopped_box.isChecked() and not dialog.force_box.isChecked()
+    size = human_size(dialog.plan.items[0].size)
+    assert texts(dialog.items)[0][1] == f"Remove stopped container {name}, then delete image {image_id[7:19]} ({size})"
     with qtbot.waitSignal(dialog.removalFinished, timeout=20000) as blocker:
         QTest.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     [result] = blocker.args[0].results
@@ -428,3 +548,65 @@ def test_dialog_force_untags_under_a_running_container(qtbot, docker_engine, doc
     assert result.outcome is Outcome.UNTAGGED and f"running container {name} uses it" in result.message
     assert cli_tags(docker_engine, unique_repo) == set() and image_exists(docker_engine, image_id)
     assert cli_containers(docker_engine, name) == [name, "running"]
+
+
+def test_dialog_cancel_on_a_stalled_engine_ends_the_removal_and_shows_each_image(qtbot, fresh_engine, parent):
+    """The engine freezes (SIGSTOP) before Remove is clicked: the removal hangs on its first
+    request; Cancel ends it within seconds and the dialog lists per image that nothing went."""
+    fresh_engine.ensure_busybox_base()
+    repo = "berth-test/frozen-dialog"
+    ids = [fresh_engine.build_busybox_image(f"{repo}:{n}", [f"RUN echo {n} > /which"]) for n in (1, 2)]
+    with connected_session(qtbot, fresh_engine) as session:
+        client = docker.DockerClient(base_url=fresh_engine.docker_host, version="auto", timeout=30)
+        try:
+            rows = rows_of(client, f"{repo}:1", f"{repo}:2")
+        finally:
+            client.close()
+        dialog = confirm_and_remove(parent, session, rows)
+        qtbot.waitUntil(dialog.remove_button.isEnabled, timeout=10000)
+        os.kill(fresh_engine.pid, signal.SIGSTOP)
+        try:
+            QTest.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: dialog.remove_task.state is TaskState.RUNNING, timeout=10000)
+            QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+        finally:
+            os.kill(fresh_engine.pid, signal.SIGCONT)
+        assert dialog.remove_task.state is TaskState.CANCELLED
+        assert dialog.report.cancelled and dialog.heading.text() == "Cancelled"
+        assert [text for _label, text in texts(dialog.items)] == ["Not attempted: the removal was cancelled."] * 2
+        assert dialog.status.text().startswith("2 not attempted.")
+        assert dialog.cancel_button.text() == "&Close" and dialog.cancel_button.isEnabled()
+        assert cli_tags(fresh_engine, repo) == {("1", ids[0]), ("2", ids[1])}
+        dialog.close()
+
+
+def test_dialog_preview_and_result_agree_for_an_image_only_untagged(qtbot, docker_engine, docker_client, made,
+                                                                     unique_repo, session, parent, tmp_path):
+    """An image others are built on, used by a stopped container: without Force the row says
+    "Not removed" (and the result does), with Force it says "Untag only" and the result says the
+    tag went and the image stays."""
+    base = made.image(f"{unique_repo}:base")
+    (tmp_path / "Dockerfile").write_text(f"FROM {unique_repo}:base\nRUN echo child > /child\n")
+    docker_engine.cli("build", "-q", "-t", f"{unique_repo}:child", str(tmp_path))
+    made.images.insert(0, docker_engine.cli("inspect", "-f", "{{.Id}}", f"{unique_repo}:child").stdout.strip())
+    name = made.container(f"{unique_repo.replace('/', '-')}-u", f"{unique_repo}:base", "true")
+    dialog = confirm_and_remove(parent, session, rows_of(docker_client, f"{unique_repo}:base"))
+    qtbot.waitUntil(dialog.remove_button.isEnabled, timeout=10000)
+    assert texts(dialog.items) == [(f"{unique_repo}:base", f"Not removed: in use by stopped container {name} "
+                                                           "(choose Force or remove the stopped containers first)")]
+    assert dialog.heading.text() == "Nothing can be removed as chosen"
+
+    QTest.mouseClick(dialog.force_box, Qt.MouseButton.LeftButton)
+    planned = f"Untag only — image {base[7:19]} stays: other images are built on it"
+    assert texts(dialog.items) == [(f"{unique_repo}:base", planned)]
+    assert dialog.heading.text() == "Remove 1 tag?"
+    with qtbot.waitSignal(dialog.removalFinished, timeout=20000) as blocker:
+        QTest.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    [result] = blocker.args[0].results
+    assert result.outcome is Outcome.UNTAGGED
+    assert texts(dialog.items) == [(f"{unique_repo}:base", f"Untagged {unique_repo}:base; image {base[7:19]} stays "
+                                                           "because other images are built on it.")]
+    assert dialog.heading.text() == "Tags removed; the images stay"
+    assert image_exists(docker_engine, base) and not image_exists(docker_engine, f"{unique_repo}:base")
+    assert cli_containers(docker_engine, name) == [name, "created"]

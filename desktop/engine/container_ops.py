@@ -105,13 +105,13 @@ def _act(client, action: str, target: Target, timeout: int | None, signal: str |
         api.unpause(target.id)
     elif action == "kill":
         api.kill(target.id, signal=signal or "SIGKILL")
-    elif action == "remove":
+    elif action == "remove":  # a cancel shuts the request down (apply_action's shutdown_on_cancel)
         api.remove_container(target.id, force=force, v=volumes)
     else:
         raise BerthError(f"Unknown container action “{action}”.")
 
 
-def _outcome(client, action: str, target: Target, **options) -> Outcome:
+def _outcome(client, action: str, target: Target, token: CancelToken | None = None, **options) -> Outcome:
     past = ACTIONS[action][0]
     try:
         _act(client, action, target, **options)
@@ -120,6 +120,9 @@ def _outcome(client, action: str, target: Target, **options) -> Outcome:
             return Outcome(target.id, target.name, True, "was already gone")
         return Outcome(target.id, target.name, False, f"{target.name}: {translate(exc)}")
     except Exception as exc:  # every container gets its outcome; the rest go on
+        if token is not None and token.cancelled:
+            return Outcome(target.id, target.name, False, f"{target.name}: cancelled while the engine was at it: "
+                                                          "it may or may not be done")
         return Outcome(target.id, target.name, False, f"{target.name}: {translate(exc)}")
     return Outcome(target.id, target.name, True, past)
 
@@ -158,7 +161,7 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
             with lock:
                 clients.append(client)
                 watching.enter_context(shutdown_on_cancel(client.api, token))
-        outcome = _outcome(client, action, target, **options)
+        outcome = _outcome(client, action, target, token=token, **options)
         with lock:
             done += 1
             progress(done, len(targets), f"{verb} {target.name}")

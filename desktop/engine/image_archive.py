@@ -4,16 +4,16 @@ Everything streams. A load sends the file in 1 MiB chunks from an open file (nev
 archive in memory), decompressing on the way any compression the engine cannot read itself, and
 reads the engine's answer item by item: an ``error`` in it fails the load with the engine's words.
 A save asks for the images by name (so their tags are kept; an image named twice is stored once),
-writes to a temporary file beside the target, checks the tar really ended, and only then renames
-it over the target: a cancel, a full disk or an engine that dies leaves no partial file behind.
+writes through ``atomic_file`` (a temporary part beside the target, created with the user's umask),
+checks the tar really ended, and only then renames it over the target: a cancel, a full disk or an
+engine that dies leaves no partial file behind, and a part left by a killed Berth is cleaned up at
+its next start.
 """
 
 from __future__ import annotations
 
-import errno
 import gzip
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator
 
@@ -23,6 +23,7 @@ import urllib3.exceptions
 
 from desktop.engine import archive
 from desktop.engine.archive import ArchiveContents, ArchiveError, ArchiveImage
+from desktop.engine.atomic_file import commit_part, discard_part, disk_error, open_part
 from desktop.engine.cancel import CancelToken, cancel_by_shutdown
 from desktop.engine.connection import EngineInfo, version_tuple
 from desktop.engine.errors import BerthError, Cancelled, EngineError, EngineUnavailable, NotFound, translate
@@ -501,23 +502,16 @@ class _TarTail:
         return self.total >= 1024 and self.total % 512 == 0 and self.tail.count(0) == 1024
 
 
-def _disk_error(exc: OSError, target: str) -> BerthError:
-    folder = os.path.dirname(target) or "."
-    if exc.errno == errno.ENOSPC:
-        return BerthError(f"The disk is full: there is no room left in {folder} for the archive. Nothing was saved.")
-    if exc.errno == errno.EDQUOT:
-        return BerthError(f"Your disk quota is used up in {folder}. Nothing was saved.")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return BerthError(f"Cannot write in {folder} ({exc.strerror}). Choose another folder. Nothing was saved.")
-    return BerthError(f"Could not write the archive in {folder}: {exc.strerror or exc}. Nothing was saved.")
+ARCHIVE = "the archive"
 
 
 class _Sink:
-    """The temporary file, optionally through gzip; a failed write becomes a sentence about the disk."""
+    """The temporary file (an ``atomic_file`` part), optionally through gzip; a failed write
+    becomes a sentence about the disk."""
 
-    def __init__(self, fd: int, target: str, compress: bool):
-        self._target = target
-        self.file = os.fdopen(fd, "wb", buffering=CHUNK)
+    def __init__(self, path: str, compress: bool):
+        self._target = path
+        self.file, self.temp = open_part(path, ARCHIVE)
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self.file, compresslevel=6, mtime=0) \
             if compress else None
 
@@ -525,24 +519,20 @@ class _Sink:
         try:
             (self._gzip or self.file).write(data)
         except OSError as exc:
-            raise _disk_error(exc, self._target) from None
+            raise disk_error(exc, self._target, ARCHIVE) from None
 
-    def finish(self) -> None:
-        """Flush everything to the disk (a full disk often shows only here)."""
+    def commit(self) -> None:
+        """Finish the gzip stream, sync, and move the file over the target (a full disk often
+        shows only here)."""
         try:
             if self._gzip is not None:
                 self._gzip.close()
-            self.file.flush()
-            os.fsync(self.file.fileno())
-            self.file.close()
         except OSError as exc:
-            raise _disk_error(exc, self._target) from None
+            raise disk_error(exc, self._target, ARCHIVE) from None
+        commit_part(self.file, self.temp, self._target, ARCHIVE)
 
     def discard(self) -> None:
-        try:
-            self.file.close()
-        except OSError:
-            pass
+        discard_part(self.file, self.temp)
 
 
 def save_images(client, names: list[str], path: str | os.PathLike, *, compress: bool = False,
@@ -564,11 +554,7 @@ def save_images(client, names: list[str], path: str | os.PathLike, *, compress: 
     if not os.path.isdir(folder):
         raise BerthError(f"The folder {folder} does not exist. Nothing was saved.")
     total = estimate if estimate is not None else _check_names(client, names)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise _disk_error(exc, path) from None
-    sink = _Sink(fd, path, compress)
+    sink = _Sink(path, compress)
     api = client.api
     url = api._url("/images/get")
     done = False
@@ -613,21 +599,28 @@ def save_images(client, names: list[str], path: str | os.PathLike, *, compress: 
             raise Cancelled()
         if not tail.complete():
             raise EngineError("The engine ended the archive before it was complete. Nothing was saved.")
-        sink.finish()
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise _disk_error(exc, path) from None
+        sink.commit()
         done = True
     finally:
         unregister()
         if not done:
             sink.discard()
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
     return SaveResult(path=path, names=names, size=os.path.getsize(path), compressed=compress)
+
+
+def tags_of(client, image_ids: list[str]) -> dict[str, list[str]]:
+    """Every tag of each of *image_ids* as ``docker images`` shows it (one request), so a save can
+    offer the tags that were not selected: an archive holds only the names it is asked for."""
+    wanted = set(image_ids)
+    try:
+        items = client.api.images()
+    except Exception as exc:  # noqa: BLE001
+        raise translate(exc, "list the tags of the images to save") from None
+    tags: dict[str, list[str]] = {i: [] for i in image_ids}
+    for item in items:
+        if item.get("Id") in wanted:
+            tags[item["Id"]] = [familiar(t) for t in item.get("RepoTags") or [] if t != "<none>:<none>"]
+    return tags
 
 
 def save_names(rows) -> list[str]:

@@ -116,3 +116,8 @@ def save_images(ctx: TaskContext, factory: ClientFactory, names: list[str], path
     with factory.private_client() as client:
         return image_archive.save_images(client, names, path, compress=compress, estimate=estimate, token=ctx.token,
                                          on_progress=lambda done, total, text: ctx.progress(done, total, text, unit="bytes"))
+
+
+def tags_of(ctx: TaskContext, factory: ClientFactory, image_ids: list[str]) -> dict[str, list[str]]:
+    ctx.raise_if_cancelled()
+    return image_archive.tags_of(factory.client(), image_ids)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from desktop.engine import disk_usage as usage
 from desktop.engine import image_removal, prune
 from desktop.engine.connection import ClientFactory
-from desktop.engine.errors import BerthError
+from desktop.engine.errors import BerthError, Cancelled
 from desktop.engine.images import ImageRow
 from desktop.tasks.task import TaskContext
 
@@ -32,13 +32,22 @@ def plan_removal(ctx: TaskContext, factory: ClientFactory, rows: list[ImageRow])
 
 
 def remove_images(ctx: TaskContext, factory: ClientFactory, plan: image_removal.RemovalPlan, force: bool = False,
-                  remove_stopped_containers: bool = False) -> image_removal.RemovalReport:
-    """Carry out the plan with progress per image; raises RemovalIncomplete when some stayed."""
+                  remove_stopped_containers: bool = False,
+                  report_to: list | None = None) -> image_removal.RemovalReport:
+    """Carry out the plan with progress per image; raises RemovalIncomplete when some stayed.
+
+    A private client without a timeout (deleting a big image can take long), whose requests the
+    cancel cuts short; a cancelled removal's report is appended to *report_to* (a cancelled task
+    carries no result) before the task ends as cancelled."""
     ctx.raise_if_cancelled()
-    report = image_removal.execute_removal(
-        factory.client(), plan, force=force, remove_stopped_containers=remove_stopped_containers,
-        token=ctx.token, on_progress=lambda done, total, text: ctx.progress(done, total, text, force=True))
-    ctx.raise_if_cancelled()
+    with factory.private_client() as client:
+        report = image_removal.execute_removal(
+            client, plan, force=force, remove_stopped_containers=remove_stopped_containers,
+            token=ctx.token, on_progress=lambda done, total, text: ctx.progress(done, total, text, force=True))
+    if report.cancelled or ctx.cancelled:
+        if report_to is not None:
+            report_to.append(report)
+        raise Cancelled()
     if report.problems:
         raise RemovalIncomplete(report)
     return report
@@ -49,10 +58,19 @@ def preview_prune(ctx: TaskContext, factory: ClientFactory) -> prune.PrunePrevie
     return prune.preview_prune(factory.client())
 
 
-def prune_dangling(ctx: TaskContext, factory: ClientFactory) -> prune.PruneResult:
+def prune_listed(ctx: TaskContext, factory: ClientFactory, preview: prune.PrunePreview,
+                 report_to: list | None = None) -> prune.PruneResult:
+    """Remove the images the preview listed (a private client: cancel cuts its requests short);
+    a cancelled prune's result is appended to *report_to* before the task ends as cancelled."""
     ctx.raise_if_cancelled()
-    ctx.progress(0, None, "Removing dangling images")
-    return prune.prune_dangling(factory.client())
+    with factory.private_client() as client:
+        result = prune.prune_listed(client, preview, token=ctx.token,
+                                    on_progress=lambda done, total, text: ctx.progress(done, total, text, force=True))
+    if result.cancelled or ctx.cancelled:
+        if report_to is not None:
+            report_to.append(result)
+        raise Cancelled()
+    return result
 
 
 def disk_usage(ctx: TaskContext, factory: ClientFactory) -> usage.DiskUsage:

@@ -3,7 +3,9 @@
 Load: read the archives in a task -> preview dialog (confirm or cancel) -> one load task with a
 progress bar and Cancel in the activity panel -> the loaded tags reported (``loaded`` signal, the
 ``on_loaded`` callback and the status bar). Plain file systems are offered for import, one dialog
-each. Save: a file dialog -> a save task with progress. Dialogs are opened with ``open()`` (never a
+each. Save: the names that go into the archive (every tag of the selected images offered) -> a
+file dialog (its default suffix decided before it asks about replacing a file) -> a save task with
+progress. Dialogs are opened with ``open()`` (never a
 nested event loop), so tests drive them like a person would.
 
 Signals of LoadFlow: loaded(list[str]) -- tags (or IDs of untagged images) now on the engine;
@@ -21,13 +23,14 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMessageBox, QW
 from desktop.engine.archive import ARCHIVE_SUFFIXES
 from desktop.engine.errors import BerthError
 from desktop.engine.image_archive import SaveResult, save_names
-from desktop.engine.images import ImageRow
+from desktop.engine.images import ImageRow, short_id
 from desktop.tasks import archive_tasks
 from desktop.tasks.archive_tasks import ArchivePlan, LoadIncomplete, LoadOutcome
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.import_rootfs_dialog import ImportRootfsDialog
 from desktop.ui.dialogs.load_preview_dialog import LoadPreviewDialog
+from desktop.ui.dialogs.save_images_dialog import SaveImagesDialog
 
 LOAD_FILTER = "Image archives ({});;All files (*)".format(" ".join(f"*{s}" for s in ARCHIVE_SUFFIXES))
 TAR_FILTER = "Image archive (*.tar)"
@@ -233,31 +236,60 @@ class SaveFlow(_Flow):
         self.names = save_names(self.rows)
         sizes = {row.id: row.size for row in self.rows}
         self.estimate = sum(sizes.values())
+        self.names_dialog: SaveImagesDialog | None = None
         self.file_dialog: QFileDialog | None = None
+        self.overwrite_box: QMessageBox | None = None
         self.save_task: Task | None = None
 
     def start(self) -> None:
-        """Ask where to save (a file dialog opened with open()); the save starts on a choice."""
+        """Say which names go into the archive (all tags of the selected images offered), then
+        ask where to save; every dialog is opened with open(), the save starts on a choice."""
         if not self.names:
             self._done()
             return
-        dialog = QFileDialog(self.parent_widget, "Save images as an archive", _last_folder())
+        dialog = SaveImagesDialog(self.session, self.rows, self.parent_widget)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self._on_names_chosen)
+        dialog.rejected.connect(self._done)
+        self.names_dialog = dialog
+        dialog.start()
+        dialog.open()
+
+    def _on_names_chosen(self, names: list[str], estimate: int) -> None:
+        self.names_dialog = None
+        self.names = list(names)
+        self.estimate = estimate
+        self.choose_file()
+
+    def choose_file(self, folder: str | None = None, name: str | None = None) -> QFileDialog:
+        """The file dialog. Its default suffix follows the chosen filter, so a typed "backup" is
+        "backup.tar"; the question about replacing a file is Berth's own, about the final name
+        (a native dialog would ask about the name as typed, before the suffix)."""
+        dialog = QFileDialog(self.parent_widget, "Save images as an archive", folder or _last_folder())
         dialog.setObjectName("saveImagesFileDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setNameFilters([TAR_FILTER, GZIP_FILTER])
-        dialog.selectFile(self.default_name())
+        dialog.setDefaultSuffix("tar")
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)
+        dialog.filterSelected.connect(lambda f, d=dialog: d.setDefaultSuffix("tar.gz" if f == GZIP_FILTER else "tar"))
+        dialog.selectFile(name or self.default_name())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fileSelected.connect(lambda path, d=dialog: self.save_to(path, self._compress_for(path, d)))
         dialog.rejected.connect(self._done)
         self.file_dialog = dialog
         dialog.open()
+        return dialog
 
     def default_name(self) -> str:
-        first = self.rows[0]
-        base = first.repository.rsplit("/", 1)[-1] if first.repository != "<none>" else first.short_id
-        if first.tag not in ("<none>", "latest") and len(self.names) == 1:
-            base += f"-{first.tag}"
+        first = self.names[0]
+        if first.startswith("sha256:"):
+            base = short_id(first)
+        else:
+            repo, _, tag = first.rpartition(":")
+            base = repo.rsplit("/", 1)[-1]
+            if tag != "latest" and len(self.names) == 1:
+                base += f"-{tag}"
         return f"{base}.tar" if len(self.names) == 1 else f"{base}-and-{len(self.names) - 1}-more.tar"
 
     @staticmethod
@@ -270,20 +302,47 @@ class SaveFlow(_Flow):
         return dialog.selectedNameFilter() == GZIP_FILTER
 
     def save_to(self, path: str, compress: bool | None = None) -> Task | None:
-        """Start saving into *path* (gzip when *compress*; None: by the name's ending)."""
+        """Save into *path* (gzip when *compress*; None: by the name's ending). A name without an
+        archive ending gets one; when the file exists, the person is asked first."""
         self.file_dialog = None
-        factory = self._factory()
-        if factory is None:
-            self._tell("Not connected", "Connect to a Docker engine before saving images.")
-            self._done()
-            return None
         lower = path.lower()
         if compress is None:
             compress = lower.endswith((".tar.gz", ".tgz"))
         if not lower.endswith((".tar", ".tar.gz", ".tgz")):
             path += ".tar.gz" if compress else ".tar"
+        if os.path.exists(path):
+            self._ask_overwrite(path, compress)
+            return None
+        return self._start_save(path, compress)
+
+    def _ask_overwrite(self, path: str, compress: bool) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Save images as an archive",
+                          f"{os.path.basename(path)} already exists in {os.path.dirname(path)}.\n"
+                          "Do you want to replace it?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent_widget)
+        box.setObjectName("saveOverwriteQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button) -> None:
+            self.overwrite_box = None
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self._start_save(path, compress)
+            else:  # back to choosing a name
+                self.choose_file(os.path.dirname(path), os.path.basename(path))
+
+        box.buttonClicked.connect(answered)  # Escape and closing click No
+        self.overwrite_box = box
+        box.open()
+
+    def _start_save(self, path: str, compress: bool) -> Task | None:
+        factory = self._factory()
+        if factory is None:
+            self._tell("Not connected", "Connect to a Docker engine before saving images.")
+            self._done()
+            return None
         _remember_folder(path)
-        what = self.names[0] if len(self.names) == 1 else _plural(len(self.names), "image")
+        what = self.names[0] if len(self.names) == 1 else _plural(len(self.names), "name")
         task = Task(f"Saving {what} to {os.path.basename(path)}", archive_tasks.save_images, factory, self.names,
                     path, compress, self.estimate or None, action=f"save {what}")
         task.signals.succeeded.connect(self._on_saved)

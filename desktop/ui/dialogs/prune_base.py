@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, QTreeWidget, QVBoxLayout,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLayout, QPushButton, QTreeWidget, QVBoxLayout,
                                QWidget)
 
 from desktop.engine.errors import BerthError
@@ -45,9 +45,10 @@ class PruneDialogBase(QDialog):
         self.buttons.addButton(self.prune_button, QDialogButtonBox.ButtonRole.DestructiveRole)
         self.cancel_button.setDefault(True)
         self.prune_button.clicked.connect(self.start_prune)
-        self.cancel_button.clicked.connect(self.reject)
+        self.cancel_button.clicked.connect(self._on_cancel)
 
         box = QVBoxLayout(self)
+        box.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with the wrapped status
         box.addWidget(table, 1)
         box.addWidget(self.status)
         box.addWidget(self.buttons)
@@ -90,6 +91,7 @@ class PruneDialogBase(QDialog):
         task = self._prune_task(factory)
         task.signals.succeeded.connect(self.set_result)
         task.signals.failed.connect(self._show_error)
+        task.signals.cancelled.connect(self._on_cancelled)
         self.prune_task = task
         self.prune_button.setEnabled(False)
         self.status.setText("Pruning…")
@@ -107,8 +109,27 @@ class PruneDialogBase(QDialog):
         if self.prune_task is not None:
             self._finish()
 
+    def _on_cancel(self) -> None:
+        """Cancel ends a prune under way (the dialog stays to say what went); else it closes."""
+        task = self.prune_task
+        if task is not None and not task.state.done and task.cancellable:
+            task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
+            return
+        self.reject()
+
+    def _on_cancelled(self) -> None:
+        self._finish()
+        self._show_cancelled()
+
+    def _show_cancelled(self) -> None:
+        """Say what a cancelled prune did; subclasses with a report show it."""
+        self.status.setText("Cancelled. What was removed before the cancel is gone; the rest stays.")
+
     def _finish(self) -> None:
         self.prune_button.setVisible(False)
+        self.cancel_button.setEnabled(True)
         self.cancel_button.setText("&Close")
         self.cancel_button.setDefault(True)
         self.cancel_button.setFocus()

@@ -1,7 +1,8 @@
 """Prune dangling images: first a preview of what would go and about how much it frees, then the
-prune itself, then the space reclaimed as the engine reports it. Both steps run as tasks.
+prune of exactly those images, then what became of each and the space reclaimed. Both steps run
+as tasks.
 
-Signals of PruneDialog: pruned(object) -- the PruneResult, once the engine has answered.
+Signals of PruneDialog: pruned(object) -- the PruneResult, once the prune ended (also when cancelled).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from desktop.engine.images import short_id
 from desktop.engine.prune import PrunePreview, PruneResult
 from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.tasks import image_ops
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.prune_base import GONE_COLOUR, PruneDialogBase
+from desktop.ui.dialogs.prune_base import GONE_COLOUR, PROBLEM_COLOUR, PruneDialogBase
 
 
 def preview_text(preview: PrunePreview) -> str:
@@ -24,16 +26,27 @@ def preview_text(preview: PrunePreview) -> str:
         return "There are no dangling images: nothing to prune."
     about = "about" if preview.exact else "at most"
     return (f"{n} dangling image{'s' if n != 1 else ''} (untagged, and no container uses "
-            f"{'them' if n != 1 else 'it'}). Pruning frees {about} {human_size(preview.estimated_reclaim)}; "
-            "the engine reports the exact figure afterwards.")
+            f"{'them' if n != 1 else 'it'}). Pruning removes exactly {'these' if n != 1 else 'this one'} and frees "
+            f"{about} {human_size(preview.estimated_reclaim)}.")
 
 
 def result_text(result: PruneResult, preview: PrunePreview | None) -> str:
-    text = f"Reclaimed {human_size(result.space_reclaimed)}"
+    text = ("Cancelled. " if result.cancelled else "") + \
+        f"Reclaimed {'' if result.exact else 'at most '}{human_size(result.space_reclaimed)}"
     if preview is not None and preview.images:
         removed = len(result.removed([c.id for c in preview.images]))
         text += f"; removed {removed} of {len(preview.images)} dangling image{'s' if len(preview.images) != 1 else ''}"
-    return text + "."
+    text += "."
+    stayed = [o for o in result.problems if not result.cancelled or "cancelled" not in o.message]
+    if stayed:
+        text += " " + " ".join(f"{o.short_id} {o.message}." for o in stayed)
+    if result.appeared:
+        n = len(result.appeared)
+        ids = ", ".join(short_id(i) for i in result.appeared[:4]) + (" and more" if n > 4 else "")
+        text += (f" {n} dangling image{'s' if n != 1 else ''} appeared after the preview and "
+                 f"{'were' if n != 1 else 'was'} left alone ({ids}): check again to prune "
+                 f"{'them' if n != 1 else 'it'}.")
+    return text
 
 
 class PruneDialog(PruneDialogBase):
@@ -47,6 +60,7 @@ class PruneDialog(PruneDialogBase):
         self.resize(560, 340)
         self.preview: PrunePreview | None = None
         self.result: PruneResult | None = None
+        self._reports: list[PruneResult] = []
 
         self.images.setObjectName("pruneImages")
         self.images.setHeaderLabels(["Image ID", "Created", "Size", "Frees"])
@@ -78,18 +92,28 @@ class PruneDialog(PruneDialogBase):
         self.prune_button.setEnabled(bool(preview.images))
 
     def _prune_task(self, factory) -> Task:
-        # one request the engine cannot interrupt: no Cancel that would only pretend
-        return Task("Pruning dangling images", image_ops.prune_dangling, factory, cancellable=False,
+        self._reports = []  # the worker leaves a cancelled prune's result here
+        return Task("Pruning dangling images", image_ops.prune_listed, factory, self.preview, report_to=self._reports,
                     action="prune dangling images")
+
+    def _show_cancelled(self) -> None:
+        if not self._reports:
+            super()._show_cancelled()
+            return
+        self._show_result(self._reports[-1])
+        self.pruned.emit(self._reports[-1])
 
     def _show_result(self, result: PruneResult) -> None:
         self.result = result
-        removed = set(result.deleted)
+        outcomes = {o.id: o for o in result.outcomes}
         for n in range(self.images.topLevelItemCount()):
             entry = self.images.topLevelItem(n)
-            if self.preview is not None and self.preview.images[n].id in removed:
-                entry.setForeground(self.ID, QBrush(GONE_COLOUR))
-                entry.setText(self.CREATED, "removed")
+            outcome = outcomes.get(self.preview.images[n].id) if self.preview is not None else None
+            if outcome is None:
+                continue
+            entry.setText(self.CREATED, outcome.message)
+            entry.setToolTip(self.CREATED, outcome.message)
+            entry.setForeground(self.ID, QBrush(GONE_COLOUR if outcome.removed else PROBLEM_COLOUR))
         self.status.setText(result_text(result, self.preview))
 
 

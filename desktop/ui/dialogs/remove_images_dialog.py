@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QHeaderView, QLabel, QLayout,
                                QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.engine.errors import BerthError
-from desktop.engine.image_removal import Action, ContainerUse, Outcome, RemovalItem, RemovalPlan, RemovalReport
+from desktop.engine.image_removal import Action, Outcome, RemovalPlan, RemovalReport, expected, users_text
 from desktop.engine.images import ImageRow
 from desktop.models.formatting import human_size
 from desktop.tasks import image_ops
@@ -25,53 +25,35 @@ PROBLEM_COLOUR = QColor("#c0392b")
 GONE_COLOUR = QColor("#7f8c8d")
 
 
-def _names(containers: tuple[ContainerUse, ...]) -> str:
-    return ", ".join(c.name for c in containers)
-
-
-def describe_item(item: RemovalItem) -> str:
-    """What removing the item will do, in a person's words."""
-    if item.action is Action.GONE:
-        return f"Nothing to do: {item.reason}"
-    if item.action is Action.UNTAG:
-        return f"Untag only — the image keeps {_tag_list(item.keeps)}"
-    text = f"Delete image {item.short_id} ({human_size(item.size)})"
-    if len(item.references) > 1:
-        text += " with all its tags"
-    if item.children:
-        text = (f"Untag only — image {item.short_id} stays: other images are built on it" if item.references
-                else f"Delete image {item.short_id}: the engine will refuse, other images are built on it")
-    if item.containers:
-        text += f" — in use by {users_text(item)}"
-    return text
-
-
-def users_text(item: RemovalItem) -> str:
-    """'running container web and stopped containers a, b'."""
-    uses = []
-    for state, containers in (("running", item.running_containers), ("stopped", item.stopped_containers)):
-        if containers:
-            uses.append(f"{state} container{'s' if len(containers) > 1 else ''} {_names(containers)}")
-    return " and ".join(uses)
-
-
-def _tag_list(refs: tuple[str, ...], limit: int = 4) -> str:
-    shown = ", ".join(refs[:limit])
-    return shown + (f" and {len(refs) - limit} more" if len(refs) > limit else "")
-
-
-def heading_for(plan: RemovalPlan) -> str:
-    deletes = sum(1 for i in plan.items if i.action is Action.DELETE)
-    untags = sum(1 for i in plan.items if i.action is Action.UNTAG)
+def heading_for(plan: RemovalPlan, force: bool = False, remove_stopped: bool = False) -> str:
+    """The question, counting what will happen with these choices (as the rows say it)."""
+    outcomes = [expected(i, force, remove_stopped).outcome for i in plan.items if i.action is not Action.GONE]
+    refused = outcomes.count(Outcome.REFUSED_IN_USE)
+    untags = outcomes.count(Outcome.UNTAGGED)
+    deletes = outcomes.count(Outcome.DELETED)
     parts = []
     if deletes:
         parts.append(f"delete {deletes} image{'s' if deletes != 1 else ''}")
     if untags:
         parts.append(f"remove {untags} tag{'s' if untags != 1 else ''}")
     if not parts:
-        return "Nothing left to remove"
+        return "Nothing left to remove" if not refused else "Nothing can be removed as chosen"
     text = " and ".join(parts)
-    return text[0].upper() + text[1:] + "?"
+    text = text[0].upper() + text[1:] + "?"
+    if refused:
+        text += f" ({refused} stay{'s' if refused == 1 else ''}: in use)"
+    return text
+
+
+def report_heading(report: RemovalReport) -> str:
+    if report.cancelled:
+        return "Cancelled"
+    if report.problems:
+        return "Some images stayed"
+    deleted, untagged = report.count(Outcome.DELETED), report.count(Outcome.UNTAGGED)
+    if untagged and not deleted:
+        return "Tags removed; the images stay"
+    return "Removed"
 
 
 class RemoveImagesDialog(QDialog):
@@ -88,6 +70,7 @@ class RemoveImagesDialog(QDialog):
         self.report: RemovalReport | None = None
         self.plan_task: Task | None = None
         self.remove_task: Task | None = None
+        self._reports: list[RemovalReport] = []
 
         self.heading = QLabel(f"Remove {len(self._rows)} selected image{'s' if len(self._rows) != 1 else ''}?")
         self.heading.setObjectName("removeHeading")
@@ -139,8 +122,11 @@ class RemoveImagesDialog(QDialog):
         self.cancel_button.setDefault(True)  # Enter never destroys anything by accident
         self.remove_button.clicked.connect(self.start_removal)
         self.cancel_button.clicked.connect(self._on_cancel)
+        self.force_box.toggled.connect(self.describe)
+        self.stopped_box.toggled.connect(self.describe)
 
         box = QVBoxLayout(self)
+        box.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with the wrapped status
         box.addWidget(self.heading)
         box.addWidget(self.items, 1)
         box.addWidget(self.in_use)
@@ -167,15 +153,11 @@ class RemoveImagesDialog(QDialog):
         self.plan = plan
         self.items.clear()
         for item in plan.items:
-            entry = QTreeWidgetItem(self.items, [item.label, describe_item(item)])
+            entry = QTreeWidgetItem(self.items, [item.label, ""])
             entry.setToolTip(0, item.image_id)
-            entry.setToolTip(1, describe_item(item))
             if item.action is Action.GONE:
                 for column in (0, 1):
                     entry.setForeground(column, QBrush(GONE_COLOUR))
-            elif item.containers:
-                entry.setForeground(1, QBrush(PROBLEM_COLOUR))
-        self.heading.setText(heading_for(plan))
         in_use = plan.in_use
         if in_use:
             lines = [f"{i.label}: used by {users_text(i)}" for i in in_use]
@@ -189,9 +171,25 @@ class RemoveImagesDialog(QDialog):
                                    "&Force removal (the stopped containers stay, without their image)")
             self.stopped_box.setVisible(plan.has_stopped_users)
             self.in_use.setVisible(True)
+        self.describe()
         actionable = [i for i in plan.items if i.action is not Action.GONE]
         self.remove_button.setEnabled(bool(actionable))
         self.status.setText("" if actionable else "The selected images are already gone.")
+
+    def describe(self, *_args) -> None:
+        """Say per row what Remove will do with the boxes as they are ticked now."""
+        if self.plan is None or self.report is not None:
+            return
+        force, stopped = self.force_box.isChecked(), self.stopped_box.isChecked() and self.plan.has_stopped_users
+        self.heading.setText(heading_for(self.plan, force, stopped))
+        for n, item in enumerate(self.plan.items):
+            entry = self.items.topLevelItem(n)
+            what = expected(item, force, stopped, human_size)
+            entry.setText(1, what.text)
+            entry.setToolTip(1, what.text)
+            if item.action is not Action.GONE:
+                entry.setForeground(1, QBrush(PROBLEM_COLOUR) if what.outcome is Outcome.REFUSED_IN_USE
+                                    else self.items.palette().text())
 
     def set_plan_error(self, error: BerthError) -> None:
         self.status.setText(str(error))
@@ -207,10 +205,11 @@ class RemoveImagesDialog(QDialog):
             self.set_plan_error(BerthError("Not connected to the Docker engine."))
             return
         count = len(self.plan.items)
+        self._reports = []  # the worker leaves a cancelled removal's report here
         task = Task(f"Removing {count} image{'s' if count != 1 else ''}", image_ops.remove_images, factory,
                     self.plan, force=self.force_box.isChecked(),
                     remove_stopped_containers=self.stopped_box.isChecked() and self.plan.has_stopped_users,
-                    action="remove images")
+                    report_to=self._reports, action="remove images")
         task.signals.progress.connect(self._on_progress)
         task.signals.succeeded.connect(self.show_report)
         task.signals.failed.connect(self._on_failed)
@@ -241,6 +240,9 @@ class RemoveImagesDialog(QDialog):
         self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
 
     def _on_cancelled(self) -> None:
+        if self._reports:
+            self.show_report(self._reports[-1])
+            return
         self._finish()
         self.status.setText("Cancelled. Images removed before the cancel are gone; the rest stay.")
 
@@ -255,8 +257,10 @@ class RemoveImagesDialog(QDialog):
                 entry.setForeground(1, QBrush(PROBLEM_COLOUR))
             elif result.outcome in (Outcome.NOT_FOUND, Outcome.SKIPPED):
                 entry.setForeground(1, QBrush(GONE_COLOUR))
-        self.heading.setText("Removed" if not report.problems else "Some images stayed")
-        self.status.setText(report.summary + ".")
+        self.heading.setText(report_heading(report))
+        # the rows' texts can be cut off: the status line says in full what needs a look
+        lines = [report.summary + "."] + [f"{r.item.label}: {r.message}" for r in report.problems]
+        self.status.setText("\n".join(lines))
         self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}" if report.problems else "")
         self.removalFinished.emit(report)
 

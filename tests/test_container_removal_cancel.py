@@ -1,0 +1,53 @@
+"""Cancel reaches a container removal the engine never answers (dockerd frozen with SIGSTOP on
+an engine of the test's own), instead of waiting out the request."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import docker
+import pytest
+
+from desktop.engine import container_ops
+from desktop.engine.cancel import CancelToken
+from desktop.engine.errors import Cancelled
+from tests.test_image_removal import _frozen_thread
+
+pytestmark = pytest.mark.engine
+
+
+def test_cancel_ends_a_container_removal_on_a_stalled_engine(fresh_engine):
+    image = fresh_engine.ensure_busybox_base()
+    names = [f"frozen-rm-{n}" for n in (1, 2)]
+    for name in names:
+        fresh_engine.cli("create", "--name", name, image, "true")
+    ids = {name: fresh_engine.cli("inspect", "-f", "{{.Id}}", name).stdout.strip() for name in names}
+    targets = [container_ops.Target(ids[name], name) for name in names]
+    probe = docker.DockerClient(base_url=fresh_engine.docker_host, version="auto", timeout=30)
+    version = probe.api.api_version  # asked now: with "auto" a new client would ask the frozen engine
+    probe.close()
+
+    def new_client():  # as ClientFactory.new_client makes them: the version known, no timeout
+        return docker.DockerClient(base_url=fresh_engine.docker_host, version=version, timeout=None)
+
+    token = CancelToken()
+    frozen = threading.Event()
+    os.kill(fresh_engine.pid, signal.SIGSTOP)
+    frozen.set()
+    try:
+        thread, outcome = _frozen_thread(
+            lambda: container_ops.apply_action(new_client, "remove", targets, parallel=1, token=token), frozen)
+        started = time.monotonic()
+        token.cancel()
+        thread.join(10)
+        assert not thread.is_alive(), "the cancel did not reach the removal the engine never answers"
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(fresh_engine.pid, signal.SIGCONT)
+    assert isinstance(outcome.get("error"), Cancelled), outcome
+    # the second was never asked for: the CLI still lists it
+    listed = fresh_engine.cli("ps", "-a", "--format", "{{.Names}}").stdout.split()
+    assert names[1] in listed

@@ -522,10 +522,10 @@ def test_save_selected_rows_through_the_file_dialog(harness, docker_engine, busy
 
 def select_rows(h, repo, tags):
     """Select the rows of *repo* with these *tags* in the Images view, as a person would."""
-    view = h.window.images_view
-    h.qtbot.waitUntil(lambda: {r.tag for r in h.window.images_model.rows() if r.repository == repo} >= set(tags),
+    view = h.window.workspace.images_view
+    h.qtbot.waitUntil(lambda: {r.tag for r in h.window.workspace.images_model.rows() if r.repository == repo} >= set(tags),
                       timeout=10000)
-    view.select_keys([r.key for r in h.window.images_model.rows() if r.repository == repo and r.tag in tags])
+    view.select_keys([r.key for r in h.window.workspace.images_model.rows() if r.repository == repo and r.tag in tags])
     rows = view.selected_rows()
     assert sorted(r.tag for r in rows) == sorted(tags)
     return rows

@@ -147,6 +147,7 @@ def layout_problems(root: QWidget) -> list[str]:
             inner = [c for c in widget.viewport().findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
                      if _shown(c)]
             for child in inner:
+                problems.extend(_size_problems(child, root))
                 visit(child)
             return
         for child in widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):

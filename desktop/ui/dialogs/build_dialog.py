@@ -31,6 +31,7 @@ from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Progress, Task
 from desktop.ui.build_drop import build_drop_target
 from desktop.ui.build_log_panel import INFO_PREFIX, BuildLogPanel
+from desktop.ui.dialogs.dialog_layout import buddy_label, grow_with_content, scrolling
 from desktop.ui.dialogs.tag_dialog import ERROR_STYLE, TagTargetsEditor, message_label, show_message
 from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
@@ -156,12 +157,12 @@ class BuildDialog(QDialog):
         form_widget = QWidget()
         form = QFormLayout(form_widget)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Conte&xt folder:", context_row)
-        form.addRow("&Dockerfile:", dockerfile_row)
+        form.addRow(buddy_label("Conte&xt folder:", self.context_edit), context_row)
+        form.addRow(buddy_label("&Dockerfile:", self.dockerfile_combo), dockerfile_row)
         form.addRow("", self.context_status)
         form.addRow(self.editor)
-        form.addRow("Build ar&guments:", args_box)
-        form.addRow("T&arget stage:", target_box)
+        form.addRow(buddy_label("Build ar&guments:", self.args_edit), args_box)
+        form.addRow(buddy_label("T&arget stage:", self.target_combo), target_box)
         form.addRow("", checks)
         top = QWidget()
         top_box = QVBoxLayout(top)
@@ -169,12 +170,15 @@ class BuildDialog(QDialog):
         top_box.addWidget(form_widget)
         top_box.addWidget(self.status)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
+        self.form_area = scrolling(top)  # errors and hints can make the form taller than its part
+        self.form_area.setObjectName("buildFormArea")
+        self.splitter.addWidget(self.form_area)
         self.splitter.addWidget(self.log)
         self.splitter.setStretchFactor(1, 1)
         box = QVBoxLayout(self)
         box.addWidget(self.splitter, 1)
         box.addWidget(self.buttons)
+        grow_with_content(self)
 
         self.context_edit.textChanged.connect(self._on_location_edited)
         self.dockerfile_combo.editTextChanged.connect(self._on_location_edited)

@@ -26,7 +26,7 @@ from desktop.engine.tags import TagIndex, TagPlan, TagResult, TargetStatus, plan
 from desktop.tasks import tag_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.growing import grow_with_content
+from desktop.ui.dialogs.dialog_layout import buddy_label, grow_with_content, scrolling
 from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
 
@@ -60,14 +60,6 @@ def split_repository_tag(text: str) -> tuple[str, str] | None:
     if ref.tag.isdigit() and "/" not in ref.name:
         return None
     return ref.name, ref.tag
-
-
-def buddy_label(text: str, buddy: QWidget) -> QLabel:
-    """A form label whose mnemonic (``&``) focuses *buddy*: a QFormLayout row whose field is a
-    layout gets no buddy by itself and would show the ``&``."""
-    label = QLabel(text)
-    label.setBuddy(buddy)
-    return label
 
 
 def message_label(name: str, style: str) -> QLabel:
@@ -399,13 +391,19 @@ class TagDialog(QDialog):
         self.ok_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)
 
+        body = QWidget()
+        body_box = QVBoxLayout(body)
+        body_box.setContentsMargins(0, 0, 0, 0)
+        body_box.addWidget(self.heading)
+        body_box.addWidget(self.current)
+        body_box.addWidget(self.editor)
+        body_box.addWidget(self.confirm)
+        body_box.addWidget(self.status)
+        body_box.addStretch(1)
+        self.body = scrolling(body)  # long names and several moves can pass a small screen's height
+        self.body.setObjectName("tagBody")
         box = QVBoxLayout(self)
-        box.addWidget(self.heading)
-        box.addWidget(self.current)
-        box.addWidget(self.editor)
-        box.addWidget(self.confirm)
-        box.addWidget(self.status)
-        box.addStretch(1)
+        box.addWidget(self.body, 1)
         box.addWidget(self.buttons)
         grow_with_content(self)
 
@@ -482,6 +480,7 @@ class TagDialog(QDialog):
             self.confirm_text.setText(f"{'This name is' if count == 1 else 'These names are'} taken:\n{moves}\n"
                                       f"Move {'it' if count == 1 else 'them'} to image {short_id(self.image_id)}?")
             self.confirm.setVisible(True)
+            self.editor.moves_note.setVisible(False)  # the question says the same
             self._set_status("")
             self._update_buttons()
             self.move_button.setDefault(True)
@@ -510,6 +509,7 @@ class TagDialog(QDialog):
     def _hide_confirmation(self) -> None:
         self.pending = None
         self.confirm.setVisible(False)
+        self.editor.moves_note.setVisible(bool(self.editor.moves_note.text()))
         self.ok_button.setDefault(True)
         self._update_buttons()
 

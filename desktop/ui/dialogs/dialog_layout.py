@@ -1,0 +1,124 @@
+"""How Berth's dialogs lay themselves out so that everything they say can be read.
+
+A top-level window never asks its word-wrapped labels how tall they are at its width: Qt gives it
+the layout's plain minimum, so when a hint, warning or error appears the layout squeezes the
+fields below their usable height and cuts the message mid-line. ``grow_with_content(dialog)``
+makes the dialog's minimum size its layout's (``SetMinimumSize``) and, whenever its layout or its
+width changes, makes it as tall as its content needs at that width: taller when a message
+appears, back to its first height when the message goes, unless the person resized it. It never
+grows past the screen's available area (content that can be taller than a small screen belongs
+in a scroll area, see ``scrolling``), and a dialog larger than the screen is made to fit when it
+first shows.
+
+``buddy_label(text, field)``: a form label whose mnemonic focuses *field*. ``QFormLayout.addRow``
+with a string makes the buddy only when the field is a widget; with a layout (a field and its
+Browse button, a field and its message) the label would show the ``&``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtWidgets import QDialog, QFrame, QLabel, QLayout, QScrollArea, QWidget
+
+
+class _Grower(QObject):
+    def __init__(self, dialog: QDialog):
+        super().__init__(dialog)
+        self._dialog = dialog
+        self._base_height = 0  # the height it first showed with
+        self._set_height = -1  # the height this object last gave it
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.fit)
+        dialog.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Show and not self._base_height:
+            layout = self._dialog.layout()
+            if layout is not None:
+                layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+            self._fit_screen()
+            self._base_height = self._dialog.height()
+        if kind in (QEvent.Type.LayoutRequest, QEvent.Type.Resize, QEvent.Type.Show):
+            self._timer.start()
+        return False
+
+    def _available(self) -> QSize:
+        screen = self._dialog.screen()
+        return screen.availableGeometry().size() if screen is not None else QSize(1 << 20, 1 << 20)
+
+    def _fit_screen(self) -> None:
+        available = self._available()
+        size = self._dialog.size()
+        if size.width() > available.width() or size.height() > available.height():
+            self._dialog.resize(size.boundedTo(available))
+
+    def fit(self) -> None:
+        """Make the dialog as tall as its content needs at its width."""
+        dialog = self._dialog
+        layout = dialog.layout()
+        if layout is None or not dialog.isVisible():
+            return
+        layout.activate()
+        width = dialog.width()
+        needed = layout.minimumSize().height()
+        if layout.hasHeightForWidth():
+            needed = max(needed, layout.heightForWidth(width))
+        needed = min(needed, self._available().height())
+        ours = dialog.height() == self._set_height  # not resized by the person since
+        target = max(needed, self._base_height) if ours else max(needed, dialog.height())
+        if target != dialog.height():
+            self._set_height = target
+            dialog.resize(width, target)
+
+
+def grow_with_content(dialog: QDialog) -> None:
+    """Call in the dialog's __init__, before or after its layout is set (see the docstring)."""
+    _Grower(dialog)
+
+
+def buddy_label(text: str, field: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
+class _ScrollingForm(QScrollArea):
+    """Asks for the height its content needs at its width (a plain QScrollArea claims little and
+    caps its hint at 24 lines), so a dialog grows for it first and scrolls only past the screen."""
+
+    def _content_height(self, width: int) -> int:
+        content = self.widget()
+        margins = self.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        height = content.heightForWidth(inner) if content.hasHeightForWidth() else -1
+        height = max(height, content.minimumSizeHint().height(), content.sizeHint().height()
+                     if not content.hasHeightForWidth() else 0)
+        return height + margins.top() + margins.bottom()
+
+    def hasHeightForWidth(self) -> bool:
+        return self.widget() is not None
+
+    def heightForWidth(self, width: int) -> int:
+        return self._content_height(width)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        width = max(hint.width(), content.sizeHint().width())
+        return QSize(width, self._content_height(width))
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """*content* in a frameless scroll area that scrolls only vertically: for a form that can be
+    taller than a small screen or than the part of a splitter it gets."""
+    area = _ScrollingForm()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area

@@ -146,8 +146,15 @@ def layout_problems(root: QWidget) -> list[str]:
             # the viewport's content scrolls: judge only what a layout placed inside it
             inner = [c for c in widget.viewport().findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
                      if _shown(c)]
+            viewport = widget.viewport()
             for child in inner:
                 problems.extend(_size_problems(child, root))
+                if child.width() > viewport.width() and not widget.horizontalScrollBar().isVisible():
+                    problems.append(f"{_path(child, root)}: {child.width()} px wide in a {viewport.width()} px view "
+                                    "that cannot scroll sideways (cut off)")
+                if child.height() > viewport.height() and not widget.verticalScrollBar().isVisible():
+                    problems.append(f"{_path(child, root)}: {child.height()} px high in a {viewport.height()} px view "
+                                    "that cannot scroll (cut off)")
                 visit(child)
             return
         for child in widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):

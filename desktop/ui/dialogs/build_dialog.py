@@ -37,6 +37,7 @@ from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
 
 CHECK_DELAY_MS = 150  # typing a path checks it once the typing pauses
+FORM_LEAVES = 240  # px of the screen for the log's least height (about 120), the buttons and the margins
 
 
 class BuildDialog(QDialog):
@@ -170,7 +171,9 @@ class BuildDialog(QDialog):
         top_box.addWidget(form_widget)
         top_box.addWidget(self.status)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.form_area = scrolling(top)  # errors and hints can make the form taller than its part
+        # errors and hints make the form taller: it claims the room, leaving the log, the buttons
+        # and the margins theirs, and scrolls on a screen too small for both
+        self.form_area = scrolling(top, leave=FORM_LEAVES)
         self.form_area.setObjectName("buildFormArea")
         self.splitter.addWidget(self.form_area)
         self.splitter.addWidget(self.log)

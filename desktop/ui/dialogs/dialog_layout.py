@@ -21,6 +21,12 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFrame, QLabel, QLayout, QScrollArea, QWidget
 
 
+def available_size(widget: QWidget) -> QSize:
+    """The room the widget's screen gives windows (tests answer for a screen of their choice)."""
+    screen = widget.screen()
+    return screen.availableGeometry().size() if screen is not None else QSize(1 << 20, 1 << 20)
+
+
 class _Grower(QObject):
     def __init__(self, dialog: QDialog):
         super().__init__(dialog)
@@ -45,12 +51,8 @@ class _Grower(QObject):
             self._timer.start()
         return False
 
-    def _available(self) -> QSize:
-        screen = self._dialog.screen()
-        return screen.availableGeometry().size() if screen is not None else QSize(1 << 20, 1 << 20)
-
     def _fit_screen(self) -> None:
-        available = self._available()
+        available = available_size(self._dialog)
         size = self._dialog.size()
         if size.width() > available.width() or size.height() > available.height():
             self._dialog.resize(size.boundedTo(available))
@@ -66,7 +68,7 @@ class _Grower(QObject):
         needed = layout.minimumSize().height()
         if layout.hasHeightForWidth():
             needed = max(needed, layout.heightForWidth(width))
-        needed = min(needed, self._available().height())
+        needed = min(needed, available_size(self._dialog).height())
         ours = dialog.height() == self._set_height  # not resized by the person since
         target = max(needed, self._base_height) if ours else max(needed, dialog.height())
         if target != dialog.height():
@@ -87,12 +89,24 @@ def buddy_label(text: str, field: QWidget) -> QLabel:
 
 class _ScrollingForm(QScrollArea):
     """Asks for the height its content needs at its width (a plain QScrollArea claims little and
-    caps its hint at 24 lines), so a dialog grows for it first and scrolls only past the screen."""
+    caps its hint at 24 lines), so a dialog grows for it first and scrolls only past the screen.
+    With *leave*, that height is also its minimum, up to the screen's height less *leave* pixels:
+    for a part of a QSplitter, which asks its parts for their minimum, not their height for width."""
+
+    def __init__(self, leave: int | None = None):
+        super().__init__()
+        self._leave = leave
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the content's height changed: so did ours (layouts cache it)
+        return super().eventFilter(watched, event)
 
     def _content_height(self, width: int) -> int:
         content = self.widget()
         margins = self.contentsMargins()
-        inner = width - margins.left() - margins.right()
+        # as narrow as with the scroll bar shown: then the height given makes the bar unneeded
+        inner = width - margins.left() - margins.right() - self.verticalScrollBar().sizeHint().width()
         height = content.heightForWidth(inner) if content.hasHeightForWidth() else -1
         height = max(height, content.minimumSizeHint().height(), content.sizeHint().height()
                      if not content.hasHeightForWidth() else 0)
@@ -104,6 +118,20 @@ class _ScrollingForm(QScrollArea):
     def heightForWidth(self, width: int) -> int:
         return self._content_height(width)
 
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the content needs (it never scrolls sideways), plus room for the scroll bar."""
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        margins = self.contentsMargins()
+        width = (content.minimumSizeHint().width() + margins.left() + margins.right()
+                 + self.verticalScrollBar().sizeHint().width())
+        height = hint.height()
+        if self._leave is not None:
+            height = max(height, min(self._content_height(self.width()), available_size(self).height() - self._leave))
+        return QSize(max(hint.width(), width), height)
+
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         content = self.widget()
@@ -113,11 +141,13 @@ class _ScrollingForm(QScrollArea):
         return QSize(width, self._content_height(width))
 
 
-def scrolling(content: QWidget) -> QScrollArea:
+def scrolling(content: QWidget, leave: int | None = None) -> QScrollArea:
     """*content* in a frameless scroll area that scrolls only vertically: for a form that can be
-    taller than a small screen or than the part of a splitter it gets."""
-    area = _ScrollingForm()
+    taller than a small screen. For a part of a splitter, *leave* is the height the window's
+    other parts need at least (see _ScrollingForm)."""
+    area = _ScrollingForm(leave)
     area.setWidget(content)
+    content.installEventFilter(area)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -4,9 +4,18 @@ field squeezed below its usable height, no message cut mid-line, no widgets draw
 no literal ``&`` in a label (tests/layout_check.py says how). Each state is checked at the
 dialog's own size and again on a small screen (1024x640), which the dialog must fit. The main
 window's views get the same check at 1024x640. Berth's own style sheet is applied, as in the app.
+
+The xvfb-marked test photographs one dialog's states with scripts/dialog_screenshots.py in a
+real X server (the script does all of them when run by hand); BERTH_SCREENSHOT_DIR keeps the PNGs.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pytestqt.exceptions import TimeoutError as WaitTimeout
@@ -147,3 +156,23 @@ def test_main_window_views_on_a_small_screen(qtbot, docker_engine, berth_style, 
         assert tasks.shutdown(10000)
         engine.cli("rm", "-f", name, check=False)
         engine.cli("rmi", "-f", image, check=False)
+
+
+@pytest.mark.xvfb
+def test_the_screenshot_script_photographs_a_dialog_under_xvfb(tmp_path, docker_engine, busybox_image):
+    missing = [tool for tool in ("Xvfb",) if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail("needs Xvfb (Debian package xvfb)")
+        pytest.skip("needs Xvfb (Debian package xvfb)")
+    out = Path(os.environ.get("BERTH_SCREENSHOT_DIR") or tmp_path / "dialogs")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "dialog_screenshots.py"
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.pop("QT_QPA_PLATFORM", None)
+    run = subprocess.run([sys.executable, str(script), str(out), "--only", "tag_dialog",
+                          "--engine-dir", docker_engine.base_dir], env=env, capture_output=True, text=True,
+                         timeout=240)
+    assert run.returncode == 0, run.stdout + run.stderr
+    shots = [Path(line) for line in run.stdout.splitlines() if line.endswith(".png")]
+    print(f"dialog screenshots in {out}")
+    assert len(shots) == 5 and all(shot.stat().st_size > 5000 for shot in shots), run.stdout

@@ -170,6 +170,7 @@ class BuildDialog(QDialog):
         top_box.setContentsMargins(0, 0, 0, 0)
         top_box.addWidget(form_widget)
         top_box.addWidget(self.status)
+        top_box.addStretch(1)  # room the scroll area gives beyond the form's need stays below it
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         # errors and hints make the form taller: it claims the room, leaving the log, the buttons
         # and the margins theirs, and scrolls on a screen too small for both

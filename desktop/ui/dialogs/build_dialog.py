@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.engine.build import (DEFAULT_DOCKERFILE, BuildArgError, BuildRequest, BuildResult, ContextInfo,
@@ -31,7 +31,7 @@ from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Progress, Task
 from desktop.ui.build_drop import build_drop_target
 from desktop.ui.build_log_panel import INFO_PREFIX, BuildLogPanel
-from desktop.ui.dialogs.dialog_layout import buddy_label, grow_with_content, scrolling
+from desktop.ui.dialogs.dialog_layout import align_label_columns, buddy_label, form_grid, grow_with_content, scrolling
 from desktop.ui.dialogs.tag_dialog import ERROR_STYLE, TagTargetsEditor, message_label, show_message
 from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
@@ -156,15 +156,14 @@ class BuildDialog(QDialog):
         checks.addWidget(self.pull_box)
         checks.addStretch(1)
         form_widget = QWidget()
-        form = QFormLayout(form_widget)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(buddy_label("Conte&xt folder:", self.context_edit), context_row)
-        form.addRow(buddy_label("&Dockerfile:", self.dockerfile_combo), dockerfile_row)
-        form.addRow("", self.context_status)
-        form.addRow(self.editor)
-        form.addRow(buddy_label("Build ar&guments:", self.args_edit), args_box)
-        form.addRow(buddy_label("T&arget stage:", self.target_combo), target_box)
-        form.addRow("", checks)
+        form = form_grid([(buddy_label("Conte&xt folder:", self.context_edit), context_row),
+                          (buddy_label("&Dockerfile:", self.dockerfile_combo), dockerfile_row),
+                          (None, self.context_status),
+                          (self.editor,),
+                          (buddy_label("Build ar&guments:", self.args_edit), args_box),
+                          (buddy_label("T&arget stage:", self.target_combo), target_box),
+                          (None, checks)], form_widget)
+        align_label_columns(form, self.editor.grid)
         top = QWidget()
         top_box = QVBoxLayout(top)
         top_box.setContentsMargins(0, 0, 0, 0)

@@ -13,12 +13,16 @@ first shows.
 ``buddy_label(text, field)``: a form label whose mnemonic focuses *field*. ``QFormLayout.addRow``
 with a string makes the buddy only when the field is a widget; with a layout (a field and its
 Browse button, a field and its message) the label would show the ``&``.
+
+``form_grid(rows)``: labels and fields in a grid. QFormLayout misjudges its height for a width
+when a field is a layout holding a word-wrapped message (too little: the next row is squeezed;
+too much: gaps), so forms with messages under their fields use this instead.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QFrame, QLabel, QLayout, QScrollArea, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QGridLayout, QLabel, QLayout, QLineEdit, QScrollArea, QWidget
 
 
 def available_size(widget: QWidget) -> QSize:
@@ -139,6 +143,47 @@ class _ScrollingForm(QScrollArea):
             return hint
         width = max(hint.width(), content.sizeHint().width())
         return QSize(width, self._content_height(width))
+
+
+def form_grid(rows: list[tuple], parent: QWidget | None = None) -> QGridLayout:
+    """A two-column form: each row is (label, field) -- label a QLabel, a text or None, field a
+    widget or a layout -- or (widget,) for a widget across both columns. A label sits level with
+    the first line of its field; the field column takes the width."""
+    grid = QGridLayout(parent) if parent is not None else QGridLayout()
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setColumnStretch(1, 1)
+    line_height = QLineEdit().sizeHint().height()
+    for row, entry in enumerate(rows):
+        if len(entry) == 1:
+            grid.addWidget(entry[0], row, 0, 1, 2)
+            continue
+        label, field = entry
+        if isinstance(label, str):
+            label = QLabel(label) if label else None
+        if label is not None:
+            if not isinstance(field, QLabel):  # level with a field's text; a text field is level anyway
+                label.setMinimumHeight(line_height)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        if isinstance(field, QLayout):
+            grid.addLayout(field, row, 1)
+        else:
+            grid.addWidget(field, row, 1)
+    return grid
+
+
+def align_label_columns(*grids: QGridLayout) -> None:
+    """Give the label columns of form_grids shown one above the other the same width."""
+    def labels(grid: QGridLayout):
+        for index in range(grid.count()):
+            _row, column, _rows, columns = grid.getItemPosition(index)
+            widget = grid.itemAt(index).widget()
+            if column == 0 and columns == 1 and isinstance(widget, QLabel):
+                yield widget
+
+    width = max((label.sizeHint().width() for grid in grids for label in labels(grid)), default=0)
+    for grid in grids:
+        grid.setColumnMinimumWidth(0, width)
 
 
 def scrolling(content: QWidget, leave: int | None = None) -> QScrollArea:

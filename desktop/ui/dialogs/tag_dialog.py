@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop.engine import semver
@@ -26,7 +26,7 @@ from desktop.engine.tags import TagIndex, TagPlan, TagResult, TargetStatus, plan
 from desktop.tasks import tag_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.dialog_layout import buddy_label, grow_with_content, scrolling
+from desktop.ui.dialogs.dialog_layout import buddy_label, form_grid, grow_with_content, scrolling
 from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
 
@@ -157,26 +157,11 @@ class TagTargetsEditor(QWidget):
         tags_box.addWidget(self.tags_error)
         tags_box.addWidget(self.suggest_info)
         tags_box.addLayout(suggestions)
-        # a grid, not a QFormLayout: QFormLayout under-reports its height for width when a row's
-        # field is a layout holding a wrapped message, and squeezes the Tags row
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setColumnStretch(1, 1)
-        top_left = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
-        line_height = self.repo_edit.sizeHint().height()
-        for row, (label, field) in enumerate((
-                (buddy_label("&Repository:", self.repo_edit), repo_box),
-                (buddy_label("&Tags:", self.tags_edit), tags_box),
-                (None, self.latest_note),
-                (None, self.moves_note),
-                (QLabel("Full names:"), self.preview))):
-            if label is not None:
-                label.setMinimumHeight(line_height if row < 2 else 0)  # level with the field's text
-                grid.addWidget(label, row, 0, top_left)
-            if isinstance(field, QWidget):
-                grid.addWidget(field, row, 1)
-            else:
-                grid.addLayout(field, row, 1)
+        self.grid = form_grid([(buddy_label("&Repository:", self.repo_edit), repo_box),
+                               (buddy_label("&Tags:", self.tags_edit), tags_box),
+                               (None, self.latest_note),
+                               (None, self.moves_note),
+                               ("Full names:", self.preview)], self)
 
         self.repo_edit.textChanged.connect(self._revalidate)
         self.repo_edit.editingFinished.connect(self.split_reference)

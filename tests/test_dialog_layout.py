@@ -147,8 +147,9 @@ def test_main_window_views_on_a_small_screen(qtbot, docker_engine, berth_style, 
         screen.size = SMALL_SCREEN
         _settled(qtbot, screen, window, "the Images view with a long name selected")
         window.sidebar.setCurrentRow(1)
-        QApplication.processEvents()
-        _settled(qtbot, screen, window, "the Containers view")
+        qtbot.waitUntil(lambda: any(r.name == name for r in window.containers_model.rows()), timeout=20000)
+        window.containers_view.select_keys([r.id for r in window.containers_model.rows() if r.name == name])
+        _settled(qtbot, screen, window, "the Containers view with a long name selected")
         assert window.width() <= SMALL_SCREEN.width() and window.height() <= SMALL_SCREEN.height()
     finally:
         window.close()

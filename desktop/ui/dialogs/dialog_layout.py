@@ -86,6 +86,7 @@ def grow_with_content(dialog: QDialog) -> None:
 
 
 def buddy_label(text: str, field: QWidget) -> QLabel:
+    """A label whose ``&`` mnemonic underlines a letter and focuses *field*."""
     label = QLabel(text)
     label.setBuddy(field)
     return label
@@ -111,10 +112,8 @@ class _ScrollingForm(QScrollArea):
         margins = self.contentsMargins()
         # as narrow as with the scroll bar shown: then the height given makes the bar unneeded
         inner = width - margins.left() - margins.right() - self.verticalScrollBar().sizeHint().width()
-        height = content.heightForWidth(inner) if content.hasHeightForWidth() else -1
-        height = max(height, content.minimumSizeHint().height(), content.sizeHint().height()
-                     if not content.hasHeightForWidth() else 0)
-        return height + margins.top() + margins.bottom()
+        height = content.heightForWidth(inner) if content.hasHeightForWidth() else content.sizeHint().height()
+        return max(height, content.minimumSizeHint().height()) + margins.top() + margins.bottom()
 
     def hasHeightForWidth(self) -> bool:
         return self.widget() is not None

@@ -3,8 +3,9 @@
 The editor checks what is typed on every keystroke with ``desktop.engine.reference`` (the exact
 problem under the field, the normalised full names as a preview), suggests the next semantic
 version from the tags the repository already has, warns when only ``latest`` is used, and says
-which names would move from another image. The dialog tags in a worker; when a name would move,
-the engine layer changes nothing until the person confirms the move in the dialog.
+which names would move from another image. A 'repository:tag' typed into Repository is split
+into the two fields (one click, or on leaving the field). The dialog tags in a worker; when a
+name would move, the engine layer changes nothing until the person confirms the move.
 
 Signals of TagTargetsEditor: changed() -- after every edit or new index.
 Signals of TagDialog: tagged(object) -- the TagResult (image id, names created) after tagging.

@@ -163,7 +163,7 @@ def test_a_version_button_keeps_the_other_tags(qtbot, session, made, recent, uni
     retype(qtbot, editor.tags_edit, "prod, v9, edge")
     qtbot.mouseClick(editor.major_button, Qt.MouseButton.LeftButton)
     assert editor.major_button.text() == "Major 4.0.0"  # no prefix in use: none suggested
-    assert editor.tags_edit.text() == "4.0.0, prod, edge"
+    assert editor.tags_edit.text() == "4.0.0, prod, v9, edge"  # what was typed stays, v9 too
 
 
 def test_latest_alone_is_warned_about(qtbot, session, made, recent, unique_repo):

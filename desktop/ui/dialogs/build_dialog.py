@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.engine.build import (DEFAULT_DOCKERFILE, BuildArgError, BuildRequest, BuildResult, ContextInfo,
@@ -31,11 +31,13 @@ from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Progress, Task
 from desktop.ui.build_drop import build_drop_target
 from desktop.ui.build_log_panel import INFO_PREFIX, BuildLogPanel
+from desktop.ui.dialogs.dialog_layout import align_label_columns, buddy_label, form_grid, grow_with_content, scrolling
 from desktop.ui.dialogs.tag_dialog import ERROR_STYLE, TagTargetsEditor, message_label, show_message
 from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
 
 CHECK_DELAY_MS = 150  # typing a path checks it once the typing pauses
+FORM_LEAVES = 240  # px of the screen for the log's least height (about 120), the buttons and the margins
 
 
 class BuildDialog(QDialog):
@@ -154,27 +156,32 @@ class BuildDialog(QDialog):
         checks.addWidget(self.pull_box)
         checks.addStretch(1)
         form_widget = QWidget()
-        form = QFormLayout(form_widget)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Conte&xt folder:", context_row)
-        form.addRow("&Dockerfile:", dockerfile_row)
-        form.addRow("", self.context_status)
-        form.addRow(self.editor)
-        form.addRow("Build ar&guments:", args_box)
-        form.addRow("T&arget stage:", target_box)
-        form.addRow("", checks)
+        form = form_grid([(buddy_label("Conte&xt folder:", self.context_edit), context_row),
+                          (buddy_label("&Dockerfile:", self.dockerfile_combo), dockerfile_row),
+                          (None, self.context_status),
+                          (self.editor,),
+                          (buddy_label("Build ar&guments:", self.args_edit), args_box),
+                          (buddy_label("T&arget stage:", self.target_combo), target_box),
+                          (None, checks)], form_widget)
+        align_label_columns(form, self.editor.grid)
         top = QWidget()
         top_box = QVBoxLayout(top)
         top_box.setContentsMargins(0, 0, 0, 0)
         top_box.addWidget(form_widget)
         top_box.addWidget(self.status)
+        top_box.addStretch(1)  # room the scroll area gives beyond the form's need stays below it
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
+        # errors and hints make the form taller: it claims the room, leaving the log, the buttons
+        # and the margins theirs, and scrolls on a screen too small for both
+        self.form_area = scrolling(top, leave=FORM_LEAVES)
+        self.form_area.setObjectName("buildFormArea")
+        self.splitter.addWidget(self.form_area)
         self.splitter.addWidget(self.log)
         self.splitter.setStretchFactor(1, 1)
         box = QVBoxLayout(self)
         box.addWidget(self.splitter, 1)
         box.addWidget(self.buttons)
+        grow_with_content(self)
 
         self.context_edit.textChanged.connect(self._on_location_edited)
         self.dockerfile_combo.editTextChanged.connect(self._on_location_edited)

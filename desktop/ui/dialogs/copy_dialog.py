@@ -16,6 +16,7 @@ from desktop.engine.containers import ContainerRow
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.dialog_layout import buddy_label
 from desktop.ui.dialogs.task_form import TaskFormDialog
 
 OUT, IN = "out", "in"
@@ -50,9 +51,9 @@ class CopyDialog(TaskFormDialog):
         form = QFormLayout()
         if outwards:
             form.addRow("&From (container):", self.container_edit)
-            form.addRow("&To (local folder):", local)
+            form.addRow(buddy_label("&To (local folder):", self.local_edit), local)
         else:
-            form.addRow("&From (local):", local)
+            form.addRow(buddy_label("&From (local):", self.local_edit), local)
             form.addRow("&To (container folder):", self.container_edit)
         box = QVBoxLayout(self)
         box.addLayout(form)

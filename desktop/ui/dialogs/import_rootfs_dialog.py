@@ -13,6 +13,7 @@ from desktop.engine.archive import ArchiveError
 from desktop.engine.image_archive import check_import_name
 from desktop.engine.images import short_id
 from desktop.tasks.archive_tasks import ArchivePlan
+from desktop.ui.dialogs.dialog_layout import grow_with_content
 
 PROBLEM_COLOUR = "#c0392b"
 WARNING_COLOUR = "#b9770e"
@@ -73,6 +74,7 @@ class ImportRootfsDialog(QDialog):
         box.addLayout(form)
         box.addWidget(self.message)
         box.addWidget(self.buttons)
+        grow_with_content(self)
         self.repository_edit.textChanged.connect(self._validate)
         self.tag_edit.textChanged.connect(self._validate)
         self._validate()

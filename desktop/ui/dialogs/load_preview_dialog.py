@@ -18,6 +18,7 @@ from desktop.engine.image_archive import MOVES, ImagePreview, describe_move
 from desktop.engine.images import short_id
 from desktop.models.formatting import human_size
 from desktop.tasks.archive_tasks import ArchivePlan
+from desktop.ui.dialogs.dialog_layout import grow_with_content
 
 PROBLEM_COLOUR = QColor("#c0392b")
 WARNING_COLOUR = QColor("#b9770e")
@@ -125,6 +126,7 @@ class LoadPreviewDialog(QDialog):
         box.addWidget(self.warnings)
         box.addWidget(self.problems)
         box.addWidget(self.buttons)
+        grow_with_content(self)
 
         self._fill()
         self.items.itemChanged.connect(lambda *_: self._update())

@@ -20,6 +20,7 @@ from desktop.models.formatting import human_size
 from desktop.tasks import image_ops
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Progress, Task
+from desktop.ui.dialogs.dialog_layout import grow_with_content
 
 PROBLEM_COLOUR = QColor("#c0392b")
 GONE_COLOUR = QColor("#7f8c8d")
@@ -133,6 +134,7 @@ class RemoveImagesDialog(QDialog):
         box.addWidget(self.status)
         box.addWidget(self.progress)
         box.addWidget(self.buttons)
+        grow_with_content(self)
         self.cancel_button.setFocus()
 
     # --- planning -----------------------------------------------------------------------

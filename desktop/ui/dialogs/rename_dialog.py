@@ -15,6 +15,7 @@ from desktop.engine.run_spec import name_problem
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.dialog_layout import grow_with_content
 from desktop.ui.lifetime import while_alive
 
 PROBLEM_COLOUR = "#c0392b"
@@ -50,6 +51,7 @@ class RenameDialog(QDialog):
         box.addLayout(form)
         box.addWidget(self.status)
         box.addWidget(self.buttons)
+        grow_with_content(self)
         self.validate()
 
     def validate(self, *_args) -> bool:

@@ -27,6 +27,7 @@ from desktop.engine.run_spec import (MOUNT_KINDS, PROTOCOLS, RestartPolicy, RunS
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.dialog_layout import buddy_label, grow_with_content
 from desktop.ui.lifetime import while_alive
 
 PROBLEM_COLOUR = "#c0392b"
@@ -110,6 +111,7 @@ class RunDialog(QDialog):
         box.addWidget(self.tabs, 1)
         box.addWidget(self.problems)
         box.addWidget(self.buttons)
+        grow_with_content(self)
         self.validate()
 
     # --- building -------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ class RunDialog(QDialog):
         form.addRow("", self.clear_entrypoint)
         form.addRow("&Working dir:", self.workdir_edit)
         form.addRow("&User:", self.user_edit)
-        form.addRow("Restart &policy:", restart)
+        form.addRow(buddy_label("Restart &policy:", self.restart_combo), restart)
         form.addRow("", self.auto_remove)
         form.addRow("", self.detached)
         form.addRow("", self.attached)

@@ -6,10 +6,19 @@ Signals: KillDialog.chosen(str) -- the signal; StopDialog.chosen(int) -- the tim
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from desktop.engine.container_ops import SIGNALS, valid_signal
+from desktop.ui.dialogs.dialog_layout import grow_with_content
+
+
+def wrapped(text: str) -> QLabel:
+    """A plain-text label that wraps: container names can be long."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
 
 
 class KillDialog(QDialog):
@@ -24,7 +33,7 @@ class KillDialog(QDialog):
         self.signal_combo.setEditable(True)
         self.signal_combo.addItems(list(SIGNALS))
         self.signal_combo.currentTextChanged.connect(self._validate)
-        self.status = QLabel()
+        self.status = wrapped("")
         self.status.setObjectName("killStatus")
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         self.buttons = QDialogButtonBox()
@@ -35,11 +44,12 @@ class KillDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Signal:", self.signal_combo)
         box = QVBoxLayout(self)
-        box.addWidget(QLabel(f"Send a signal to {shown}. SIGKILL ends the processes at once; others are "
-                             "for the program to handle."))
+        box.addWidget(wrapped(f"Send a signal to {shown}. SIGKILL ends the processes at once; others are "
+                              "for the program to handle."))
         box.addLayout(form)
         box.addWidget(self.status)
         box.addWidget(self.buttons)
+        grow_with_content(self)
 
     def _validate(self, text: str) -> bool:
         ok = valid_signal(text)
@@ -75,9 +85,10 @@ class StopDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Wait before killing:", self.timeout_spin)
         box = QVBoxLayout(self)
-        box.addWidget(QLabel(f"Stop {shown}: each gets its stop signal, then SIGKILL after the timeout."))
+        box.addWidget(wrapped(f"Stop {shown}: each gets its stop signal, then SIGKILL after the timeout."))
         box.addLayout(form)
         box.addWidget(self.buttons)
+        grow_with_content(self)
 
     def _accept(self) -> None:
         self.chosen.emit(self.timeout_spin.value())

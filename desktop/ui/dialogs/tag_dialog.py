@@ -3,8 +3,9 @@
 The editor checks what is typed on every keystroke with ``desktop.engine.reference`` (the exact
 problem under the field, the normalised full names as a preview), suggests the next semantic
 version from the tags the repository already has, warns when only ``latest`` is used, and says
-which names would move from another image. The dialog tags in a worker; when a name would move,
-the engine layer changes nothing until the person confirms the move in the dialog.
+which names would move from another image. A 'repository:tag' typed into Repository is split
+into the two fields (one click, or on leaving the field). The dialog tags in a worker; when a
+name would move, the engine layer changes nothing until the person confirms the move.
 
 Signals of TagTargetsEditor: changed() -- after every edit or new index.
 Signals of TagDialog: tagged(object) -- the TagResult (image id, names created) after tagging.
@@ -15,17 +16,18 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop.engine import semver
 from desktop.engine.errors import BerthError
 from desktop.engine.images import NONE, ImageRow, short_id
-from desktop.engine.reference import DEFAULT_TAG, ImageReference, InvalidReference
+from desktop.engine.reference import DEFAULT_TAG, ImageReference, InvalidReference, parse_reference, validate_repository
 from desktop.engine.tags import TagIndex, TagPlan, TagResult, TargetStatus, plan_from_index, target_references
 from desktop.tasks import tag_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.dialog_layout import buddy_label, form_grid, grow_with_content, scrolling
 from desktop.ui.recent_names import RecentNames
 from desktop.ui.lifetime import while_alive
 
@@ -37,6 +39,28 @@ _SEPARATORS = re.compile(r"[,\s]+")
 def split_tags(text: str) -> list[str]:
     """Tags as typed in one field, separated by commas or spaces; duplicates dropped."""
     return list(dict.fromkeys(t for t in _SEPARATORS.split(text) if t))
+
+
+def split_repository_tag(text: str) -> tuple[str, str] | None:
+    """'myapp/web:1.0.1' typed as a repository -> ('myapp/web', '1.0.1'); None when *text* is a
+    repository already, is no 'repository:tag' at all, or reads as a registry and its port
+    ('localhost:5000', 'reg.example:5000': the repository is still to come).
+
+    Small on purpose: the engine layer is to get its own split (desktop/engine/reference.py)."""
+    try:
+        validate_repository(text)
+        return None
+    except InvalidReference:
+        pass
+    try:
+        ref = parse_reference(text)
+    except InvalidReference:
+        return None
+    if ref.tag is None or ref.digest is not None:
+        return None
+    if ref.tag.isdigit() and "/" not in ref.name:
+        return None
+    return ref.name, ref.tag
 
 
 def message_label(name: str, style: str) -> QLabel:
@@ -80,6 +104,11 @@ class TagTargetsEditor(QWidget):
         self.completer = self._recent.completer(self.repo_edit)
         self.repo_edit.setCompleter(self.completer)
         self.repo_error = message_label("tagRepositoryError", ERROR_STYLE)
+        self.split_button = QPushButton()
+        self.split_button.setObjectName("tagSplitReference")
+        self.split_button.setToolTip("Keep the repository here and move the tag to Tags")
+        self.split_button.setVisible(False)
+        self.split_button.clicked.connect(self.split_reference)
 
         self.tags_edit = QLineEdit()
         self.tags_edit.setObjectName("tagTags")
@@ -95,6 +124,7 @@ class TagTargetsEditor(QWidget):
         self.major_button = self._suggest_button("tagSuggestMajor", "Next major version (breaking changes)")
         self.companions_button = self._suggest_button(
             "tagAddCompanions", "Also add the shorter tags that follow this release (v1.2.0 → v1.2, v1)")
+        self._suggested = ""  # the tag a version button put in Tags (the next one replaces it)
         self.patch_button.clicked.connect(lambda: self.use_version(self._suggestions.patch))
         self.minor_button.clicked.connect(lambda: self.use_version(self._suggestions.minor))
         self.major_button.clicked.connect(lambda: self.use_version(self._suggestions.major))
@@ -117,21 +147,25 @@ class TagTargetsEditor(QWidget):
         repo_box.setSpacing(2)
         repo_box.addWidget(self.repo_edit)
         repo_box.addWidget(self.repo_error)
+        split_row = QHBoxLayout()
+        split_row.setContentsMargins(0, 0, 0, 0)
+        split_row.addWidget(self.split_button)
+        split_row.addStretch(1)
+        repo_box.addLayout(split_row)
         tags_box = QVBoxLayout()
         tags_box.setSpacing(2)
         tags_box.addWidget(self.tags_edit)
         tags_box.addWidget(self.tags_error)
         tags_box.addWidget(self.suggest_info)
         tags_box.addLayout(suggestions)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("&Repository:", repo_box)
-        form.addRow("&Tags:", tags_box)
-        form.addRow("", self.latest_note)
-        form.addRow("", self.moves_note)
-        form.addRow("Full names:", self.preview)
+        self.grid = form_grid([(buddy_label("&Repository:", self.repo_edit), repo_box),
+                               (buddy_label("&Tags:", self.tags_edit), tags_box),
+                               (None, self.latest_note),
+                               (None, self.moves_note),
+                               ("Full names:", self.preview)], self)
 
         self.repo_edit.textChanged.connect(self._revalidate)
+        self.repo_edit.editingFinished.connect(self.split_reference)
         self.tags_edit.textChanged.connect(self._revalidate)
         self._revalidate()
 
@@ -139,7 +173,7 @@ class TagTargetsEditor(QWidget):
         button = QPushButton()
         button.setObjectName(name)
         button.setToolTip(tip)
-        button.setAutoDefault(False)
+        button.setAutoDefault(True)  # Enter on it (while it has focus) clicks it, as Space does
         button.setEnabled(False)
         return button
 
@@ -174,10 +208,23 @@ class TagTargetsEditor(QWidget):
         return plan_from_index(self._index, self._image_id, self._references)
 
     def use_version(self, version: str) -> None:
-        """Put *version* first in the tags, replacing the version-like tags already there."""
-        kept = [t for t in split_tags(self.tags_edit.text()) if not semver.is_version_like(t)]
+        """Put *version* first in the tags as a tag of its own. What was typed stays; only a tag
+        an earlier version button put there gives way, so Patch then Minor means Minor. The
+        focus stays where it is (on the button, for Space or Enter)."""
+        tags = split_tags(self.tags_edit.text())
+        kept = [t for t in tags if t != self._suggested and t != version]
+        self._suggested = version
         self.tags_edit.setText(", ".join([version] + kept))
-        self.tags_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def split_reference(self) -> None:
+        """Repository holding 'repo:tag': the repository stays, the tag joins Tags."""
+        split = split_repository_tag(self.repo_edit.text().strip())
+        if split is None:
+            return
+        repository, tag = split
+        tags = split_tags(self.tags_edit.text())
+        self.tags_edit.setText(", ".join(tags + ([tag] if tag not in tags else [])))
+        self.repo_edit.setText(repository)
 
     def add_companions(self) -> None:
         tags = split_tags(self.tags_edit.text())
@@ -212,6 +259,12 @@ class TagTargetsEditor(QWidget):
                     break
             if not tags_problem:
                 references = [base.with_tag(tag) for tag in tags] or [base]
+        split = split_repository_tag(repo.strip()) if repo_problem else None
+        if split is not None:
+            repo_problem = (f"“{repo.strip()}” is a repository and a tag: the repository is {split[0]}, "
+                            f"the tag goes in Tags.")
+        self.split_button.setText(f"Move tag {split[1]} to Tags" if split else "")
+        self.split_button.setVisible(split is not None)
         show_message(self.repo_error, repo_problem)
         show_message(self.tags_error, tags_problem)
         self._error = repo_problem or tags_problem
@@ -276,7 +329,7 @@ class TagDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("tagDialog")
         self.setWindowTitle("Tag image")
-        self.resize(620, 0)
+        self.resize(640, 0)
         self._session = session
         self._recent = recent or RecentNames()
         self.image_id = image_id
@@ -337,14 +390,21 @@ class TagDialog(QDialog):
         self.ok_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)
 
+        body = QWidget()
+        body_box = QVBoxLayout(body)
+        body_box.setContentsMargins(0, 0, 0, 0)
+        body_box.addWidget(self.heading)
+        body_box.addWidget(self.current)
+        body_box.addWidget(self.editor)
+        body_box.addWidget(self.confirm)
+        body_box.addWidget(self.status)
+        body_box.addStretch(1)
+        self.body = scrolling(body)  # long names and several moves can pass a small screen's height
+        self.body.setObjectName("tagBody")
         box = QVBoxLayout(self)
-        box.addWidget(self.heading)
-        box.addWidget(self.current)
-        box.addWidget(self.editor)
-        box.addWidget(self.confirm)
-        box.addWidget(self.status)
-        box.addStretch(1)
+        box.addWidget(self.body, 1)
         box.addWidget(self.buttons)
+        grow_with_content(self)
 
         self.editor.changed.connect(self._on_edited)
         self._on_edited()
@@ -419,6 +479,7 @@ class TagDialog(QDialog):
             self.confirm_text.setText(f"{'This name is' if count == 1 else 'These names are'} taken:\n{moves}\n"
                                       f"Move {'it' if count == 1 else 'them'} to image {short_id(self.image_id)}?")
             self.confirm.setVisible(True)
+            self.editor.moves_note.setVisible(False)  # the question says the same
             self._set_status("")
             self._update_buttons()
             self.move_button.setDefault(True)
@@ -447,6 +508,7 @@ class TagDialog(QDialog):
     def _hide_confirmation(self) -> None:
         self.pending = None
         self.confirm.setVisible(False)
+        self.editor.moves_note.setVisible(bool(self.editor.moves_note.text()))
         self.ok_button.setDefault(True)
         self._update_buttons()
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QWidget
 from desktop.engine.errors import BerthError
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.dialog_layout import grow_with_content
 
 PROBLEM_COLOUR = "#c0392b"
 
@@ -25,6 +26,7 @@ class TaskFormDialog(QDialog):
         self.status.setObjectName(f"{name}Status")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        grow_with_content(self)  # the status can be a long error
 
     def _busy(self) -> bool:
         return self.task is not None and not self.task.state.done

@@ -142,13 +142,13 @@ def test_main_window_views_on_a_small_screen(qtbot, docker_engine, berth_style, 
     qtbot.waitExposed(window)
     session.start()
     try:
-        qtbot.waitUntil(lambda: window.images_feed.loaded_once, timeout=20000)
-        window.images_view.select_keys([r.key for r in window.images_model.rows() if r.id == image])
+        qtbot.waitUntil(lambda: window.workspace.images_feed.loaded_once, timeout=20000)
+        window.workspace.images_view.select_keys([r.key for r in window.workspace.images_model.rows() if r.id == image])
         screen.size = SMALL_SCREEN
         _settled(qtbot, screen, window, "the Images view with a long name selected")
         window.sidebar.setCurrentRow(1)
-        qtbot.waitUntil(lambda: any(r.name == name for r in window.containers_model.rows()), timeout=20000)
-        window.containers_view.select_keys([r.id for r in window.containers_model.rows() if r.name == name])
+        qtbot.waitUntil(lambda: any(r.name == name for r in window.workspace.containers_model.rows()), timeout=20000)
+        window.workspace.containers_view.select_keys([r.id for r in window.workspace.containers_model.rows() if r.name == name])
         _settled(qtbot, screen, window, "the Containers view with a long name selected")
         assert window.width() <= SMALL_SCREEN.width() and window.height() <= SMALL_SCREEN.height()
     finally:

@@ -127,13 +127,14 @@ class ContainersModel(KeyedTableModel):
         return f"state: {row.state}\n{what} {when}"
 
     def touch_status(self, rows: Iterable[int] | None = None) -> None:
-        """The clock moved on: reword the Status cells of these rows (default: all)."""
+        """The clock moved on: reword the Status (and Created) cells of these rows (default: all),
+        so every cell a person sees is worded against the same instant."""
         self.now = time.time()
         targets = range(len(self._rows)) if rows is None else rows
         for r in targets:
             if 0 <= r < len(self._rows):
-                cell = self.index(r, self.STATUS)
-                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
+                self.dataChanged.emit(self.index(r, self.STATUS), self.index(r, self.CREATED),
+                                      [Qt.ItemDataRole.DisplayRole])
 
     def set_exact_anchors(self, anchors: dict[str, float]) -> None:
         """Exact instants (this machine's clock) the statuses count from, e.g. from an inspect."""

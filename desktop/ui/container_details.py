@@ -100,6 +100,9 @@ class ContainerDetailsPane(QWidget):
         self._inspect_timer.setSingleShot(True)
         self._inspect_timer.setInterval(150)
         self._inspect_timer.timeout.connect(self._load_inspect)
+        self._header_timer = QTimer(self)  # the subtitle's "Up 5 seconds" ages while someone looks
+        self._header_timer.setInterval(1000)
+        self._header_timer.timeout.connect(self._update_header)
         session.eventReceived.connect(self._on_event)
         session.disconnected.connect(self._on_disconnected)
         session.eventsOpened.connect(self._on_reconnected)
@@ -302,10 +305,13 @@ class ContainerDetailsPane(QWidget):
     # --- visibility -----------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._header_timer.start()
+        self._update_header()
         self._sync()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
+        self._header_timer.stop()
         self._stop_logs()
         self._stop_stats()
 

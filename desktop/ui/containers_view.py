@@ -69,7 +69,7 @@ class ContainersView(ListPage):
 
     def __init__(self, model: ContainersModel, feed: LiveFeed, parent=None, session: EngineSession | None = None):
         M = ContainersModel
-        super().__init__(model, feed, "containers", {M.NAME: 170, M.IMAGE: 170, M.COMMAND: 130, M.STATUS: 150,
+        super().__init__(model, feed, "containers", {M.NAME: 150, M.IMAGE: 140, M.COMMAND: 110, M.STATUS: 275,
                                                      M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 180},
                          M.CREATED, parent, age_column=M.CREATED)
         self.session: EngineSession = session if session is not None else feed.session

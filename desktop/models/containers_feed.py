@@ -15,7 +15,8 @@ idempotent, so doing so is always safe.
 
 Times: a start or a death carries its own time (the engine's clock), which becomes the row's
 status anchor on this machine's clock: the engine's clock is read as ahead or behind by the
-smallest gap seen between an event's time and its arrival (delivery only ever adds to it).
+smallest gap seen between an event's time and its arrival (delivery only ever adds to it) when
+that gap is over a second; below, it is latency and the clocks are taken to agree.
 Rows on screen whose wording is coarse ("Up About an hour") are inspected once
 (``refine_anchors``) for the exact instant; nothing is polled.
 """
@@ -51,6 +52,7 @@ class ContainersFeed(LiveFeed):
     MAX_RECHECK = 200  # beyond this many containers, one full listing is the cheaper question
     REPLAY_MARGIN_S = 0.5  # events received this long before a listing began are replayed too
     COARSE_S = 1.0  # an anchor less certain than this is worth one inspect when on screen
+    SKEW_S = 1.0  # a gap between the clocks below this is delivery latency, not another clock
     MAX_REFINE = 48  # containers inspected in one go (the rows on screen)
 
     def __init__(self, session: EngineSession, model: ContainersModel, parent=None):
@@ -97,12 +99,18 @@ class ContainersFeed(LiveFeed):
             if self.clock_offset is None or gap < self.clock_offset:
                 self.clock_offset = gap
 
+    @property
+    def skew(self) -> float:
+        """Seconds to add to the engine's clock to read this machine's (0 when they agree)."""
+        offset = self.clock_offset or 0.0
+        return offset if abs(offset) >= self.SKEW_S else 0.0
+
     def local_time(self, event: EngineEvent) -> float:
         """When *event* happened, on this machine's clock."""
         engine_time = event_seconds(event)
         if not engine_time:
             return time.time()
-        return engine_time + (self.clock_offset or 0.0)
+        return engine_time + self.skew
 
     # --- exact times ----------------------------------------------------------------------
     def refine_anchors(self, rows: list[ContainerRow]) -> None:
@@ -130,8 +138,8 @@ class ContainersFeed(LiveFeed):
 
     def _on_refined(self, anchors: dict[str, float]) -> None:
         if self._session.state == CONNECTED:
-            offset = self.clock_offset or 0.0
-            self._model.set_exact_anchors({i: t + offset for i, t in anchors.items()})
+            skew = self.skew
+            self._model.set_exact_anchors({i: t + skew for i, t in anchors.items()})
 
     def _patch(self, event: EngineEvent) -> bool:
         """Show what *event* says at once; False when only a listing can tell."""

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPale
 from desktop.engine.container_status import narrow, status_at
 from desktop.engine.containers import ContainerRow, port_url
 from desktop.engine.stats import StatsSample
-from desktop.models.formatting import exact_time, human_size
+from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.models.keyed_table import AgeColumn, Column, KeyedTableModel
 
 PORT_URLS_ROLE = Qt.ItemDataRole.UserRole + 20  # list[str]: browser addresses of the published ports
@@ -87,6 +87,7 @@ class ContainersModel(KeyedTableModel):
         super().__init__(parent)
         self._usage: dict[str, StatsSample] = {}
         self._stopping: dict[str, Stopping] = {}
+        self._worded: dict[str, tuple[str, str]] = {}  # id -> (status, age) last signalled
         self._icons: dict[str, QIcon] = {}
         self.engine_host = ""  # where published ports are reached (set from the session)
         usage = self._usage
@@ -128,13 +129,18 @@ class ContainersModel(KeyedTableModel):
 
     def touch_status(self, rows: Iterable[int] | None = None) -> None:
         """The clock moved on: reword the Status (and Created) cells of these rows (default: all),
-        so every cell a person sees is worded against the same instant."""
+        so every cell a person sees is worded against the same instant. Only cells whose words
+        changed are signalled: a repaint costs far more than wording a row."""
         self.now = time.time()
         targets = range(len(self._rows)) if rows is None else rows
         for r in targets:
             if 0 <= r < len(self._rows):
-                self.dataChanged.emit(self.index(r, self.STATUS), self.index(r, self.CREATED),
-                                      [Qt.ItemDataRole.DisplayRole])
+                row = self._rows[r]
+                words = (self.status_of(row), human_age(row.created, now=self.now))
+                if self._worded.get(row.id) != words:
+                    self._worded[row.id] = words
+                    self.dataChanged.emit(self.index(r, self.STATUS), self.index(r, self.CREATED),
+                                          [Qt.ItemDataRole.DisplayRole])
 
     def set_exact_anchors(self, anchors: dict[str, float]) -> None:
         """Exact instants (this machine's clock) the statuses count from, e.g. from an inspect."""
@@ -266,7 +272,7 @@ class ContainersModel(KeyedTableModel):
 
     def apply(self, new_rows) -> None:
         super().apply(self._narrowed(new_rows))
-        for table in (self._usage, self._stopping):
+        for table in (self._usage, self._stopping, self._worded):
             for container_id in [i for i in table if i not in self._index]:
                 del table[container_id]
         self._end_stopped()

@@ -57,6 +57,8 @@ def test_a_later_listing_narrows_the_anchor_and_a_restart_replaces_it(model):
     assert model.row_at(0).anchor == (t - 5.5, t - 5)
     model.update_rows(rows_from_api([item(1, "Up Less than a second")], (t + 30, t + 30)))  # restarted
     assert model.row_at(0).anchor == (t + 29, t + 30)
+    model.set_exact_anchors({model.row_at(0).id: t + 5})  # an inspect from before the restart
+    assert model.row_at(0).anchor == (t + 29, t + 30)  # (or another clock): not taken
     model.set_exact_anchors({model.row_at(0).id: t + 29.4, "gone": t})
     assert model.row_at(0).anchor == (t + 29.4, t + 29.4)
     model.update_rows(rows_from_api([item(1, "Created", "created")], (t, t)))

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
-from desktop.engine.container_status import narrow, status_at
+from desktop.engine.container_status import TOLERANCE_S, narrow, status_at
 from desktop.engine.containers import ContainerRow, port_url
 from desktop.engine.stats import StatsSample
 from desktop.models.formatting import exact_time, human_age, human_size
@@ -143,12 +143,17 @@ class ContainersModel(KeyedTableModel):
                                           [Qt.ItemDataRole.DisplayRole])
 
     def set_exact_anchors(self, anchors: dict[str, float]) -> None:
-        """Exact instants (this machine's clock) the statuses count from, e.g. from an inspect."""
+        """Exact instants (this machine's clock) the statuses count from, e.g. from an inspect.
+        One outside the interval the row already knows is not taken: the container started
+        again since it was asked (events will tell), or the engine's clock is not this one's."""
         rows = []
         for container_id, since in anchors.items():
             i = self._index.get(container_id, -1)
-            if i >= 0 and since:
-                row = self._rows[i]
+            if i < 0 or not since:
+                continue
+            row = self._rows[i]
+            low, high = row.anchor
+            if high and low - TOLERANCE_S <= since <= high + TOLERANCE_S:
                 rows.append(replace(row, anchor=narrow(row.anchor, row.status, (since, since), row.status)))
         self.update_rows(rows)
 

@@ -627,7 +627,7 @@ def test_a_stopped_containers_terminal_says_why_and_starts_it(qtbot, window, doc
     pane.tabs.setCurrentIndex(TERMINAL)
     qtbot.waitUntil(lambda: pane.terminal_stack.currentWidget() is pane.not_running_page, timeout=5000)
     message = pane.not_running_message.text()
-    assert message.startswith(f"{name} is not running (created), so it has no shell.")
+    assert message == f"{name} is not running (it was created but never started), so it has no shell. Start it to open one."
     assert not pane.shell_button.isEnabled() and pane.start_button.isEnabled()
     pane.open_shell()  # the shortcut's way in: still no session, the same explanation
     assert pane.shell_task is None and pane.terminal_stack.currentWidget() is pane.not_running_page
@@ -641,6 +641,20 @@ def test_a_stopped_containers_terminal_says_why_and_starts_it(qtbot, window, doc
     qtbot.waitUntil(lambda: "#" in pane.terminal.screen.text(), timeout=10000)
     with qtbot.waitSignal(pane.shellEnded, timeout=10000):
         pane.close_shell()
+
+    # paused: its processes are frozen; the button resumes it, then the shell opens
+    docker_engine.cli("pause", name)
+    qtbot.waitUntil(lambda: pane.terminal_stack.currentWidget() is pane.not_running_page, timeout=10000)
+    assert pane.not_running_message.text().startswith(f"{name} is paused")
+    assert pane.start_button.text() == "&Resume container" and pane.start_button.isEnabled()
+    with qtbot.waitSignal(pane.shellStarted, timeout=15000):
+        qtbot.mouseClick(pane.start_button, Qt.MouseButton.LeftButton)
+    assert state(docker_engine, name)["Paused"] is False
+    with qtbot.waitSignal(pane.shellEnded, timeout=10000):
+        pane.close_shell()
+    docker_engine.cli("kill", name)
+    qtbot.waitUntil(lambda: pane.not_running_message.text().startswith(f"{name} is not running (it exited with code 137)"),
+                    timeout=10000)
 
     # a container that cannot start: the error shows, nothing runs, Start can be tried again
     docker_engine.cli("create", "--name", f"{name}-broken", busybox_image, "/no/such/program")

@@ -46,6 +46,22 @@ LOGS, STATS, TERMINAL, INSPECT = range(4)
 _COUNTED = ("Environment", "Ports", "Mounts", "Networks", "Labels")  # sections whose size says something
 
 
+def no_shell_reason(row: ContainerRow) -> tuple[str, str | None]:
+    """Why a container that is not running has no shell, and the action that would give it one
+    ("start", "unpause", or None while the engine is busy with it)."""
+    if row.state == "paused":
+        return f"{row.name} is paused: its processes are frozen, so no shell can run. Resume it to open one.", "unpause"
+    if row.state in ("restarting", "removing"):
+        return f"{row.name} is {row.state}, so it has no shell yet. Wait until it runs.", None
+    if row.state == "created":
+        why = "it was created but never started"
+    elif row.exit_code is not None:
+        why = f"it exited with code {row.exit_code}"
+    else:
+        why = f"it is {row.state or 'stopped'}"
+    return f"{row.name} is not running ({why}), so it has no shell. Start it to open one.", "start"
+
+
 class ContainerDetailsPane(QWidget):
     loaded = Signal(str)
     logEnded = Signal(str)
@@ -253,21 +269,22 @@ class ContainerDetailsPane(QWidget):
         self.terminal.setFocus()
 
     def start_for_shell(self) -> Task | None:
-        """Start the shown container (it is not running), then open a shell once it runs."""
+        """Start (or resume) the shown container, then open a shell once it runs."""
         row = self._row
         if row is None or row.state == "running":
             return None
-        task = self.actions.start([row])
+        _text, action = no_shell_reason(row)
+        task = self.actions.act(action, [row]) if action is not None else None
         if task is None:
             self.start_status.setText(f"{row.name} cannot be started while it is {row.state}.")
             return None
         self._shell_after_start = row.id
         self.start_button.setEnabled(False)
-        self.start_status.setText(f"Starting {row.name}…")
+        self.start_status.setText(f"{'Resuming' if action == 'unpause' else 'Starting'} {row.name}…")
         return task
 
     def _on_start_failed(self, action: str, error: BerthError) -> None:
-        if action == "start" and self._shell_after_start:
+        if action in ("start", "unpause") and self._shell_after_start:
             self._shell_after_start = ""
             self.start_status.setText(str(error) or "The start failed.")
             self._update_shell_buttons()
@@ -488,9 +505,11 @@ class ContainerDetailsPane(QWidget):
         row = self._row
         running = self.shell_task is not None
         if row is not None and row.state != "running" and not running:
-            self.not_running_message.setText(f"{row.name} is not running ({status_text(row).lower()}), so it has "
-                                              "no shell. Start it to open one.")
-            self.start_button.setEnabled(row.state in ("created", "exited", "dead") and not self._shell_after_start)
+            text, action = no_shell_reason(row)
+            self.not_running_message.setText(text)
+            self.start_button.setText("&Resume container" if action == "unpause" else "&Start container")
+            self.start_button.setVisible(action is not None)
+            self.start_button.setEnabled(action is not None and not self._shell_after_start)
             self.terminal_stack.setCurrentWidget(self.not_running_page)
         else:
             self.terminal_stack.setCurrentWidget(self.terminal_page)
@@ -616,7 +635,7 @@ class ContainerDetailsPane(QWidget):
                 self._restart_logs()  # a restarted container writes on: follow it again
             self._sync()
             self.refresh()
-            if action == "start" and self._shell_after_start == row.id:
+            if action in ("start", "unpause") and self._shell_after_start == row.id:
                 self._shell_after_start = ""
                 self.start_status.setText("")
                 if self.tabs.currentIndex() == TERMINAL:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from desktop.engine.container_events import row_after
+from desktop.engine.container_status import unix_seconds
 from desktop.engine.containers import list_containers
 from desktop.engine.events import EngineEvent
 from desktop.models.containers_feed import ContainersFeed
@@ -164,3 +165,10 @@ def test_real_events_patch_rows_as_the_cli_then_lists_them(docker_engine, docker
         (listed,) = list_containers(docker_client, ids=[container_id])
         assert row.state == listed.state == expected, (action, row, listed)
         assert row.status.split()[0] == listed.status.split()[0]
+        # the time the status counts from: the start (or death) event's own time, which the
+        # engine's StartedAt (FinishedAt) confirms; the listing's interval holds it too
+        field = "FinishedAt" if expected == "exited" else "StartedAt"
+        exact = unix_seconds(docker_engine.cli("inspect", "-f", f"{{{{.State.{field}}}}}", name).stdout.strip())
+        assert abs(row.since - exact) < 0.1, (action, row.anchor, exact)
+        low, high = listed.anchor
+        assert low - 0.05 <= exact <= high + 0.05, (action, listed.status, listed.anchor, exact)

@@ -599,18 +599,96 @@ def test_copy_dialogs(qtbot, window, docker_engine, busybox_image, name, cleanup
     assert view.status_label.text() == "Copied to /drop/outside.txt."
 
 
-def test_coming_back_to_the_list_refreshes_aged_statuses(qtbot, window):
-    """Statuses such as "Up 3 minutes" age without an event: the list is asked again when someone
-    comes back to it after a minute, not on a timer."""
+def test_coming_back_to_the_list_rewords_statuses_without_listing(qtbot, window):
+    """Statuses such as "Up 3 minutes" age without an event: they are worded from their anchors
+    against the clock, reworded while the list is on screen and at once when someone comes back
+    to it -- the engine is not asked again for that, even after a long while away."""
     feed = window.workspace.containers_feed
+    view = window.workspace.containers_view
     listings = []
     feed.busyChanged.connect(lambda busy: busy and listings.append(busy))
+    assert view._status_timer.isActive()
     window.sidebar.setCurrentRow(0)
-    window.sidebar.setCurrentRow(1)  # back within the minute: nothing to ask
-    assert listings == []
-    window.sidebar.setCurrentRow(0)
-    feed.loaded_at -= 61  # as if the last listing were a minute old
+    assert not view._status_timer.isActive()  # hidden: nothing ticks
+    feed.loaded_at -= 3600  # as if the last listing were an hour old
+    view.model.now -= 3600  # and the cells last worded then
     window.sidebar.setCurrentRow(1)
-    assert listings == [True]
-    qtbot.waitUntil(lambda: not feed.busy, timeout=10000)
-    assert time.monotonic() - feed.loaded_at < 10
+    assert view._status_timer.isActive()
+    assert abs(view.model.now - time.time()) < 1.0  # worded afresh on coming back
+    assert listings == []
+
+
+def test_a_stopped_containers_terminal_says_why_and_starts_it(qtbot, window, docker_engine, busybox_image, name,
+                                                              cleanup):
+    cleanup += [name, f"{name}-broken"]
+    docker_engine.cli("create", "--name", name, busybox_image, "sleep", "600")
+    pane = window.details
+    select(qtbot, window, name)
+    pane.tabs.setCurrentIndex(TERMINAL)
+    qtbot.waitUntil(lambda: pane.terminal_stack.currentWidget() is pane.not_running_page, timeout=5000)
+    message = pane.not_running_message.text()
+    assert message == f"{name} is not running (it was created but never started), so it has no shell. Start it to open one."
+    assert not pane.shell_button.isEnabled() and pane.start_button.isEnabled()
+    pane.open_shell()  # the shortcut's way in: still no session, the same explanation
+    assert pane.shell_task is None and pane.terminal_stack.currentWidget() is pane.not_running_page
+
+    with qtbot.waitSignal(pane.shellStarted, timeout=15000) as blocker:
+        qtbot.mouseClick(pane.start_button, Qt.MouseButton.LeftButton)
+        assert not pane.start_button.isEnabled() and pane.start_status.text() == f"Starting {name}…"
+    assert blocker.args[0] == row_named(window, name).id
+    assert state(docker_engine, name)["Running"] is True  # started for real, the shell opened
+    assert pane.terminal_stack.currentWidget() is pane.terminal_page and pane.terminal.active
+    qtbot.waitUntil(lambda: "#" in pane.terminal.screen.text(), timeout=10000)
+    with qtbot.waitSignal(pane.shellEnded, timeout=10000):
+        pane.close_shell()
+
+    # paused: its processes are frozen; the button resumes it, then the shell opens
+    docker_engine.cli("pause", name)
+    qtbot.waitUntil(lambda: pane.terminal_stack.currentWidget() is pane.not_running_page, timeout=10000)
+    assert pane.not_running_message.text().startswith(f"{name} is paused")
+    assert pane.start_button.text() == "&Resume container" and pane.start_button.isEnabled()
+    with qtbot.waitSignal(pane.shellStarted, timeout=15000):
+        qtbot.mouseClick(pane.start_button, Qt.MouseButton.LeftButton)
+    assert state(docker_engine, name)["Paused"] is False
+    with qtbot.waitSignal(pane.shellEnded, timeout=10000):
+        pane.close_shell()
+    docker_engine.cli("kill", name)
+    qtbot.waitUntil(lambda: pane.not_running_message.text().startswith(f"{name} is not running (it exited with code 137)"),
+                    timeout=10000)
+
+    # a container that cannot start: the error shows, nothing runs, Start can be tried again
+    docker_engine.cli("create", "--name", f"{name}-broken", busybox_image, "/no/such/program")
+    select(qtbot, window, f"{name}-broken")
+    assert pane.terminal_stack.currentWidget() is pane.not_running_page
+    with qtbot.waitSignal(pane.actions.failed, timeout=15000):
+        qtbot.mouseClick(pane.start_button, Qt.MouseButton.LeftButton)
+    assert "no such file" in pane.start_status.text().lower() or "not found" in pane.start_status.text().lower(), \
+        pane.start_status.text()
+    assert pane.start_button.isEnabled() and pane.shell_task is None
+    assert state(docker_engine, f"{name}-broken")["Running"] is False
+    if pane.actions.last_message is not None:
+        pane.actions.last_message.close()
+
+
+def test_stopping_shows_the_signal_sent_and_the_grace_left(qtbot, window, docker_engine, busybox_image, name,
+                                                           cleanup):
+    cleanup.append(name)
+    # sleep as PID 1 ignores SIGTERM: the engine waits out the grace period, then kills
+    docker_engine.cli("run", "-d", "--name", name, busybox_image, "sleep", "600")
+    select(qtbot, window, name)
+    model = window.workspace.containers_model
+    cid = row_named(window, name).id
+
+    def shown():
+        return model.index(model.row_for_key(cid), model.STATUS).data()
+
+    window.workspace.containers_view.actions_.stop([row_named(window, name)], timeout=4)
+    countdown = re.compile(r"^Stopping \(SIGTERM sent, SIGKILL in (\d) s\)$")
+    first = []
+    qtbot.waitUntil(lambda: bool(countdown.match(shown() or "")) and first.append(int(countdown.match(shown())[1]))
+                    is None, timeout=5000)
+    assert 1 <= first[0] <= 4
+    qtbot.waitUntil(lambda: (m := countdown.match(shown() or "")) is not None and int(m[1]) < first[0], timeout=3000)
+    qtbot.waitUntil(lambda: shown().startswith("Exited (137) "), timeout=10000)
+    assert state(docker_engine, name)["ExitCode"] == 137  # the engine did kill it
+    assert model.stopping(cid) is None

@@ -72,8 +72,8 @@ def test_every_row_matches_docker_system_df(engine):
         engine.cli("rm", "-f", "du-running", "du-writer")
 
 
-def test_widget_measures_when_shown_and_when_asked_never_on_events(qtbot, docker_engine, busybox_image,
-                                                                   unique_repo):
+def test_widget_measures_when_shown_when_asked_and_after_image_events(qtbot, docker_engine, busybox_image,
+                                                                      unique_repo):
     docker_engine.build_busybox_image(f"{unique_repo}:first", [f"RUN echo {unique_repo} > /f"])
     tasks = TaskManager()
     session = EngineSession(tasks, [Endpoint(docker_engine.docker_host, "user")])
@@ -82,6 +82,8 @@ def test_widget_measures_when_shown_and_when_asked_never_on_events(qtbot, docker
     parent = QWidget()
     qtbot.addWidget(parent)
     widget = DiskUsageWidget(session, parent)
+    measured = []
+    widget.loaded.connect(measured.append)
     try:
         assert widget.task is None and widget.usage is None  # not shown: nothing measured
         with qtbot.waitSignal(widget.loaded, timeout=20000) as blocker:
@@ -93,23 +95,40 @@ def test_widget_measures_when_shown_and_when_asked_never_on_events(qtbot, docker
         assert widget.label.text() == (f"Images: {usage.images.total_count} ({human_size(usage.images.size)}), "
                                        f"reclaimable {human_size(usage.images.reclaimable)} "
                                        f"({usage.images.reclaimable_percent}%)")
-        assert widget.toolTip().splitlines()[0].startswith(f"Images: {usage.images.total_count} (")
-        assert len(widget.toolTip().splitlines()) == 4
+        tip = widget.toolTip().splitlines()
+        assert tip[0].startswith(f"Images: {usage.images.total_count} (")
+        assert len(tip) == 5 and tip[-1].startswith("Measured 20")  # when: the figures are a snapshot
 
-        # engine events (a new image) do not trigger a measurement
-        with qtbot.waitSignal(session.eventReceived, timeout=20000):
-            docker_engine.build_busybox_image(f"{unique_repo}:new", [f"RUN echo {unique_repo} > /n"])
-        assert widget.task is None and widget.usage is usage
+        # a new image (built with the CLI): the line follows, once the burst of events is quiet
+        docker_engine.build_busybox_image(f"{unique_repo}:new", [f"RUN echo {unique_repo} > /n"])
+        qtbot.waitUntil(lambda: widget.usage is not None and widget.usage.images.total_count
+                        == usage.images.total_count + 1 and widget.task is None, timeout=20000)
+        assert widget.label.text().startswith(f"Images: {usage.images.total_count + 1} (")
+
+        # removed with the CLI: the line shows the engine's new count
+        count = len(measured)
+        docker_engine.cli("rmi", f"{unique_repo}:new")
+        qtbot.waitUntil(lambda: len(measured) > count and widget.task is None and not widget.stale, timeout=20000)
+        expected = cli_df(docker_engine)["Images"]
+        assert widget.label.text().startswith(f"Images: {expected['TotalCount']} (")
+        assert widget.usage.images.total_count == usage.images.total_count
+
+        # hidden: an image event is noted, not measured, until the line is shown again
+        count = len(measured)
         parent.hide()
-        parent.show()  # shown again: still no measurement
-        assert widget.task is None
+        docker_engine.cli("tag", f"{unique_repo}:first", f"{unique_repo}:hidden")
+        qtbot.waitUntil(lambda: widget.stale, timeout=10000)
+        assert widget.task is None and len(measured) == count
+        with qtbot.waitSignal(widget.loaded, timeout=20000):
+            parent.show()  # shown again: measured at once
+        assert not widget.stale
 
         with qtbot.waitSignal(widget.loaded, timeout=20000) as blocker:
             QTest.mouseClick(widget.refresh_button, Qt.MouseButton.LeftButton)
             assert not widget.refresh_button.isEnabled()  # one measurement at a time
-        assert blocker.args[0].images.total_count == usage.images.total_count + 1
+        assert blocker.args[0].images.total_count == usage.images.total_count
         qtbot.waitUntil(widget.refresh_button.isEnabled, timeout=5000)
     finally:
-        docker_engine.cli("rmi", f"{unique_repo}:new", f"{unique_repo}:first", check=False)
+        docker_engine.cli("rmi", f"{unique_repo}:new", f"{unique_repo}:hidden", f"{unique_repo}:first", check=False)
         session.stop()
         assert tasks.shutdown(10000)

@@ -4,6 +4,7 @@ When 100 containers start at once, re-listing all 1,000 after every few events k
 threads decoding JSON (and holding the GIL the GUI thread needs) for the whole burst. The events
 themselves say enough to show the new state at once; a listing of just the containers they
 touched then fills in what they do not carry (the engine's status wording, ports bound at start).
+A start or a death also says exactly when: the row's status anchor becomes the event's own time.
 """
 
 from __future__ import annotations
@@ -26,20 +27,31 @@ COMPLETE = UNCHANGED | {"destroy", "rename"}
 PAUSED_SUFFIX = " (Paused)"
 
 
-def row_after(row: ContainerRow | None, event: EngineEvent) -> ContainerRow | None:
+def event_seconds(event: EngineEvent) -> float:
+    """When the engine says the event happened (unix seconds, its clock); 0 when it does not."""
+    return event.time_nano / 1e9 if event.time_nano else 0.0
+
+
+def row_after(row: ContainerRow | None, event: EngineEvent, at: float | None = None) -> ContainerRow | None:
     """The row as *event* leaves it, or None when only a listing can tell (a new container, a
-    health status, an action this version does not know)."""
+    health status, an action this version does not know). *at* is when it happened on this
+    machine's clock (default: the event's own time)."""
     action = event.base_action
     if row is None or event.type != "container" or event.actor_id != row.id:
         return None
     if action in UNCHANGED:
         return row
+    at = event_seconds(event) if at is None else at
     if action == "start":
-        return row if row.state == "running" else replace(row, state="running", status="Up Less than a second")
+        if row.state == "running":  # a listing already said so: the event says exactly when
+            return replace(row, anchor=(at, at)) if at else row
+        return replace(row, state="running", status="Up Less than a second", anchor=(at, at))
     if action == "die":
+        if row.state == "exited":
+            return replace(row, anchor=(at, at)) if at else row
         code = event.attributes.get("exitCode", "")
         status = f"Exited ({code}) Less than a second ago" if code != "" else "Exited Less than a second ago"
-        return row if row.state == "exited" else replace(row, state="exited", status=status)
+        return replace(row, state="exited", status=status, anchor=(at, at))
     if action == "pause":
         status = row.status if row.status.endswith(PAUSED_SUFFIX) else row.status + PAUSED_SUFFIX
         return replace(row, state="paused", status=status)

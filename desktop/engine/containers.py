@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from desktop.engine.container_status import anchor_from_state, anchor_from_status
 from desktop.engine.errors import NotFound, translate
 
 COMPOSE_PROJECT = "com.docker.compose.project"
@@ -37,10 +39,19 @@ class ContainerRow:
     image_id: str
     command: str
     state: str  # created, running, paused, restarting, removing, exited, dead
-    status: str  # "Up 3 minutes", "Exited (0) 2 hours ago"
+    status: str  # "Up 3 minutes", "Exited (0) 2 hours ago": the engine's words when it was listed
     created: int
     ports: tuple[PortMapping, ...] = ()
     labels: tuple = field(default=(), compare=False)
+    # where the time in *status* counts from (start, or exit for "Exited"/"Restarting"): an
+    # interval of unix seconds on this machine's clock; (0, 0) when the status has no time
+    anchor: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def since(self) -> float:
+        """The best guess of the instant *status* counts from (0 when it has none)."""
+        low, high = self.anchor
+        return (low + high) / 2 if high else 0.0
 
     @property
     def key(self) -> str:
@@ -104,7 +115,12 @@ def port_url(mapping: PortMapping, engine_host: str = "") -> str:
     return f"http://{host}:{mapping.host_port}/"
 
 
-def rows_from_api(items: list[dict]) -> list[ContainerRow]:
+def rows_from_api(items: list[dict], listed: tuple[float, float] | None = None) -> list[ContainerRow]:
+    """Rows from a ``/containers/json`` answer the engine gave between ``listed`` (unix seconds,
+    from and to; now when not given): its status words are read back into anchors."""
+    if listed is None:
+        now = time.time()
+        listed = (now, now)
     rows = []
     for item in items:
         names = item.get("Names") or []
@@ -125,6 +141,7 @@ def rows_from_api(items: list[dict]) -> list[ContainerRow]:
             created=int(item.get("Created") or 0),
             ports=ports,
             labels=tuple(sorted((item.get("Labels") or {}).items())),
+            anchor=anchor_from_status(item.get("Status", ""), *listed),
         ))
     return rows
 
@@ -132,11 +149,12 @@ def rows_from_api(items: list[dict]) -> list[ContainerRow]:
 def list_containers(client, all_containers: bool = True, ids: Sequence[str] | None = None) -> list[ContainerRow]:
     """``docker ps [-a]``; with *ids* (full ids), only those: the engine looks them up directly, so
     rechecking the 100 containers an event burst touched costs a tenth of listing 1,000."""
-    if ids is None:
-        return rows_from_api(client.api.containers(all=all_containers))
-    if not ids:
+    if ids is not None and not ids:
         return []
-    return rows_from_api(client.api.containers(all=all_containers, filters={"id": list(ids)}))
+    filters = {"id": list(ids)} if ids is not None else None
+    asked = time.time()
+    items = client.api.containers(all=all_containers, filters=filters)
+    return rows_from_api(items, (asked, time.time()))
 
 
 @dataclass(frozen=True)
@@ -271,3 +289,22 @@ def inspect_container(client, container_id: str) -> ContainerDetails:
             raise NotFound(f"The container {container_id[:12]} no longer exists.", status_code=404) from None
         raise error from exc
     return details_from_inspect(data)
+
+
+def anchors_by_inspect(client, rows: Sequence[ContainerRow]) -> dict[str, float]:
+    """The exact instants (engine clock) the rows' statuses count from, one inspect each; for
+    the few rows on screen whose wording is coarse ("Up About an hour"). A container that went
+    away is left out."""
+    found = {}
+    for row in rows:
+        try:
+            state = client.api.inspect_container(row.id).get("State") or {}
+        except Exception as exc:
+            error = translate(exc, "inspect the container")
+            if isinstance(error, NotFound):
+                continue
+            raise error from exc
+        since = anchor_from_state(row.status, state)
+        if since:
+            found[row.id] = since
+    return found

@@ -12,6 +12,13 @@ small ones, and keeps worker threads from holding the GIL the GUI thread needs.
 Answers can overtake events: a listing that started before an event may not show it. Events
 received since a listing started are applied again on top of its answer, in order; they are
 idempotent, so doing so is always safe.
+
+Times: a start or a death carries its own time (the engine's clock), which becomes the row's
+status anchor on this machine's clock: the engine's clock is read as ahead or behind by the
+smallest gap seen between an event's time and its arrival (delivery only ever adds to it) when
+that gap is over a second; below, it is latency and the clocks are taken to agree.
+Rows on screen whose wording is coarse ("Up About an hour") are inspected once
+(``refine_anchors``) for the exact instant; nothing is polled.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from collections import deque
 
 from PySide6.QtCore import QTimer
 
-from desktop.engine.container_events import COMPLETE, is_removal, row_after
+from desktop.engine.container_events import COMPLETE, event_seconds, is_removal, row_after
+from desktop.engine.containers import ContainerRow, anchors_by_inspect
 from desktop.engine.events import EngineEvent
 from desktop.models.containers_model import ContainersModel
 from desktop.models.live_feed import LiveFeed
@@ -43,6 +51,9 @@ class ContainersFeed(LiveFeed):
     MAX_WAIT_S = 3.0  # ...or this long after the first unchecked event, whichever comes first
     MAX_RECHECK = 200  # beyond this many containers, one full listing is the cheaper question
     REPLAY_MARGIN_S = 0.5  # events received this long before a listing began are replayed too
+    COARSE_S = 1.0  # an anchor less certain than this is worth one inspect when on screen
+    SKEW_S = 1.0  # a gap between the clocks below this is delivery latency, not another clock
+    MAX_REFINE = 48  # containers inspected in one go (the rows on screen)
 
     def __init__(self, session: EngineSession, model: ContainersModel, parent=None):
         super().__init__(session, "Listing containers", loaders.load_containers, model.apply, is_relevant,
@@ -59,6 +70,9 @@ class ContainersFeed(LiveFeed):
         self._settle.setSingleShot(True)
         self._settle.setInterval(self.SETTLE_MS)
         self._settle.timeout.connect(self._recheck)
+        self.clock_offset: float | None = None  # local minus engine clock, as events show it
+        self._refine_task: Task | None = None
+        self._refined: set[tuple[str, str]] = set()  # (id, status kind) inspected already
 
     # --- events ---------------------------------------------------------------------------
     def _on_event(self, event: EngineEvent) -> None:
@@ -68,10 +82,64 @@ class ContainersFeed(LiveFeed):
             super()._on_event(event)  # no rows to patch yet: the first listing will tell
             return
         self._forget_replayed()
+        self._learn_clock(event)
         self._recent.append((time.monotonic(), event))
+        action = event.base_action
+        if action == "kill":
+            self._model.note_signal(event.actor_id, event.attributes.get("signal", ""), self.local_time(event))
         # a new container or a health status cannot be patched: ask the engine for it
-        if not self._patch(event) or event.base_action not in COMPLETE:
+        if not self._patch(event) or action not in COMPLETE:
             self._mark_unchecked(event.actor_id)
+
+    # --- clock ----------------------------------------------------------------------------
+    def _learn_clock(self, event: EngineEvent) -> None:
+        engine_time = event_seconds(event)
+        if engine_time:
+            gap = time.time() - engine_time
+            if self.clock_offset is None or gap < self.clock_offset:
+                self.clock_offset = gap
+
+    @property
+    def skew(self) -> float:
+        """Seconds to add to the engine's clock to read this machine's (0 when they agree)."""
+        offset = self.clock_offset or 0.0
+        return offset if abs(offset) >= self.SKEW_S else 0.0
+
+    def local_time(self, event: EngineEvent) -> float:
+        """When *event* happened, on this machine's clock."""
+        engine_time = event_seconds(event)
+        if not engine_time:
+            return time.time()
+        return engine_time + self.skew
+
+    # --- exact times ----------------------------------------------------------------------
+    def refine_anchors(self, rows: list[ContainerRow]) -> None:
+        """Inspect, once each and in one background task, those of *rows* (the rows on screen)
+        whose status anchor is coarse, so their wording is exact from then on."""
+        factory = self._session.factory
+        if self._refine_task is not None or self._session.state != CONNECTED or factory is None:
+            return
+        wanted = []
+        for row in rows:
+            low, high = row.anchor
+            words = row.status.split(" ", 1)[0]
+            if high and high - low > self.COARSE_S and (row.id, words) not in self._refined:
+                self._refined.add((row.id, words))
+                wanted.append(row)
+            if len(wanted) >= self.MAX_REFINE:
+                break
+        if not wanted:
+            return
+        task = Task("Reading start times", _inspect_anchors, factory, wanted, background=True)
+        task.signals.succeeded.connect(self._on_refined)
+        task.signals.finished.connect(lambda: setattr(self, "_refine_task", None))
+        self._refine_task = task
+        self._session.tasks.submit(task)
+
+    def _on_refined(self, anchors: dict[str, float]) -> None:
+        if self._session.state == CONNECTED:
+            skew = self.skew
+            self._model.set_exact_anchors({i: t + skew for i, t in anchors.items()})
 
     def _patch(self, event: EngineEvent) -> bool:
         """Show what *event* says at once; False when only a listing can tell."""
@@ -79,7 +147,7 @@ class ContainersFeed(LiveFeed):
             self._model.update_rows((), [event.actor_id])
             return True
         index = self._model.row_for_key(event.actor_id)
-        new = row_after(self._model.row_at(index) if index >= 0 else None, event)
+        new = row_after(self._model.row_at(index) if index >= 0 else None, event, self.local_time(event))
         if new is None:
             return False
         if not self.options.get("all_containers", True) and new.state not in UP_STATES:
@@ -167,3 +235,11 @@ class ContainersFeed(LiveFeed):
         self._settle.stop()
         self._unchecked.clear()
         self._recent.clear()
+        self._refined.clear()
+        self.clock_offset = None  # another engine may keep another time
+
+
+def _inspect_anchors(ctx, factory, rows: list[ContainerRow]) -> dict[str, float]:
+    """Task body (a worker thread): the exact anchors of *rows* by inspecting each."""
+    ctx.raise_if_cancelled()
+    return anchors_by_inspect(factory.client(), rows)

@@ -1,18 +1,32 @@
-"""Display strings for sizes, ages and ids, as the docker CLI words them (pure; no Qt)."""
+"""Display strings for sizes, ages and ids, as the docker CLI words them (pure; no Qt).
+
+One unit system for sizes everywhere Berth shows one, text and charts alike: decimal (kB = 1000
+bytes, MB, GB), as ``docker images``, ``docker system df``, ``docker ps -s`` and the network and
+block I/O columns of ``docker stats`` print them, so a figure in Berth reads the same as the CLI
+beside it. (``docker stats`` alone words memory in binary MiB; Berth's memory figures stay
+decimal too, rather than mix two systems on one screen.) Rates are the same units per second.
+
+Durations are the engine's own wording (Go's ``units.HumanDuration``), kept in
+``engine/container_status.py`` beside the code that reads a status back into a time.
+"""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
 
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
+from desktop.engine.container_status import human_duration
+
+__all__ = ["human_size", "human_duration", "human_age", "exact_time", "size_unit", "UNITS"]
+
+UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
 
 
 def human_size(size: float, precision: int = 3) -> str:
     """Decimal units with three significant digits, as ``docker images`` prints them."""
     size = float(size)
     unit = 0
-    while size >= 1000 and unit < len(_UNITS) - 1:
+    while size >= 1000 and unit < len(UNITS) - 1:
         size /= 1000.0
         unit += 1
     text = f"{size:.{precision}g}"
@@ -20,35 +34,17 @@ def human_size(size: float, precision: int = 3) -> str:
         size /= 1000.0
         unit += 1
         text = f"{size:.{precision}g}"
-    return f"{text}{_UNITS[unit]}"
+    return f"{text}{UNITS[unit]}"
 
 
-def human_duration(seconds: float) -> str:
-    """The docker CLI's wording of a duration ('About an hour', '3 days')."""
-    s = int(seconds)
-    if s < 1:
-        return "Less than a second"
-    if s == 1:
-        return "1 second"
-    if s < 60:
-        return f"{s} seconds"
-    minutes = s // 60
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = round(s / 3600)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{hours // 24 // 365} years"
+def size_unit(largest: float) -> tuple[str, float]:
+    """The unit a scale up to *largest* bytes reads best in, and its size in bytes ("MB", 1e6):
+    for a chart axis, whose figures all share one unit."""
+    unit = 0
+    while largest >= 1000 and unit < len(UNITS) - 1:
+        largest /= 1000.0
+        unit += 1
+    return UNITS[unit], 1000.0 ** unit
 
 
 def human_age(timestamp: float, now: float | None = None) -> str:

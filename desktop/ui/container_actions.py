@@ -10,6 +10,8 @@ Signals of ContainerActions:
   failed(str, object)   -- action name, the BerthError (already shown to the user)
   runStarted(object)    -- a RunResult: a container was started from an image (select it)
   shellRequested()      -- "Open shell" was chosen for the current container
+  stopAsked(list, float) -- ids being stopped and the grace (s) before the engine kills them
+  stopEnded(list)       -- the stop of those ids is over (done or failed)
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from desktop.ui.dialogs.remove_containers_dialog import RemoveContainersDialog
 from desktop.ui.dialogs.rename_dialog import RenameDialog
 from desktop.ui.dialogs.run_dialog import RunDialog
 from desktop.ui.dialogs.signal_dialog import KillDialog, StopDialog
+
+
+# the engine's grace period for a stop that names none: the container's own --stop-timeout when it
+# has one (the list endpoint does not say), else this
+DEFAULT_STOP_TIMEOUT_S = 10
 
 
 def applicable(action: str, rows: list[ContainerRow]) -> list[ContainerRow]:
@@ -68,6 +75,8 @@ class ContainerActions(QObject):
     failed = Signal(str, object)
     runStarted = Signal(object)
     shellRequested = Signal()
+    stopAsked = Signal(list, float)
+    stopEnded = Signal(list)
 
     def __init__(self, session: EngineSession, parent_widget: QWidget):
         super().__init__(parent_widget)
@@ -102,7 +111,12 @@ class ContainerActions(QObject):
         return self.act("start", rows)
 
     def stop(self, rows: list[ContainerRow], timeout: int | None = None) -> Task | None:
-        return self.act("stop", rows, timeout=timeout)
+        task = self.act("stop", rows, timeout=timeout)
+        if task is not None:
+            ids = [r.id for r in applicable("stop", rows)]
+            self.stopAsked.emit(ids, float(DEFAULT_STOP_TIMEOUT_S if timeout is None else timeout))
+            task.signals.finished.connect(lambda ids=ids: self.stopEnded.emit(ids))
+        return task
 
     def restart(self, rows: list[ContainerRow]) -> Task | None:
         return self.act("restart", rows)

@@ -4,7 +4,9 @@ Inspect tabs.
 Streams run only while someone looks at them: the log is followed while the Logs tab is shown,
 the stats stream runs while the Stats tab is shown, and both stop when another container is
 selected, another tab is chosen or the pane is hidden (another view). A shell session stays open
-while the pane is hidden, and ends when another container is selected. Every stream has its own
+while the pane is hidden, and ends when another container is selected. A container that is not
+running has no shell: the Terminal tab says so and offers to start it (the same start as the
+toolbar's), then opens the shell once the engine says it runs. Every stream has its own
 task and relay; a batch from a stream that was replaced is dropped, so switching quickly never
 mixes two containers' output.
 
@@ -19,19 +21,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTabWidget, QTreeWidget,
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from desktop.engine.containers import ContainerDetails, ContainerRow
 from desktop.engine.errors import BerthError, NotFound
 from desktop.engine.events import EngineEvent
 from desktop.engine.exec_shell import ExecShell, ShellEnd
+from desktop.models.containers_model import status_text
 from desktop.models.formatting import human_size
 from desktop.tasks import container_tasks
 from desktop.tasks.container_tasks import StreamRelay
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.container_actions import ContainerActions
 from desktop.ui.details_header import message_label, message_stack, subtitle_label, title_label
 from desktop.ui.json_view import JsonView
 from desktop.ui.log_view import LogView
@@ -40,6 +44,22 @@ from desktop.ui.terminal_widget import TerminalWidget
 
 LOGS, STATS, TERMINAL, INSPECT = range(4)
 _COUNTED = ("Environment", "Ports", "Mounts", "Networks", "Labels")  # sections whose size says something
+
+
+def no_shell_reason(row: ContainerRow) -> tuple[str, str | None]:
+    """Why a container that is not running has no shell, and the action that would give it one
+    ("start", "unpause", or None while the engine is busy with it)."""
+    if row.state == "paused":
+        return f"{row.name} is paused: its processes are frozen, so no shell can run. Resume it to open one.", "unpause"
+    if row.state in ("restarting", "removing"):
+        return f"{row.name} is {row.state}, so it has no shell yet. Wait until it runs.", None
+    if row.state == "created":
+        why = "it was created but never started"
+    elif row.exit_code is not None:
+        why = f"it exited with code {row.exit_code}"
+    else:
+        why = f"it is {row.state or 'stopped'}"
+    return f"{row.name} is not running ({why}), so it has no shell. Start it to open one.", "start"
 
 
 class ContainerDetailsPane(QWidget):
@@ -60,6 +80,9 @@ class ContainerDetailsPane(QWidget):
         self.shell: ExecShell | None = None
         self._shell_container = ""
         self._inspect_dirty = False
+        self._shell_after_start = ""  # the container Start was pressed for: open its shell once it runs
+        self.actions = ContainerActions(session, self)
+        self.actions.failed.connect(self._on_start_failed)
         self._log_state = "idle"  # idle: start when shown; running; ended: the log ended by itself
         self.details: ContainerDetails | None = None
 
@@ -93,6 +116,9 @@ class ContainerDetailsPane(QWidget):
         self._inspect_timer.setSingleShot(True)
         self._inspect_timer.setInterval(150)
         self._inspect_timer.timeout.connect(self._load_inspect)
+        self._header_timer = QTimer(self)  # the subtitle's "Up 5 seconds" ages while someone looks
+        self._header_timer.setInterval(1000)
+        self._header_timer.timeout.connect(self._update_header)
         session.eventReceived.connect(self._on_event)
         session.disconnected.connect(self._on_disconnected)
         session.eventsOpened.connect(self._on_reconnected)
@@ -122,7 +148,37 @@ class ContainerDetailsPane(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(bar)
         box.addWidget(self.terminal, 1)
-        return page
+
+        # what a container that is not running shows instead: why there is no shell, and Start
+        self.not_running_message = message_label("notRunningMessage")
+        self.start_button = QPushButton("&Start container")
+        self.start_button.setObjectName("startForShell")
+        self.start_button.setToolTip("Start the container (docker start), then open a shell in it")
+        self.start_button.clicked.connect(self.start_for_shell)
+        self.start_status = QLabel()
+        self.start_status.setObjectName("startForShellStatus")
+        self.start_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.start_status.setWordWrap(True)
+        self.start_status.setTextFormat(Qt.TextFormat.PlainText)
+        stopped = QWidget()
+        stopped.setObjectName("notRunningPage")
+        column = QVBoxLayout(stopped)
+        column.addStretch(1)
+        column.addWidget(self.not_running_message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.start_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(self.start_status)
+        column.addStretch(2)
+        self.not_running_page = stopped
+        self.terminal_stack = QStackedWidget()
+        self.terminal_stack.setObjectName("terminalStack")
+        self.terminal_stack.addWidget(page)
+        self.terminal_stack.addWidget(stopped)
+        self.terminal_page = page
+        return self.terminal_stack
 
     def _build_inspect(self) -> QWidget:
         self.summary_tree = QTreeWidget()
@@ -187,7 +243,7 @@ class ContainerDetailsPane(QWidget):
             self.terminal.message("Not connected to a Docker engine.")
             return
         if row.state != "running":
-            self.terminal.message(f"{row.name} is not running ({row.status}). Start it to open a shell.")
+            self._update_shell_buttons()  # the tab says why there is no shell and offers Start
             return
         self.terminal.reset()
         rows, cols = self.terminal.grid_size()
@@ -211,6 +267,27 @@ class ContainerDetailsPane(QWidget):
         self._update_shell_buttons()
         self._session.tasks.submit(task)
         self.terminal.setFocus()
+
+    def start_for_shell(self) -> Task | None:
+        """Start (or resume) the shown container, then open a shell once it runs."""
+        row = self._row
+        if row is None or row.state == "running":
+            return None
+        _text, action = no_shell_reason(row)
+        task = self.actions.act(action, [row]) if action is not None else None
+        if task is None:
+            self.start_status.setText(f"{row.name} cannot be started while it is {row.state}.")
+            return None
+        self._shell_after_start = row.id
+        self.start_button.setEnabled(False)
+        self.start_status.setText(f"{'Resuming' if action == 'unpause' else 'Starting'} {row.name}…")
+        return task
+
+    def _on_start_failed(self, action: str, error: BerthError) -> None:
+        if action in ("start", "unpause") and self._shell_after_start:
+            self._shell_after_start = ""
+            self.start_status.setText(str(error) or "The start failed.")
+            self._update_shell_buttons()
 
     def close_shell(self) -> None:
         if self.shell_task is not None:
@@ -245,10 +322,13 @@ class ContainerDetailsPane(QWidget):
     # --- visibility -----------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._header_timer.start()
+        self._update_header()
         self._sync()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
+        self._header_timer.stop()
         self._stop_logs()
         self._stop_stats()
 
@@ -269,6 +349,9 @@ class ContainerDetailsPane(QWidget):
         if row is not None and self.shell_task is None:
             self.terminal.reset()
             self.shell_status.setText("")
+        if row is None or row.id != self._shell_after_start:
+            self._shell_after_start = ""
+            self.start_status.setText("")
         self._update_shell_buttons()
 
     def _sync(self) -> None:
@@ -421,6 +504,15 @@ class ContainerDetailsPane(QWidget):
     def _update_shell_buttons(self) -> None:
         row = self._row
         running = self.shell_task is not None
+        if row is not None and row.state != "running" and not running:
+            text, action = no_shell_reason(row)
+            self.not_running_message.setText(text)
+            self.start_button.setText("&Resume container" if action == "unpause" else "&Start container")
+            self.start_button.setVisible(action is not None)
+            self.start_button.setEnabled(action is not None and not self._shell_after_start)
+            self.terminal_stack.setCurrentWidget(self.not_running_page)
+        else:
+            self.terminal_stack.setCurrentWidget(self.terminal_page)
         self.shell_button.setEnabled(not running and row is not None and row.state == "running")
         self.end_shell_button.setEnabled(running)
         if row is not None and row.state != "running" and not running:
@@ -543,6 +635,11 @@ class ContainerDetailsPane(QWidget):
                 self._restart_logs()  # a restarted container writes on: follow it again
             self._sync()
             self.refresh()
+            if action in ("start", "unpause") and self._shell_after_start == row.id:
+                self._shell_after_start = ""
+                self.start_status.setText("")
+                if self.tabs.currentIndex() == TERMINAL:
+                    self.open_shell()
 
     def _on_disconnected(self, _error) -> None:
         self.stop_streams()
@@ -567,4 +664,4 @@ class ContainerDetailsPane(QWidget):
         name = self.details.name if self.details is not None and self.details.id == row.id else row.name
         self.title.setText(name)
         project = f" · compose {row.compose_project}/{row.compose_service}" if row.compose_project else ""
-        self.subtitle.setText(f"{row.short_id} · {row.image} · {row.status or row.state}{project}")
+        self.subtitle.setText(f"{row.short_id} · {row.image} · {status_text(row)}{project}")

@@ -6,6 +6,10 @@ that map to a host port are links: a click opens the address in the browser (a m
 are several). While the view is on screen, a sampler measures the running containers in view
 for the CPU and Memory columns; it stops when the view is hidden.
 
+Statuses ("Up 3 seconds") are worded from each row's anchor (``models/containers_model.py``):
+while the view is on screen a one-second tick rewords the Status cells of the rows in view,
+and asks once for the exact start of rows whose wording was coarse. Neither lists anything.
+
 Signals:
   selectedRowsChanged(list)  -- the ContainerRows now selected (a project counts as its members)
 """
@@ -32,7 +36,7 @@ from desktop.ui.dialogs.copy_dialog import IN, OUT
 from desktop.ui.list_page import ListPage
 
 MAX_SAMPLED = 48  # running containers measured at once (the rows in view)
-STATUS_FRESH_S = 60  # on coming back to the list, statuses ("Up 3 minutes") older than this are re-listed
+STATUS_TICK_MS = 1000  # the Status cells of the rows in view are reworded this often while shown
 
 # action name -> (menu text, shortcut, tooltip)
 _ACTIONS = (
@@ -65,7 +69,7 @@ class ContainersView(ListPage):
 
     def __init__(self, model: ContainersModel, feed: LiveFeed, parent=None, session: EngineSession | None = None):
         M = ContainersModel
-        super().__init__(model, feed, "containers", {M.NAME: 170, M.IMAGE: 170, M.COMMAND: 130, M.STATUS: 150,
+        super().__init__(model, feed, "containers", {M.NAME: 150, M.IMAGE: 140, M.COMMAND: 110, M.STATUS: 275,
                                                      M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 180},
                          M.CREATED, parent, age_column=M.CREATED)
         self.session: EngineSession = session if session is not None else feed.session
@@ -131,6 +135,8 @@ class ContainersView(ListPage):
         self.actions_.runStarted.connect(lambda result: self.select_when_listed(result.id))
         self.actions_.done.connect(self._on_done)
         self.actions_.failed.connect(lambda _a, error: self.status_label.setText(str(error).splitlines()[0]))
+        self.actions_.stopAsked.connect(model.mark_stopping)
+        self.actions_.stopEnded.connect(model.end_stopping)
 
         for view in (self.table, self.tree):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -147,6 +153,9 @@ class ContainersView(ListPage):
         self._wanted_timer = QTimer(self)
         self._wanted_timer.setInterval(1000)
         self._wanted_timer.timeout.connect(self._update_wanted)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_TICK_MS)
+        self._status_timer.timeout.connect(self.tick_status)
         self.session.connected.connect(self._on_connected)
         self.session.disconnected.connect(lambda _e: self._stop_sampler())
         if self.session.info is not None:
@@ -383,11 +392,22 @@ class ContainersView(ListPage):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._start_sampler()
-        self.feed.refresh_if_older(STATUS_FRESH_S)
+        self._status_timer.start()
+        self.tick_status()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self._stop_sampler()
+        self._status_timer.stop()
+
+    # --- status wording -------------------------------------------------------------------------
+    def tick_status(self) -> None:
+        """Reword the Status cells of the rows in view against the clock as it is now."""
+        rows = self.rows_in_view()
+        self.model.touch_status(r for r in (self.model.row_for_key(row.key) for row in rows) if r >= 0)
+        refine = getattr(self.feed, "refine_anchors", None)
+        if refine is not None:
+            refine(rows)
 
     def _on_connected(self, info) -> None:
         self.model.engine_host = info.endpoint.host

@@ -88,12 +88,6 @@ class LiveFeed(QObject):
         self.busyChanged.emit(True)
         self._session.tasks.submit(task)
 
-    def refresh_if_older(self, seconds: float) -> None:
-        """List again if the last listing is older than *seconds*: wording that ages without an
-        event ("Up 3 minutes") is brought up to date when someone comes to look, not on a timer."""
-        if self.loaded_once and time.monotonic() - self.loaded_at > seconds:
-            self.refresh()
-
     def _on_loaded(self, rows) -> None:
         # A burst of events (100 containers starting) must not turn into back-to-back listings:
         # wait at least twice as long as the last listing took (up to a second).

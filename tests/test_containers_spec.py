@@ -256,6 +256,15 @@ def test_restart_policies():
         run_spec.parse_restart("sometimes")
     with pytest.raises(SpecError, match="Only on-failure takes a retry count"):
         run_spec.parse_restart("always:3")
+    # found by fuzzing: int() took these, and the engine's int64 cannot hold the last one
+    for text in ("on-failure:+3", "on-failure:1_0", "on-failure:\u0663"):
+        with pytest.raises(SpecError, match="is not a number"):
+            run_spec.parse_restart(text)
+    with pytest.raises(SpecError, match="cannot be negative"):
+        run_spec.parse_restart("on-failure:-1")
+    with pytest.raises(SpecError, match="more than the engine can take"):
+        run_spec.parse_restart("on-failure:9223372036854775808")
+    assert run_spec.parse_restart("on-failure:9223372036854775807").max_retries == 2 ** 63 - 1
 
 
 def test_commands_split_like_a_shell():

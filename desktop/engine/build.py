@@ -350,9 +350,14 @@ def explain_base_image_failure(image: str, message: str, pull: bool = False) -> 
     pulled (no network, no such image, no permission), or None when *message* is not one of those.
     *pull* says whether the build asked for a fresh copy (``--pull``), in which case the image may
     well be on the engine already."""
+    if "$" in image:  # "FROM ${BASE}": the step shows the line before build arguments are filled in
+        named = _MANIFEST_RE.search(message) or _PULL_DENIED_RE.search(message)
+        image = named.group(1) if named and named.group(1) else ""
     why = _pull_failure_reason(image, message)
     if why is None:
         return None
+    if not image:
+        return f"The base image of this FROM step is not on this engine and could not be pulled: {why}."
     if pull:
         return (f"The base image {image} could not be pulled, and this build asks for a fresh copy of its base "
                 f"images: {why}. Turn off pulling newer base images to build from the copy on this engine, "

@@ -374,17 +374,18 @@ def parse_restart(text: str) -> RestartPolicy:
     text = (text or "no").strip().lower()
     name, _, count = text.partition(":")
     if name not in RESTART_POLICIES:
-        raise SpecError(f"The restart policy “{text}” is not one of: {', '.join(RESTART_POLICIES)}.")
+        raise SpecError(f"The restart policy “{_shown(text)}” is not one of: {', '.join(RESTART_POLICIES)}.")
     if count:
         if name != "on-failure":
-            raise SpecError(f"Only on-failure takes a retry count (“{text}”).")
-        try:
-            retries = int(count)
-        except ValueError:
-            raise SpecError(f"The retry count in “{text}” is not a number.") from None
-        if retries < 0:
+            raise SpecError(f"Only on-failure takes a retry count (“{_shown(text)}”).")
+        if count.startswith("-") and _DIGITS.fullmatch(count[1:]):
             raise SpecError("The retry count cannot be negative.")
-        return RestartPolicy(name, retries)
+        if not _DIGITS.fullmatch(count):  # int() would also take "+3", "1_0" and non-ASCII digits
+            raise SpecError(f"The retry count in “{_shown(text)}” is not a number.")
+        significant = count.lstrip("0") or "0"
+        if len(significant) > len(str(INT64_MAX)) or int(significant) > INT64_MAX:
+            raise SpecError(f"The retry count in “{_shown(text)}” is more than the engine can take.")
+        return RestartPolicy(name, int(significant))
     return RestartPolicy(name)
 
 

@@ -395,6 +395,10 @@ NORMALIZED_INVALID = [
     ("my app", FMT, "path", 2, 'The repository name "my app" contains a space at position 2'),  # as typed: no "library/"
     ("ubuntu@SHA256:" + "f" * 64, FMT, "digest", 7, 'did you mean "sha256"?'),
     (" ubuntu", FMT, None, 0, "The name starts with white space (a space) at position 0"),
+    # found by fuzzing: these were explained as the normalised "docker.io/library/..." text
+    (":", FMT, "name", 0, "The repository name is missing at position 0"),
+    (":latest", FMT, "name", 0, "The repository name is missing at position 0"),
+    ("/x", FMT, "path", 0, 'The name "/x" starts with "/" at position 0'),
     ("https://github.com/docker/docker", FMT, "domain", 0, "URL scheme"),
     ("-docker", FMT, "path", 0, 'The repository name "-docker" is not valid: it starts with "-"'),
     ("-docker/docker", FMT, "path", 0, 'starts with "-"'),

@@ -512,3 +512,16 @@ def test_compose_groups_follow_the_flat_model(qapp, qtmodeltester):
     assert not kept.isValid() and groups.projects() == ["api"]
     assert groups.index_for_key(_row("e-api").id).parent() == groups.group_index("api")
     qtmodeltester.check(groups)
+
+
+def test_refusals_show_what_was_typed_shortened_and_visible():
+    """Found by fuzzing: a pasted 5000-character value or a NUL went into the message as it was."""
+    for call in (lambda: run_spec.parse_port_spec("a\x00b\nc:80"),
+                 lambda: run_spec.parse_volume_spec("x" * 5000 + ":a:b"),
+                 lambda: run_spec.make_mount("volume", "bad\x00name", "/x"),
+                 lambda: run_spec.make_port("80", "t\x00cp")):
+        with pytest.raises(SpecError) as info:
+            call()
+        assert len(str(info.value)) < 200 and str(info.value).isprintable(), str(info.value)
+    with pytest.raises(SpecError, match="The host address “a\ufffdb\ufffdc” is not an IP address"):
+        run_spec.parse_port_spec("a\x00b\nc:80")

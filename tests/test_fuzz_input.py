@@ -208,7 +208,10 @@ def refuses_plainly(fn, *args):
     try:
         return fn(*args)
     except SpecError as err:
-        assert isinstance(err, BerthError) and str(err).strip(), args
+        message = str(err)
+        assert isinstance(err, BerthError) and message.strip(), args
+        # what was typed is shown shortened and with invisible characters made visible
+        assert len(message) < 600 and message.isprintable(), (args, message)
         return None
 
 

@@ -57,8 +57,8 @@ def name_problem(name: str) -> str | None:
         return None
     if not NAME_PATTERN.fullmatch(name):
         if len(name.lstrip("/")) < 2:
-            return f"The container name “{name}” is too short: it needs at least two characters."
-        return (f"The container name “{name}” is not allowed: it must start with a letter or digit and "
+            return f"The container name “{_shown(name)}” is too short: it needs at least two characters."
+        return (f"The container name “{_shown(name)}” is not allowed: it must start with a letter or digit and "
                 "contain only letters, digits, '_', '.' and '-'.")
     return None
 
@@ -87,9 +87,9 @@ def parse_env_lines(text: str, environ: Mapping[str, str] | None = None, *, sour
             continue
         key, has_value, value = line.partition("=")
         if not key:
-            raise SpecError(f"Line {number}{where} has no variable name before '=': “{raw.strip()}”.")
+            raise SpecError(f"Line {number}{where} has no variable name before '=': “{_shown(raw.strip())}”.")
         if ENV_KEY_WHITESPACE.search(key):
-            raise SpecError(f"Line {number}{where}: the variable name “{key}” contains whitespace.")
+            raise SpecError(f"Line {number}{where}: the variable name “{_shown(key)}” contains whitespace.")
         if has_value:
             result.append((key, value))
         elif _in_environ(key, environ):
@@ -121,7 +121,7 @@ def parse_labels(text: str) -> list[tuple[str, str]]:
             continue
         key, _, value = line.partition("=")
         if not key.strip():
-            raise SpecError(f"Label line {number} has no key before '=': “{line.strip()}”.")
+            raise SpecError(f"Label line {number} has no key before '=': “{_shown(line.strip())}”.")
         result.append((key.strip(), value))
     return result
 
@@ -171,7 +171,7 @@ def make_port(container_port: str | int, protocol: str = "tcp", host_ip: str = "
     """A PortSpec from the fields of a table row, each checked."""
     protocol = (protocol or "tcp").strip().lower()
     if protocol not in PROTOCOLS:
-        raise SpecError(f"The protocol “{protocol}” is not one of {', '.join(PROTOCOLS)}.")
+        raise SpecError(f"The protocol “{_shown(protocol)}” is not one of {', '.join(PROTOCOLS)}.")
     container = _port_number(container_port, "container port")
     host_ip = (host_ip or "").strip()
     if host_ip.startswith("[") and host_ip.endswith("]"):
@@ -180,7 +180,7 @@ def make_port(container_port: str | int, protocol: str = "tcp", host_ip: str = "
         try:
             ipaddress.ip_address(host_ip)
         except ValueError:
-            raise SpecError(f"The host address “{host_ip}” is not an IP address (such as 127.0.0.1 "
+            raise SpecError(f"The host address “{_shown(host_ip)}” is not an IP address (such as 127.0.0.1 "
                             "or 0.0.0.0).") from None
     host: int | None = None
     if host_port is not None and str(host_port).strip():
@@ -220,7 +220,7 @@ def parse_port_spec(text: str) -> PortSpec:
     text = text.strip()
     match = _PORT_SPEC.fullmatch(text)
     if not match:
-        raise SpecError(f"“{text}” is not a port mapping: write [host address:][host port:]container port"
+        raise SpecError(f"“{_shown(text)}” is not a port mapping: write [host address:][host port:]container port"
                         "[/protocol], e.g. 127.0.0.1:8080:80/tcp.")
     return make_port(match["container"], match["proto"] or "tcp", match["ip"] or "", match["host"])
 
@@ -263,24 +263,24 @@ class MountSpec:
 def make_mount(kind: str, source: str, target: str, read_only: bool = False) -> MountSpec:
     kind = (kind or "").strip().lower()
     if kind not in MOUNT_KINDS:
-        raise SpecError(f"The mount type “{kind}” is not one of {', '.join(MOUNT_KINDS)}.")
+        raise SpecError(f"The mount type “{_shown(kind)}” is not one of {', '.join(MOUNT_KINDS)}.")
     source = (source or "").strip()
     target = (target or "").strip()
     if not target:
         raise SpecError("A mount needs a path in the container.")
     if not target.startswith("/"):
-        raise SpecError(f"The container path “{target}” must be absolute (start with '/').")
+        raise SpecError(f"The container path “{_shown(target)}” must be absolute (start with '/').")
     if kind == "bind":
         if not source:
             raise SpecError(f"The bind mount on {target} needs a host path.")
         if not (source.startswith("/") or re.match(r"^[a-zA-Z]:[\\/]", source)):
-            raise SpecError(f"The host path “{source}” must be absolute (start with '/').")
+            raise SpecError(f"The host path “{_shown(source)}” must be absolute (start with '/').")
     elif kind == "volume":
         if source and not VOLUME_NAME_PATTERN.fullmatch(source):
-            raise SpecError(f"The volume name “{source}” is not allowed: it must start with a letter or digit "
+            raise SpecError(f"The volume name “{_shown(source)}” is not allowed: it must start with a letter or digit "
                             "and contain only letters, digits, '_', '.' and '-' (at least two characters).")
     elif source:
-        raise SpecError(f"A tmpfs mount has no source (remove “{source}”).")
+        raise SpecError(f"A tmpfs mount has no source (remove “{_shown(source)}”).")
     return MountSpec(kind, source, target, bool(read_only))
 
 
@@ -293,7 +293,7 @@ def parse_volume_spec(text: str) -> MountSpec:
     if len(parts) == 1:
         return make_mount("volume", "", parts[0], read_only)
     if len(parts) != 2:
-        raise SpecError(f"“{text}” is not a volume: write host-path-or-name:container-path[:ro].")
+        raise SpecError(f"“{_shown(text)}” is not a volume: write host-path-or-name:container-path[:ro].")
     source, target = parts
     kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
     return make_mount(kind, source, target, read_only)
@@ -398,7 +398,7 @@ def split_command(text: str) -> tuple[str, ...] | None:
     try:
         return tuple(shlex.split(text))
     except ValueError as exc:
-        raise SpecError(f"The command “{text}” cannot be split into words: {exc}.") from None
+        raise SpecError(f"The command “{_shown(text)}” cannot be split into words: {exc}.") from None
 
 
 # --- the whole request --------------------------------------------------------------------------
@@ -434,7 +434,7 @@ class RunSpec:
         if problem:
             found.append(problem)
         if self.working_dir and not self.working_dir.startswith("/"):
-            found.append(f"The working directory “{self.working_dir}” must be absolute (start with '/').")
+            found.append(f"The working directory “{_shown(self.working_dir)}” must be absolute (start with '/').")
         if self.auto_remove and self.restart.name != "no":
             found.append("A container removed when it exits cannot also have a restart policy: "
                          "choose one of the two.")
@@ -452,7 +452,7 @@ class RunSpec:
             targets[mount.target] = mount
         for key, _value in self.env:
             if not key or ENV_KEY_WHITESPACE.search(key) or "=" in key:
-                found.append(f"The environment variable name “{key}” is not allowed.")
+                found.append(f"The environment variable name “{_shown(key)}” is not allowed.")
         return found
 
     def check(self) -> None:

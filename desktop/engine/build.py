@@ -30,7 +30,7 @@ from docker.types import CancellableStream
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled, EngineError, translate
 from desktop.engine.images import short_id
-from desktop.engine.reference import DEFAULT_DOMAIN, ImageReference, parse_normalized
+from desktop.engine.reference import DEFAULT_DOMAIN, ImageReference, InvalidReference, parse_normalized
 
 DEFAULT_DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
@@ -340,7 +340,7 @@ _REGISTRY_NAMES = {"registry-1.docker.io": "docker.io", "index.docker.io": "dock
 def _registry_of(image: str) -> str:
     try:
         ref = parse_normalized(image)
-    except ValueError:  # InvalidReference: the engine refused the name before pulling anything
+    except InvalidReference:  # "FROM ${BASE}" and the like: no registry to name
         return ""
     return ref.domain or DEFAULT_DOMAIN
 

@@ -5,6 +5,7 @@ and ``docker images`` / ``docker run`` show what was made."""
 from __future__ import annotations
 
 import itertools
+import tarfile
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -263,8 +264,103 @@ def test_pull_asks_the_registry_as_the_cli_does(docker_engine, client, busybox_i
     with pytest.raises(BuildFailed) as info:
         build_image(client, BuildRequest(str(context), tags=(f"{unique_repo}:x",), pull=True))
     code, _id, err = cli_build(docker_engine, context, "--pull")
-    assert code != 0 and str(info.value) in err
+    assert code != 0 and info.value.detail in err  # the engine's own words are kept ...
+    assert str(info.value).startswith(f"The base image {busybox_image} could not be pulled, and this build asks "
+                                      "for a fresh copy of its base images: ")  # ... and said plainly
+    assert "Turn off pulling newer base images" in str(info.value)
     assert cli_tags(docker_engine, unique_repo) == {}
+
+
+def test_a_base_image_that_cannot_be_pulled_is_explained(docker_engine, client, busybox_image, registry, unique_repo,
+                                                         tmp_path):
+    """The engine has no internet: ``FROM alpine:3.19`` fails at once with a raw Go DNS error."""
+    context = make_context(tmp_path / "hub", {"Dockerfile": "FROM alpine:3.19\nRUN true\n"})
+    events = []
+    with pytest.raises(BuildFailed) as info:
+        build_image(client, BuildRequest(str(context), tags=(f"{unique_repo}:x",)), on_event=events.append)
+    assert str(info.value) == ("The base image alpine:3.19 is not on this engine and could not be pulled: "
+                               "can't reach docker.io (no network or DNS).")
+    _code, _id, err = cli_build(docker_engine, context)
+    assert "registry-1.docker.io" in info.value.detail and info.value.detail in err
+    assert events[-1].kind is EventKind.ERROR and events[-1].text == str(info.value)
+    assert events[-2].text == f"The engine said: {info.value.detail}"  # the log keeps the engine's words
+
+    missing = f"{registry.for_engine}/{unique_repo}-absent:1"
+    context = make_context(tmp_path / "registry", {"Dockerfile": f"FROM {busybox_image} AS base\nFROM {missing}\n"})
+    with pytest.raises(BuildFailed) as info:
+        build_image(client, BuildRequest(str(context)))
+    assert str(info.value) == (f"The base image {missing} is not on this engine and could not be pulled: "
+                               f"{registry.for_engine} has no such image or tag.")
+    _code, _id, err = cli_build(docker_engine, context)
+    assert "manifest unknown" in info.value.detail and info.value.detail in err
+    assert cli_tags(docker_engine, unique_repo) == {}
+
+
+@pytest.mark.parametrize("message, pull, expected", [
+    ('Get "http://localhost:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused', False,
+     "The base image img:1 is not on this engine and could not be pulled: can't reach the registry localhost:5999: "
+     "nothing answers there (connection refused)."),
+    ("pull access denied for img, repository does not exist or may require 'docker login': denied: requested "
+     "access to the resource is denied", False,
+     "The base image img:1 is not on this engine and could not be pulled: docker.io refused: the repository does "
+     "not exist there, or it needs you to log in first."),
+    ('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host', True,
+     "The base image img:1 could not be pulled, and this build asks for a fresh copy of its base images: the name "
+     "of the registry docker.io is unknown to the engine's DNS (no such host). Turn off pulling newer base images "
+     "to build from the copy on this engine, if it has one."),
+    ("toomanyrequests: You have reached your pull rate limit.", False,
+     "The base image img:1 is not on this engine and could not be pulled: docker.io refused because of its pull "
+     "rate limit; try again later or log in."),
+])
+def test_pull_failures_of_a_base_image_in_plain_words(message, pull, expected):
+    parser = BuildStreamParser(pull=pull)
+    items = [{"stream": "Step 1/2 : FROM --platform=linux/amd64 img:1\n"}, {"error": message}]
+    events = [e for item in items for e in parser.feed(item)]
+    assert parser.error == expected and parser.error_detail == message
+    assert [e.kind for e in events] == [EventKind.STEP, EventKind.OUTPUT, EventKind.ERROR]
+
+
+def test_a_base_image_named_by_a_build_argument():
+    """The step shows "FROM ${BASE}" as written; the name comes from the engine's error, if it says it."""
+    for error, name in (("manifest for reg.example/app:1 not found: manifest unknown: manifest unknown",
+                         "The base image reg.example/app:1 is"),
+                        ('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: i/o timeout',
+                         "The base image of this FROM step is")):
+        parser = BuildStreamParser()
+        parser.feed({"stream": "Step 2/2 : FROM ${BASE}\n"})
+        parser.feed({"error": error})
+        assert parser.error.startswith(f"{name} not on this engine and could not be pulled: "), parser.error
+
+
+def test_errors_outside_a_pulled_from_step_are_the_engines():
+    """A failing RUN, a FROM of an earlier stage or of scratch: nothing was pulled, nothing to rephrase."""
+    for steps, stages in ((["FROM img:1", "RUN make"], ()), (["FROM img:1 AS Base", "FROM base"], ("base",)),
+                          (["FROM scratch"], ())):
+        parser = BuildStreamParser(stages=stages)
+        for number, step in enumerate(steps, start=1):
+            parser.feed({"stream": f"Step {number}/{len(steps)} : {step}\n"})
+        parser.feed({"error": 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup x: no such host'})
+        assert parser.error.startswith("Get ") and parser.error_detail == ""
+
+
+def test_a_dockerignore_that_is_not_utf8_is_refused_with_a_sentence(client, busybox_image, tmp_path):
+    context = make_context(tmp_path / "ctx", {"Dockerfile": f"FROM {busybox_image}\n",
+                                              ".dockerignore": b"*.log\nlatin1-\xe9t\xe9\n"})
+    info = check_context(str(context))
+    assert info.problem == (f"{context}/.dockerignore is not UTF-8 text (line 2 has a byte that is not UTF-8): "
+                            "save it as UTF-8 to build this folder.")
+    with pytest.raises(BerthError) as refused:
+        build_image(client, BuildRequest(str(context)))
+    assert str(refused.value) == info.problem
+    with tempfile.TemporaryFile() as archive, pytest.raises(BerthError, match="is not UTF-8 text"):
+        pack_context(str(context), "Dockerfile", archive)
+    # a byte order mark (as some Windows editors write) is UTF-8 and is not part of the first pattern
+    (context / ".dockerignore").write_bytes(b"\xef\xbb\xbf*.log\n")
+    (context / "a.log").write_text("x")
+    assert check_context(str(context)).ok
+    with tempfile.TemporaryFile() as archive:
+        pack_context(str(context), "Dockerfile", archive)
+        assert "a.log" not in tarfile.open(fileobj=archive).getnames()
 
 
 def test_bad_requests_are_refused_before_anything_is_sent(client, busybox_image, tmp_path):
@@ -275,7 +371,7 @@ def test_bad_requests_are_refused_before_anything_is_sent(client, busybox_image,
     good = make_context(tmp_path / "good", {"Dockerfile": f"FROM {busybox_image}\n"})
     with pytest.raises(ValueError) as bad_tag:
         build_image(client, BuildRequest(str(good), tags=("app:bad/tag",)))
-    assert "invalid" in str(bad_tag.value)
+    assert 'The registry host "app:bad" has "b" at position 4' in str(bad_tag.value)  # plain words, not grammar
     with pytest.raises(EngineError) as target:
         build_image(client, BuildRequest(str(good), target="nope"))
     assert "failed to reach build target nope in Dockerfile" in str(target.value)

@@ -167,6 +167,88 @@ def test_cpus():
         run_spec.parse_cpus("two")
 
 
+@pytest.mark.parametrize("text, words", [
+    ("99999999999999p", "The memory limit 99999999999999p is more than the engine can take: give less than 8 EiB"),
+    ("8192p", "more than the engine can take"),
+    ("9" * 5000, "more than the engine can take"),
+    ("1e400", "“1e400” is not a memory size"), ("inf", "“inf” is not a memory size"),
+    ("-1g", "is not a memory size"), ("١٢m", "is not a memory size"), ("1_000m", "is not a memory size"),
+    ("64m\n", None), ("64\tm", "is not a memory size"),
+])
+def test_memory_limits_are_bounded_by_what_the_engine_takes(text, words):
+    if words is None:
+        assert run_spec.parse_memory(text) == 64 * 1024 ** 2
+        return
+    with pytest.raises(SpecError) as info:
+        run_spec.parse_memory(text)
+    assert words in str(info.value) and len(str(info.value)) < 200
+
+
+def test_the_largest_memory_limit_is_the_engines_int64():
+    assert run_spec.parse_memory("8191p") == 8191 * 1024 ** 5
+    assert run_spec.parse_memory(str(2 ** 63 - 1)) == 2 ** 63 - 1
+    with pytest.raises(SpecError, match="more than the engine can take"):
+        run_spec.parse_memory(str(2 ** 63))
+    # exact arithmetic: 28 digits of Decimal would round these
+    assert run_spec.parse_memory("7.000000000000000000000000000001m") == 7 * 1024 ** 2
+
+
+@pytest.mark.parametrize("text, words", [
+    ("1e400", "The number of CPUs 1e400 is more than the engine can take (at most 9,223,372,036)"),
+    ("1e999999999999999999", "more than the engine can take"),  # was a decimal.Overflow
+    ("9" * 30, "more than the engine can take"),
+    ("inf", "“inf” is not a number of CPUs"), ("-inf", "is not a number of CPUs"),
+    ("nan", "“nan” is not a number of CPUs"), ("sNaN", "is not a number of CPUs"),
+    ("-1", "must be more than 0 (got -1)"), ("-0", "must be more than 0"),
+    ("1_0", "is not a number of CPUs"), ("١", "is not a number of CPUs"),
+    ("0.001", "below the engine's minimum of 0.01"),
+    ("1.0000000000000000000000000000001", "too precise"),  # was rounded to 1 and accepted
+])
+def test_cpus_are_bounded_by_what_the_engine_takes(text, words):
+    with pytest.raises(SpecError) as info:
+        run_spec.parse_cpus(text)
+    assert words in str(info.value) and len(str(info.value)) < 200
+
+
+def test_cpus_up_to_what_the_engine_has_when_known():
+    assert run_spec.parse_cpus("2", available=2) == 2_000_000_000
+    assert run_spec.parse_cpus("1e0") == run_spec.parse_cpus("1.") == run_spec.parse_cpus(".5e1") // 5
+    assert run_spec.parse_cpus("9223372036.854775807") == 2 ** 63 - 1
+    with pytest.raises(SpecError, match="more than the engine has: it has 2, so give at most 2"):
+        run_spec.parse_cpus("2.5", available=2)
+
+
+def test_a_spec_built_by_hand_is_checked_against_the_same_bounds():
+    assert any("more than the engine can take" in p for p in RunSpec("img", memory=2 ** 63).problems())
+    assert any("from 0.01" in p for p in RunSpec("img", nano_cpus=2 ** 63).problems())
+    assert any("from 0.01" in p for p in RunSpec("img", nano_cpus=1000).problems())
+    assert RunSpec("img", memory=2 ** 63 - 1, nano_cpus=10_000_000).problems() == []
+
+
+def test_names_and_ports_are_read_as_the_cli_reads_them():
+    # a name with a line break after it matched the old "^...$" pattern
+    assert "not allowed" in run_spec.name_problem("web\n")
+    with pytest.raises(SpecError):
+        run_spec.validate_name("web\n")
+    # int() took these; the CLI and the engine do not
+    for text in ("8_080", "+80", "٨٠", "80 80"):
+        with pytest.raises(SpecError, match="is not a number"):
+            run_spec.make_port(text)
+        with pytest.raises(SpecError, match="is not a port mapping"):
+            run_spec.parse_port_spec(text)
+    with pytest.raises(SpecError, match="host port 99999 is out of range"):
+        run_spec.parse_port_spec("99999:80")
+    with pytest.raises(SpecError) as huge:
+        run_spec.make_port("9" * 5000)
+    assert "out of range" in str(huge.value) and len(str(huge.value)) < 120
+    assert run_spec.make_port("00080") == run_spec.PortSpec(80)
+
+
+def test_a_bare_env_key_that_cannot_be_in_the_environment_is_left_out():
+    # os.environ encodes keys: a lone surrogate raised UnicodeEncodeError
+    assert run_spec.parse_env_lines("A\udcff\nB=1\n") == [("B", "1")]
+
+
 def test_restart_policies():
     assert str(run_spec.parse_restart("on-failure:5")) == "on-failure:5"
     assert run_spec.parse_restart("unless-stopped").name == "unless-stopped"
@@ -174,6 +256,15 @@ def test_restart_policies():
         run_spec.parse_restart("sometimes")
     with pytest.raises(SpecError, match="Only on-failure takes a retry count"):
         run_spec.parse_restart("always:3")
+    # found by fuzzing: int() took these, and the engine's int64 cannot hold the last one
+    for text in ("on-failure:+3", "on-failure:1_0", "on-failure:\u0663"):
+        with pytest.raises(SpecError, match="is not a number"):
+            run_spec.parse_restart(text)
+    with pytest.raises(SpecError, match="cannot be negative"):
+        run_spec.parse_restart("on-failure:-1")
+    with pytest.raises(SpecError, match="more than the engine can take"):
+        run_spec.parse_restart("on-failure:9223372036854775808")
+    assert run_spec.parse_restart("on-failure:9223372036854775807").max_retries == 2 ** 63 - 1
 
 
 def test_commands_split_like_a_shell():
@@ -421,3 +512,16 @@ def test_compose_groups_follow_the_flat_model(qapp, qtmodeltester):
     assert not kept.isValid() and groups.projects() == ["api"]
     assert groups.index_for_key(_row("e-api").id).parent() == groups.group_index("api")
     qtmodeltester.check(groups)
+
+
+def test_refusals_show_what_was_typed_shortened_and_visible():
+    """Found by fuzzing: a pasted 5000-character value or a NUL went into the message as it was."""
+    for call in (lambda: run_spec.parse_port_spec("a\x00b\nc:80"),
+                 lambda: run_spec.parse_volume_spec("x" * 5000 + ":a:b"),
+                 lambda: run_spec.make_mount("volume", "bad\x00name", "/x"),
+                 lambda: run_spec.make_port("80", "t\x00cp")):
+        with pytest.raises(SpecError) as info:
+            call()
+        assert len(str(info.value)) < 200 and str(info.value).isprintable(), str(info.value)
+    with pytest.raises(SpecError, match="The host address “a\ufffdb\ufffdc” is not an IP address"):
+        run_spec.parse_port_spec("a\x00b\nc:80")

@@ -30,11 +30,12 @@ from docker.types import CancellableStream
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled, EngineError, translate
 from desktop.engine.images import short_id
-from desktop.engine.reference import ImageReference, parse_normalized
+from desktop.engine.reference import DEFAULT_DOMAIN, ImageReference, InvalidReference, parse_normalized
 
 DEFAULT_DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
 MAX_DOCKERFILE_BYTES = 1 << 20  # what the dialog reads to find stages
+MAX_DOCKERIGNORE_BYTES = 16 << 20  # a .dockerignore bigger than this is a mistake, not patterns
 _CHUNK = 1 << 16
 
 Progress = Callable[[float, "float | None", str], None]
@@ -174,18 +175,38 @@ def check_context(context_dir: str, dockerfile: str = DEFAULT_DOCKERFILE) -> Con
             text = f.read(MAX_DOCKERFILE_BYTES).decode("utf-8", "replace")
     except OSError as exc:
         return ContextInfo(root, relative, candidates, problem=f"Could not read {path}: {exc.strerror or exc}.")
-    return ContextInfo(root, relative, candidates, tuple(dockerfile_stages(text)))
+    stages = tuple(dockerfile_stages(text))
+    try:
+        read_dockerignore(root)
+    except BerthError as exc:
+        return ContextInfo(root, relative, candidates, stages, problem=str(exc))
+    return ContextInfo(root, relative, candidates, stages)
 
 
 # --- the context archive --------------------------------------------------------------------
 
 def read_dockerignore(context_dir: str) -> list[str]:
-    """The patterns of the context's ``.dockerignore``, read exactly as the SDK reads them."""
+    """The patterns of the context's ``.dockerignore``, read as the SDK reads them (a UTF-8 byte
+    order mark at the start is dropped, as the CLI drops it). BerthError, with a sentence, when
+    the file cannot be read or is not UTF-8 text."""
     path = os.path.join(context_dir, DOCKERIGNORE)
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         return []
-    with open(path, encoding="utf-8") as f:
-        return [line for line in (raw.strip() for raw in f.read().splitlines()) if line and line[0] != "#"]
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_DOCKERIGNORE_BYTES + 1)
+    except OSError as exc:
+        raise BerthError(f"Could not read {path}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_DOCKERIGNORE_BYTES:
+        raise BerthError(f"{path} is larger than {MAX_DOCKERIGNORE_BYTES // (1 << 20)} MB: "
+                         "that is not a list of patterns to leave out of the build.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BerthError(f"{path} is not UTF-8 text (line {line} has a byte that is not UTF-8): "
+                         "save it as UTF-8 to build this folder.") from None
+    return [line for line in (raw.strip() for raw in text.splitlines()) if line and line[0] != "#"]
 
 
 @dataclass(frozen=True)
@@ -302,15 +323,106 @@ _WARNING_RE = re.compile(r"\[Warning\]\s*(.*)", re.DOTALL)
 _BUILT_RE = re.compile(r"Successfully built ([0-9a-f]{12,64})")
 
 
+# --- a base image that could not be pulled ---------------------------------------------------
+
+_FROM_STEP_RE = re.compile(r"FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
+_LOOKUP_RE = re.compile(r"dial tcp: lookup ([^\s:]+)")
+_DIAL_RE = re.compile(r"dial tcp ([^\s]+?): (?:connect: )?(connection refused|i/o timeout|no route to host|"
+                      r"network is unreachable)")
+_GET_RE = re.compile(r'Get "?https?://([^/"\s]+)')
+_PULL_DENIED_RE = re.compile(r"pull access denied for ([^\s,]+)")
+_MANIFEST_RE = re.compile(r"manifest for (\S+) not found|manifest unknown|not found: manifest")
+#: Docker Hub's registry host, which the engine's errors name, and the name people know it by.
+_REGISTRY_NAMES = {"registry-1.docker.io": "docker.io", "index.docker.io": "docker.io",
+                   "auth.docker.io": "docker.io"}
+
+
+def _registry_of(image: str) -> str:
+    try:
+        ref = parse_normalized(image)
+    except InvalidReference:  # "FROM ${BASE}" and the like: no registry to name
+        return ""
+    return ref.domain or DEFAULT_DOMAIN
+
+
+def explain_base_image_failure(image: str, message: str, pull: bool = False) -> str | None:
+    """A sentence for an engine error that ends a ``FROM image`` step because *image* could not be
+    pulled (no network, no such image, no permission), or None when *message* is not one of those.
+    *pull* says whether the build asked for a fresh copy (``--pull``), in which case the image may
+    well be on the engine already."""
+    if "$" in image:  # "FROM ${BASE}": the step shows the line before build arguments are filled in
+        named = _MANIFEST_RE.search(message) or _PULL_DENIED_RE.search(message)
+        image = named.group(1) if named and named.group(1) else ""
+    why = _pull_failure_reason(image, message)
+    if why is None:
+        return None
+    if not image:
+        return f"The base image of this FROM step is not on this engine and could not be pulled: {why}."
+    if pull:
+        return (f"The base image {image} could not be pulled, and this build asks for a fresh copy of its base "
+                f"images: {why}. Turn off pulling newer base images to build from the copy on this engine, "
+                "if it has one.")
+    return f"The base image {image} is not on this engine and could not be pulled: {why}."
+
+
+def _pull_failure_reason(image: str, message: str) -> str | None:
+    lower = message.lower()
+    registry = _registry_of(image)
+    host = ""
+    for pattern in (_LOOKUP_RE, _GET_RE):
+        m = pattern.search(message)
+        if m:
+            host = m.group(1)
+            break
+    where = _REGISTRY_NAMES.get(host, host) or registry or "the registry"
+    lookup = _LOOKUP_RE.search(message)
+    if lookup:
+        if "no such host" in lower:
+            return f"the name of the registry {where} is unknown to the engine's DNS (no such host)"
+        return f"can't reach {where} (no network or DNS)"
+    dial = _DIAL_RE.search(message)
+    if dial:
+        what = {"connection refused": "nothing answers there (connection refused)",
+                "i/o timeout": "it does not answer (timed out)",
+                "no route to host": "there is no route to it",
+                "network is unreachable": "the network is unreachable"}[dial.group(2)]
+        return f"can't reach the registry {where}: {what}"
+    denied = _PULL_DENIED_RE.search(message)
+    if denied or "unauthorized" in lower or "authentication required" in lower:
+        return (f"{registry or 'the registry'} refused: the repository does not exist there, or it needs you "
+                "to log in first")
+    if _MANIFEST_RE.search(message):
+        return f"{registry or 'the registry'} has no such image or tag"
+    if "toomanyrequests" in lower or "too many requests" in lower:
+        return f"{registry or 'the registry'} refused because of its pull rate limit; try again later or log in"
+    if "x509:" in lower or "certificate" in lower:
+        return f"the engine does not trust the TLS certificate of {where}"
+    if "server gave http response to https client" in lower:
+        return f"{where} speaks plain HTTP, and the engine expects HTTPS from it (an insecure registry)"
+    if _GET_RE.search(message) or "error response from daemon" in lower or "no such image" in lower:
+        return f"the engine said: {message}"
+    return None
+
+
+# --- the stream -------------------------------------------------------------------------------
+
 class BuildStreamParser:
     """Turns the decoded items of ``/build`` into BuildEvents. The engine splits lines across
-    items ("Step 1/2 : FROM x" then "\\n"), so text is assembled into whole lines first."""
+    items ("Step 1/2 : FROM x" then "\\n"), so text is assembled into whole lines first.
 
-    def __init__(self) -> None:
+    An error that ends a ``FROM`` step because the base image could not be pulled is put in plain
+    words (see :func:`explain_base_image_failure`); the engine's own text is kept in
+    ``error_detail`` and shown in the log as an output line before the error."""
+
+    def __init__(self, pull: bool = False, stages: Iterable[str] = ()) -> None:
         self._partial = ""
+        self._pull = pull
+        self._stages = {stage.lower() for stage in stages}
+        self._from_image = ""  # the image of the step running now, when it is a FROM step
         self.image_id = ""  # the last "aux" ID: the built image
         self.built_short_id = ""  # from "Successfully built", for engines without aux
         self.error = ""
+        self.error_detail = ""  # the engine's own words, when ``error`` rephrases them
         self.warnings: list[str] = []
         self.steps = 0
 
@@ -341,7 +453,12 @@ class BuildStreamParser:
             events.extend(self._flush())
             detail = item.get("errorDetail") or {}
             message = (detail.get("message") if isinstance(detail, dict) else None) or item.get("error") or ""
-            self.error = str(message).strip() or "the build failed (the engine gave no reason)"
+            message = str(message).strip()
+            plain = explain_base_image_failure(self._from_image, message, self._pull) if self._from_image else None
+            if plain:
+                self.error_detail = message
+                events.append(BuildEvent(EventKind.OUTPUT, f"The engine said: {message}"))
+            self.error = plain or message or "the build failed (the engine gave no reason)"
             events.append(BuildEvent(EventKind.ERROR, self.error))
         return events
 
@@ -358,6 +475,10 @@ class BuildStreamParser:
         m = _STEP_RE.fullmatch(line)
         if m:
             self.steps = int(m.group(2))
+            base = _FROM_STEP_RE.match(m.group(3).strip())
+            image = base.group(1) if base else ""
+            # "FROM scratch" and "FROM <an earlier stage>" pull nothing
+            self._from_image = "" if image.lower() in self._stages | {"scratch"} else image
             return BuildEvent(EventKind.STEP, line, step=int(m.group(1)), total=int(m.group(2)))
         m = _WARNING_RE.fullmatch(line)
         if m:
@@ -448,7 +569,7 @@ def build_image(client, request: BuildRequest, token: CancelToken | None = None,
         emit(BuildEvent(EventKind.INFO, f"Sending build context to the engine: {packed.files:,} entries, "
                                         f"{_megabytes(packed.size)}"))
         upload = _Upload(archive, packed.size, token, progress)
-        parser = BuildStreamParser()
+        parser = BuildStreamParser(pull=request.pull, stages=info.stages)
         unregister: list[Callable[[], None]] = []
 
         def on_response(response, *_args, **_kwargs):
@@ -487,7 +608,7 @@ def build_image(client, request: BuildRequest, token: CancelToken | None = None,
     if token is not None:
         token.raise_if_cancelled()
     if parser.error:
-        raise BuildFailed(parser.error)
+        raise BuildFailed(parser.error, detail=parser.error_detail or None)
     image_id = parser.image_id
     if not image_id and parser.built_short_id:
         image_id = client.api.inspect_image(parser.built_short_id)["Id"]

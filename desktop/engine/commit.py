@@ -24,12 +24,12 @@ def commit_problem(repository: str, tag: str) -> str | None:
     try:
         validate_repository(repository)
     except InvalidReference as exc:
-        return f"The repository “{repository}” is not valid: {exc}"
+        return str(exc)  # a sentence that names the repository and what is wrong with it
     if tag.strip():
         try:
             validate_tag(tag.strip())
         except InvalidReference as exc:
-            return f"The tag “{tag.strip()}” is not valid: {exc}"
+            return str(exc)  # names the tag too
     return None
 
 

@@ -12,13 +12,14 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, localcontext
 from typing import Iterable, Mapping
 
 from desktop.engine.errors import BerthError
 
 # The engine's own pattern (daemon/names.go: RestrictedNameChars): at least two characters.
-NAME_PATTERN = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+# Always used with fullmatch(): "$" would also match before a trailing newline.
+NAME_PATTERN = re.compile(r"/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 # Named volumes follow the same rule (volume/local: volumeNameRegex).
 VOLUME_NAME_PATTERN = NAME_PATTERN
 ENV_KEY_WHITESPACE = re.compile(r"\s")
@@ -26,9 +27,22 @@ RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure")
 PROTOCOLS = ("tcp", "udp", "sctp")
 MOUNT_KINDS = ("bind", "volume", "tmpfs")
 MIN_MEMORY = 6 * 1024 * 1024  # the engine refuses less ("Minimum memory limit allowed is 6MB")
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s?([kmgtp]?)(i?b?)$", re.IGNORECASE)
+INT64_MAX = 2 ** 63 - 1  # HostConfig.Memory and NanoCpus are Go int64s: more is a JSON error at create
+MAX_MEMORY = INT64_MAX
+MIN_NANO_CPUS = 10_000_000  # 0.01 CPU: the engine's own "Range of CPUs is from 0.01 to N"
+MAX_NANO_CPUS = INT64_MAX
+_MEMORY = re.compile(r"([0-9]+(?:\.[0-9]+)?) ?([kmgtp]?)(i?b?)", re.IGNORECASE)
+_CPUS = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _exact(text: str) -> Context:
+    """A Decimal context that keeps every digit of *text* times a 20-digit number (the default
+    keeps 28 digits and rounds the rest away)."""
+    return Context(prec=len(text) + 40, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
-_PORT_SPEC = re.compile(r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[^:\[\]]*):)??(?:(?P<host>\d*):)?(?P<container>\d+)(?:/(?P<proto>\w+))?$")
+_PORT_SPEC = re.compile(r"(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[^:\[\]]*):)??(?:(?P<host>[0-9]*):)?(?P<container>[0-9]+)"
+                        r"(?:/(?P<proto>[A-Za-z0-9_]+))?")
 
 
 class SpecError(BerthError, ValueError):
@@ -41,10 +55,10 @@ def name_problem(name: str) -> str | None:
     engine picks one)."""
     if not name:
         return None
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         if len(name.lstrip("/")) < 2:
-            return f"The container name “{name}” is too short: it needs at least two characters."
-        return (f"The container name “{name}” is not allowed: it must start with a letter or digit and "
+            return f"The container name “{_shown(name)}” is too short: it needs at least two characters."
+        return (f"The container name “{_shown(name)}” is not allowed: it must start with a letter or digit and "
                 "contain only letters, digits, '_', '.' and '-'.")
     return None
 
@@ -73,14 +87,21 @@ def parse_env_lines(text: str, environ: Mapping[str, str] | None = None, *, sour
             continue
         key, has_value, value = line.partition("=")
         if not key:
-            raise SpecError(f"Line {number}{where} has no variable name before '=': “{raw.strip()}”.")
+            raise SpecError(f"Line {number}{where} has no variable name before '=': “{_shown(raw.strip())}”.")
         if ENV_KEY_WHITESPACE.search(key):
-            raise SpecError(f"Line {number}{where}: the variable name “{key}” contains whitespace.")
+            raise SpecError(f"Line {number}{where}: the variable name “{_shown(key)}” contains whitespace.")
         if has_value:
             result.append((key, value))
-        elif key in environ:
+        elif _in_environ(key, environ):
             result.append((key, environ[key]))
     return result
+
+
+def _in_environ(key: str, environ: Mapping[str, str]) -> bool:
+    try:
+        return key in environ
+    except UnicodeError:  # os.environ encodes the key: a lone surrogate cannot be a variable's name
+        return False
 
 
 def env_file_text(data: bytes, source: str) -> str:
@@ -100,7 +121,7 @@ def parse_labels(text: str) -> list[tuple[str, str]]:
             continue
         key, _, value = line.partition("=")
         if not key.strip():
-            raise SpecError(f"Label line {number} has no key before '=': “{line.strip()}”.")
+            raise SpecError(f"Label line {number} has no key before '=': “{_shown(line.strip())}”.")
         result.append((key.strip(), value))
     return result
 
@@ -127,14 +148,21 @@ class PortSpec:
         return f"{self.container_port}/{self.protocol}"
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A piece of what was typed, fit for a message: shortened, invisible characters made visible."""
+    text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text[:limit + 1])
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _port_number(text: str, what: str, allow_zero: bool = False) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise SpecError(f"The {what} “{text}” is not a number.") from None
+    digits = str(text).strip()
+    if not _DIGITS.fullmatch(digits):  # int() would also take "8_080", "+80" and non-ASCII digits
+        raise SpecError(f"The {what} “{_shown(str(text))}” is not a number.")
+    significant = digits.lstrip("0") or "0"
+    value = int(significant) if len(significant) <= 6 else None  # no int() of a thousand digits
     low = 0 if allow_zero else 1
-    if not low <= value <= 65535:
-        raise SpecError(f"The {what} {value} is out of range: ports go from 1 to 65535.")
+    if value is None or not low <= value <= 65535:
+        raise SpecError(f"The {what} {_shown(significant)} is out of range: ports go from 1 to 65535.")
     return value
 
 
@@ -143,7 +171,7 @@ def make_port(container_port: str | int, protocol: str = "tcp", host_ip: str = "
     """A PortSpec from the fields of a table row, each checked."""
     protocol = (protocol or "tcp").strip().lower()
     if protocol not in PROTOCOLS:
-        raise SpecError(f"The protocol “{protocol}” is not one of {', '.join(PROTOCOLS)}.")
+        raise SpecError(f"The protocol “{_shown(protocol)}” is not one of {', '.join(PROTOCOLS)}.")
     container = _port_number(container_port, "container port")
     host_ip = (host_ip or "").strip()
     if host_ip.startswith("[") and host_ip.endswith("]"):
@@ -152,7 +180,7 @@ def make_port(container_port: str | int, protocol: str = "tcp", host_ip: str = "
         try:
             ipaddress.ip_address(host_ip)
         except ValueError:
-            raise SpecError(f"The host address “{host_ip}” is not an IP address (such as 127.0.0.1 "
+            raise SpecError(f"The host address “{_shown(host_ip)}” is not an IP address (such as 127.0.0.1 "
                             "or 0.0.0.0).") from None
     host: int | None = None
     if host_port is not None and str(host_port).strip():
@@ -190,9 +218,9 @@ def make_ports(container_port: str | int, protocol: str = "tcp", host_ip: str = 
 def parse_port_spec(text: str) -> PortSpec:
     """The CLI's ``-p`` syntax: ``8080``, ``80:8080``, ``127.0.0.1:80:8080/udp``, ``127.0.0.1::8080``."""
     text = text.strip()
-    match = _PORT_SPEC.match(text)
+    match = _PORT_SPEC.fullmatch(text)
     if not match:
-        raise SpecError(f"“{text}” is not a port mapping: write [host address:][host port:]container port"
+        raise SpecError(f"“{_shown(text)}” is not a port mapping: write [host address:][host port:]container port"
                         "[/protocol], e.g. 127.0.0.1:8080:80/tcp.")
     return make_port(match["container"], match["proto"] or "tcp", match["ip"] or "", match["host"])
 
@@ -235,24 +263,24 @@ class MountSpec:
 def make_mount(kind: str, source: str, target: str, read_only: bool = False) -> MountSpec:
     kind = (kind or "").strip().lower()
     if kind not in MOUNT_KINDS:
-        raise SpecError(f"The mount type “{kind}” is not one of {', '.join(MOUNT_KINDS)}.")
+        raise SpecError(f"The mount type “{_shown(kind)}” is not one of {', '.join(MOUNT_KINDS)}.")
     source = (source or "").strip()
     target = (target or "").strip()
     if not target:
         raise SpecError("A mount needs a path in the container.")
     if not target.startswith("/"):
-        raise SpecError(f"The container path “{target}” must be absolute (start with '/').")
+        raise SpecError(f"The container path “{_shown(target)}” must be absolute (start with '/').")
     if kind == "bind":
         if not source:
             raise SpecError(f"The bind mount on {target} needs a host path.")
         if not (source.startswith("/") or re.match(r"^[a-zA-Z]:[\\/]", source)):
-            raise SpecError(f"The host path “{source}” must be absolute (start with '/').")
+            raise SpecError(f"The host path “{_shown(source)}” must be absolute (start with '/').")
     elif kind == "volume":
-        if source and not VOLUME_NAME_PATTERN.match(source):
-            raise SpecError(f"The volume name “{source}” is not allowed: it must start with a letter or digit "
+        if source and not VOLUME_NAME_PATTERN.fullmatch(source):
+            raise SpecError(f"The volume name “{_shown(source)}” is not allowed: it must start with a letter or digit "
                             "and contain only letters, digits, '_', '.' and '-' (at least two characters).")
     elif source:
-        raise SpecError(f"A tmpfs mount has no source (remove “{source}”).")
+        raise SpecError(f"A tmpfs mount has no source (remove “{_shown(source)}”).")
     return MountSpec(kind, source, target, bool(read_only))
 
 
@@ -265,7 +293,7 @@ def parse_volume_spec(text: str) -> MountSpec:
     if len(parts) == 1:
         return make_mount("volume", "", parts[0], read_only)
     if len(parts) != 2:
-        raise SpecError(f"“{text}” is not a volume: write host-path-or-name:container-path[:ro].")
+        raise SpecError(f"“{_shown(text)}” is not a volume: write host-path-or-name:container-path[:ro].")
     source, target = parts
     kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
     return make_mount(kind, source, target, read_only)
@@ -274,33 +302,59 @@ def parse_volume_spec(text: str) -> MountSpec:
 # --- resources ----------------------------------------------------------------------------------
 def parse_memory(text: str) -> int | None:
     """'512m', '1g', '1.5G', '256MiB', '1048576' -> bytes (binary units, as the CLI's RAMInBytes);
-    empty -> None (no limit)."""
+    empty -> None (no limit). Refused with a sentence: anything else, less than the engine's
+    minimum, or more than the engine's int64 can hold (which it would refuse with a JSON error)."""
     text = (text or "").strip()
     if not text:
         return None
-    match = _MEMORY.match(text)
+    match = _MEMORY.fullmatch(text)
     if not match:
-        raise SpecError(f"“{text}” is not a memory size: write a number with an optional unit, e.g. 512m or 1g.")
-    value = int(Decimal(match[1]) * _UNITS[match[2].lower()])
+        raise SpecError(f"“{_shown(text)}” is not a memory size: write a number with an optional unit, "
+                        "e.g. 512m or 1g.")
+    whole = match[1].partition(".")[0].lstrip("0")
+    if len(whole) > len(str(MAX_MEMORY)):  # clearly too big: no arithmetic on a thousand digits
+        value = MAX_MEMORY + 1
+    else:
+        with localcontext(_exact(text)):
+            value = int(Decimal(match[1]) * _UNITS[match[2].lower()])
+    if value > MAX_MEMORY:
+        raise SpecError(f"The memory limit {_shown(text)} is more than the engine can take: "
+                        "give less than 8 EiB (8192p).")
     if value < MIN_MEMORY:
-        raise SpecError(f"The memory limit {text} is below the engine's minimum of 6 MiB.")
+        raise SpecError(f"The memory limit {_shown(text)} is below the engine's minimum of 6 MiB.")
     return value
 
 
-def parse_cpus(text: str) -> int | None:
-    """'1.5' -> 1_500_000_000 nano-CPUs, as ``--cpus``; empty -> None (no limit)."""
+_MAX_CPUS = Decimal(MAX_NANO_CPUS).scaleb(-9, Context(prec=40))
+
+
+def parse_cpus(text: str, available: int | None = None) -> int | None:
+    """'1.5' -> 1_500_000_000 nano-CPUs, as ``--cpus``; empty -> None (no limit).
+
+    Refused with a sentence: anything but a plain decimal number (no "inf", "nan", "1_0"), zero or
+    less, less than 0.01 (the engine's minimum), more than the engine's int64 of nano-CPUs can
+    hold, more than *available* (the engine's CPU count, when the caller knows it), or more than
+    9 decimals."""
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise SpecError(f"“{text}” is not a number of CPUs (e.g. 0.5 or 2).") from None
-    if not value.is_finite() or value <= 0:
-        raise SpecError(f"The number of CPUs must be more than 0 (got {text}).")
-    nano = value * 1_000_000_000
-    if nano != nano.to_integral_value():
-        raise SpecError(f"The number of CPUs {text} is too precise (at most 9 decimals).")
+    if not _CPUS.fullmatch(text):
+        raise SpecError(f"“{_shown(text)}” is not a number of CPUs (e.g. 0.5 or 2).")
+    value = Decimal(text)  # exact: a Decimal made from a string is never rounded
+    if value <= 0:
+        raise SpecError(f"The number of CPUs must be more than 0 (got {_shown(text)}).")
+    if available is not None and value > available:
+        raise SpecError(f"The number of CPUs {_shown(text)} is more than the engine has: it has {available}, "
+                        f"so give at most {available}.")
+    if value > _MAX_CPUS:  # comparing is exact at any size; multiplying 1e400 is not
+        raise SpecError(f"The number of CPUs {_shown(text)} is more than the engine can take "
+                        f"(at most {MAX_NANO_CPUS // 1_000_000_000:,}).")
+    with localcontext(_exact(text)):
+        nano = value.scaleb(9)
+        if nano != nano.to_integral_value():
+            raise SpecError(f"The number of CPUs {_shown(text)} is too precise (at most 9 decimals).")
+    if nano < MIN_NANO_CPUS:
+        raise SpecError(f"The number of CPUs {_shown(text)} is below the engine's minimum of 0.01.")
     return int(nano)
 
 
@@ -320,17 +374,18 @@ def parse_restart(text: str) -> RestartPolicy:
     text = (text or "no").strip().lower()
     name, _, count = text.partition(":")
     if name not in RESTART_POLICIES:
-        raise SpecError(f"The restart policy “{text}” is not one of: {', '.join(RESTART_POLICIES)}.")
+        raise SpecError(f"The restart policy “{_shown(text)}” is not one of: {', '.join(RESTART_POLICIES)}.")
     if count:
         if name != "on-failure":
-            raise SpecError(f"Only on-failure takes a retry count (“{text}”).")
-        try:
-            retries = int(count)
-        except ValueError:
-            raise SpecError(f"The retry count in “{text}” is not a number.") from None
-        if retries < 0:
+            raise SpecError(f"Only on-failure takes a retry count (“{_shown(text)}”).")
+        if count.startswith("-") and _DIGITS.fullmatch(count[1:]):
             raise SpecError("The retry count cannot be negative.")
-        return RestartPolicy(name, retries)
+        if not _DIGITS.fullmatch(count):  # int() would also take "+3", "1_0" and non-ASCII digits
+            raise SpecError(f"The retry count in “{_shown(text)}” is not a number.")
+        significant = count.lstrip("0") or "0"
+        if len(significant) > len(str(INT64_MAX)) or int(significant) > INT64_MAX:
+            raise SpecError(f"The retry count in “{_shown(text)}” is more than the engine can take.")
+        return RestartPolicy(name, int(significant))
     return RestartPolicy(name)
 
 
@@ -343,7 +398,7 @@ def split_command(text: str) -> tuple[str, ...] | None:
     try:
         return tuple(shlex.split(text))
     except ValueError as exc:
-        raise SpecError(f"The command “{text}” cannot be split into words: {exc}.") from None
+        raise SpecError(f"The command “{_shown(text)}” cannot be split into words: {exc}.") from None
 
 
 # --- the whole request --------------------------------------------------------------------------
@@ -379,12 +434,16 @@ class RunSpec:
         if problem:
             found.append(problem)
         if self.working_dir and not self.working_dir.startswith("/"):
-            found.append(f"The working directory “{self.working_dir}” must be absolute (start with '/').")
+            found.append(f"The working directory “{_shown(self.working_dir)}” must be absolute (start with '/').")
         if self.auto_remove and self.restart.name != "no":
             found.append("A container removed when it exits cannot also have a restart policy: "
                          "choose one of the two.")
         if self.memory is not None and self.memory < MIN_MEMORY:
             found.append("The memory limit is below the engine's minimum of 6 MiB.")
+        if self.memory is not None and self.memory > MAX_MEMORY:
+            found.append("The memory limit is more than the engine can take: give less than 8 EiB (8192p).")
+        if self.nano_cpus is not None and not MIN_NANO_CPUS <= self.nano_cpus <= MAX_NANO_CPUS:
+            found.append("The number of CPUs must be from 0.01 to the number the engine has.")
         found += port_clashes(self.ports)
         targets: dict[str, MountSpec] = {}
         for mount in self.mounts:
@@ -393,7 +452,7 @@ class RunSpec:
             targets[mount.target] = mount
         for key, _value in self.env:
             if not key or ENV_KEY_WHITESPACE.search(key) or "=" in key:
-                found.append(f"The environment variable name “{key}” is not allowed.")
+                found.append(f"The environment variable name “{_shown(key)}” is not allowed.")
         return found
 
     def check(self) -> None:

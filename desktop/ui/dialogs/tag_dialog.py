@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHBoxLayout, Q
 from desktop.engine import semver
 from desktop.engine.errors import BerthError
 from desktop.engine.images import NONE, ImageRow, short_id
-from desktop.engine.reference import DEFAULT_TAG, ImageReference, InvalidReference, parse_reference, validate_repository
+from desktop.engine.reference import DEFAULT_TAG, ImageReference, InvalidReference, split_repository_field
 from desktop.engine.tags import TagIndex, TagPlan, TagResult, TargetStatus, plan_from_index, target_references
 from desktop.tasks import tag_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
@@ -44,23 +44,13 @@ def split_tags(text: str) -> list[str]:
 def split_repository_tag(text: str) -> tuple[str, str] | None:
     """'myapp/web:1.0.1' typed as a repository -> ('myapp/web', '1.0.1'); None when *text* is a
     repository already, is no 'repository:tag' at all, or reads as a registry and its port
-    ('localhost:5000', 'reg.example:5000': the repository is still to come).
-
-    Small on purpose: the engine layer is to get its own split (desktop/engine/reference.py)."""
+    ('localhost:5000', 'reg.example:5000': the repository is still to come). The split itself is
+    the engine layer's (reference.split_repository_field)."""
     try:
-        validate_repository(text)
-        return None
-    except InvalidReference:
-        pass
-    try:
-        ref = parse_reference(text)
+        repository, tag = split_repository_field(text)
     except InvalidReference:
         return None
-    if ref.tag is None or ref.digest is not None:
-        return None
-    if ref.tag.isdigit() and "/" not in ref.name:
-        return None
-    return ref.name, ref.tag
+    return (repository, tag) if tag is not None else None
 
 
 def message_label(name: str, style: str) -> QLabel:

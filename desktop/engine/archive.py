@@ -234,6 +234,16 @@ def _skip(raw: BinaryIO, count: int) -> bool:
     return len(raw.read(1)) == 1
 
 
+def shown_name(name: str, limit: int = 120) -> str:
+    """*name* fit for a one-line message: control characters and undecodable bytes written as
+    escapes, and a very long name shortened in the middle."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    if len(text) > limit:
+        text = text[: limit // 2 - 1] + "…" + text[-(limit // 2):]
+    return text
+
+
 def _clean_name(name: str) -> str:
     cleaned = posixpath.normpath(name) if name else name
     return "" if cleaned == "." else cleaned

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from desktop.engine import file_copy
 from tests.test_containers_gui import build_window, select
@@ -48,6 +49,8 @@ def wait_question(qtbot, dialog):
 def test_declining_the_replace_question_leaves_everything_as_it_was(qtbot, window, container, tmp_path):
     (tmp_path / "notes.txt").write_text("mine\n")
     dialog = open_copy_out(qtbot, window, container, "/data/notes.txt", tmp_path)
+    labels = [label for label in dialog.findChildren(QLabel) if "&" in label.text()]
+    assert len(labels) == 2 and all(label.buddy() is not None for label in labels)  # no raw "&" shown
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     question = wait_question(qtbot, dialog)
     assert question.objectName() == "copyReplaceQuestion"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from desktop.engine.archive import shown_name
 from desktop.engine.containers import ContainerRow
@@ -57,11 +57,13 @@ class CopyDialog(TaskFormDialog):
         self.copy_button.clicked.connect(self.copy)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel).clicked.connect(self.reject)
         form = QFormLayout()
+        local_label = QLabel("&To (local folder):" if outwards else "&From (local):")
+        local_label.setBuddy(self.local_edit)  # the row is a layout: addRow cannot make the buddy itself
         if outwards:
             form.addRow("&From (container):", self.container_edit)
-            form.addRow("&To (local folder):", local)
+            form.addRow(local_label, local)
         else:
-            form.addRow("&From (local):", local)
+            form.addRow(local_label, local)
             form.addRow("&To (container folder):", self.container_edit)
         box = QVBoxLayout(self)
         box.addLayout(form)

@@ -107,6 +107,8 @@ class CopyDialog(TaskFormDialog):
         return self._submit(task, self.copy_button, "Copying…", self._on_copied)
 
     def _on_planned(self, plan: CopyPlan) -> None:
+        if not self.isVisible():
+            return  # closed while the engine was asked: the copy is not wanted any more
         if plan.conflicts:
             self._ask_replace(plan.destination, plan.conflicts)
         else:
@@ -123,7 +125,7 @@ class CopyDialog(TaskFormDialog):
         return self._submit(task, self.copy_button, "Copying…", self._on_copied)
 
     def _on_failed(self, error: BerthError) -> None:
-        if isinstance(error, CopyConflict):
+        if isinstance(error, CopyConflict) and self.isVisible():
             self._ask_replace(error.destination, error.names)
             return
         super()._on_failed(error)

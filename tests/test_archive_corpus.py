@@ -403,3 +403,23 @@ def test_a_real_docker_save_and_its_broken_copies(docker_engine, busybox_image, 
     cut.write_bytes(data[:headers[-1].offset] if headers[-1] is not manifest else data[:manifest.offset])
     with pytest.raises(ArchiveError, match="is truncated"):
         inspect_archive(cut)
+
+
+@pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.XHDTYPE])
+def test_a_huge_long_name_or_pax_header_is_refused_before_it_is_read(tmp_path, kind):
+    """tarfile reads a long name or pax header whole into memory: a gzip of 64 MB of them is a
+    few hundred kB on disk and would cost hundreds of MB."""
+    header = tarfile.TarInfo("././@LongLink" if kind == tarfile.GNUTYPE_LONGNAME else "././@PaxHeader")
+    header.type = kind
+    header.size = 64 << 20
+    raw = header._create_header(header.get_info(), tarfile.USTAR_FORMAT, "utf-8", "surrogateescape")
+    path = tmp_path / "long.tar.gz"
+    path.write_bytes(gzip.compress(raw + b"a" * (64 << 20) + tar_bytes([("x", b"x")]), compresslevel=1))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ArchiveError, match="tar headers claims 67,108,864 bytes"):
+            inspect_archive(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, peak

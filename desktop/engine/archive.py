@@ -127,6 +127,24 @@ class _Truncated(Exception):
     pass
 
 
+class _HugeHeader(Exception):
+    pass
+
+
+_HEADER_LIMIT = 1 << 20  # a long name or extended header this big is an attack, not a name
+
+
+class _GuardedTarInfo(tarfile.TarInfo):
+    """tarfile reads a GNU long name or a pax extended header into memory whole, whatever size it
+    claims: refuse the big ones before they are read."""
+
+    def _proc_member(self, tarfile_):
+        if self.type in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+                         tarfile.SOLARIS_XHDTYPE) and self.size > _HEADER_LIMIT:
+            raise _HugeHeader(self.size)
+        return super()._proc_member(tarfile_)
+
+
 class _Corrupt(Exception):
     pass
 
@@ -624,6 +642,9 @@ def inspect_archive(path: str | os.PathLike) -> ArchiveContents:
             fmt, images = _inspect_open(raw, label, compression, st.st_size)
     except _Truncated:
         raise ArchiveError(f"{label} is truncated: {kind} that ends too early (was it copied completely?).") from None
+    except _HugeHeader as exc:
+        raise ArchiveError(f"{label} is damaged: one of its tar headers claims {exc.args[0]:,} bytes of file "
+                           "names or attributes.") from None
     except _Corrupt:
         if compression == NONE:
             raise ArchiveError(f"{label} is damaged: it is not a complete, valid tar archive.") from None
@@ -654,10 +675,10 @@ def _inspect_open(raw: BinaryIO, label: str, compression: str, file_size: int) -
     try:
         if compression == NONE:
             stream = raw
-            tar = tarfile.open(fileobj=raw, mode="r:")
+            tar = tarfile.open(fileobj=raw, mode="r:", tarinfo=_GuardedTarInfo)
         else:
             stream = DecompressingReader(raw, compression)
-            tar = tarfile.open(fileobj=stream, mode="r|")
+            tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_GuardedTarInfo)
     except tarfile.ReadError:
         if compression == ZSTD and not zstd_frames_complete(raw):
             raise _Truncated("the zstd data is cut") from None

@@ -9,6 +9,12 @@ Only headers, manifests and configs are read: an uncompressed archive is walked 
 the layers; a compressed one has to be decompressed as it streams by (nothing can skip inside
 compressed data), but only small JSON members are kept, so memory stays small for any size.
 Everything that cannot be read raises ArchiveError with a sentence a person understands.
+
+Damage is told apart from a file system: a tar must end with its end-of-archive marker (one cut
+exactly between two members is truncated, not a smaller file system), and files laid out like a
+saved image whose manifest is gone are refused rather than offered for import. Whatever the file
+holds, nothing but ArchiveError comes out: manifests and configurations are read only up to a
+size cap, deeply nested JSON and oversized tar headers are refused before they cost memory.
 """
 
 from __future__ import annotations

@@ -167,6 +167,10 @@ def test_a_folder_with_absolute_links_is_copied_whole_with_its_links(docker_clie
     assert (data / "a.txt").read_text() == "new\n" and (data / "sub" / "b.txt").read_text() == "deep\n"
     assert os.readlink(data / "etc") == "/etc" and os.readlink(data / "usrbin") == "/usr/bin"
     assert leftovers(tmp_path) == []
+    # the container's own /etc holds an absolute link too (mtab -> /proc/mounts)
+    assert file_copy.copy_from_container(docker_client, container, "/etc", str(tmp_path)) == str(tmp_path / "etc")
+    assert os.readlink(tmp_path / "etc" / "mtab") == "/proc/mounts"
+    assert (tmp_path / "etc" / "hostname").read_text().strip() == container[:12]
 
 
 @pytest_engine

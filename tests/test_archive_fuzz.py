@@ -31,9 +31,9 @@ BASES = {
     "oci.gz": compress(oci_layout([SMALL]), "gzip"),
     "rootfs": tar_bytes([("etc/", None), ("etc/hostname", b"box\n"), ("bin/", None), ("bin/sh", b"\x7fELF")]),
 }
-# BERTH_FUZZ_SCALE=50 for a long hunt by hand; the suite keeps to a few seconds
+# the suite runs the same few seconds of examples every time; BERTH_FUZZ_SCALE=50 hunts longer, at random
 SCALE = max(1, int(os.environ.get("BERTH_FUZZ_SCALE", "1") or 1))
-FUZZ = settings(max_examples=100 * SCALE, deadline=None, database=None, derandomize=False,
+FUZZ = settings(max_examples=100 * SCALE, deadline=None, database=None, derandomize=SCALE == 1,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
@@ -108,35 +108,100 @@ def test_mutated_archives_give_a_reading_or_an_archive_error(folder, base, chang
     check(path)
 
 
+scalars = st.none() | st.booleans() | st.integers(-2, 1 << 40) | st.text(max_size=12)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2, 1 << 40) | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["Config", "RepoTags", "Layers", "manifests", "digest", "mediaType", "config", "layers",
-                         "size", "annotations", "rootfs", "diff_ids", "os", "architecture"]) | st.text(max_size=8),
-        inner, max_size=5),
-    max_leaves=12)
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=10)
 
 
-@settings(FUZZ, max_examples=40 * SCALE)
-@given(manifest=json_values, config=json_values, real_manifest=st.booleans())
-def test_arbitrary_manifests_and_configurations_give_a_reading_or_an_archive_error(folder, manifest, config,
-                                                                                   real_manifest):
-    """Arbitrary JSON as manifest.json, or a sound manifest whose configuration is arbitrary JSON."""
-    config_name = SMALL.id.split(":", 1)[1] + ".json"
-    if real_manifest:
-        manifest = [{"Config": config_name, "RepoTags": SMALL.tags, "Layers": []}]
-    data = docker_archive([SMALL], manifest=manifest, extra=[("c.json", json.dumps(config).encode()),
-                                                             (config_name, json.dumps(config).encode())])
+def shaped(fields: dict) -> st.SearchStrategy:
+    """Objects with some of *fields*, each either the shape the format wants or any JSON at all."""
+    return st.fixed_dictionaries({}, optional={key: value | json_values for key, value in fields.items()})
+
+
+def one_damaged(sound: dict, fields: dict) -> st.SearchStrategy:
+    """*sound* with at most one field replaced (by something of its shape, or any JSON) or removed:
+    damage that gets past the first checks, where a fully random value would hardly ever reach."""
+    gone = object()
+
+    def apply(change):
+        key, value = change
+        out = dict(sound)
+        if key is not None:
+            if value is gone:
+                out.pop(key, None)
+            else:
+                out[key] = value
+        return out
+
+    def replacement(key):
+        if key is None:
+            return st.just((None, None))
+        return st.tuples(st.just(key), st.just(gone) | fields[key] | scalars | json_values)
+
+    return st.sampled_from([None, *fields]).flatmap(replacement).map(apply)
+
+
+CONFIG_NAME = SMALL.id.split(":", 1)[1] + ".json"
+LAYER_NAMES = [n for n in tarfile.open(fileobj=io.BytesIO(PLAIN)).getnames() if n.endswith("/layer.tar")][:2]
+some_tags = st.lists(st.sampled_from(["berth-test/x:1", "a:b", "Bad Name:1", "", "x@sha256:00", "a\nb:1"])
+                     | st.text(max_size=10), max_size=3)
+SOUND_CONFIG = {"rootfs": {"type": "layers", "diff_ids": []}, "os": "linux", "architecture": "amd64"}
+configs = st.one_of(
+    one_damaged(SOUND_CONFIG, {"rootfs": one_damaged(SOUND_CONFIG["rootfs"], {
+        "diff_ids": st.lists(st.text(max_size=4) | json_values, max_size=3)})}),
+    one_damaged(SOUND_CONFIG, {"os": st.sampled_from(["linux", "windows"]), "architecture": st.text(max_size=6),
+                               "variant": st.text(max_size=3)}))
+manifests = st.lists(one_damaged({"Config": CONFIG_NAME, "RepoTags": ["berth-test/x:1"], "Layers": []}, {
+    "Config": st.sampled_from([CONFIG_NAME, "c.json", "missing.json", "../x.json", "/etc/passwd", "d", ""]),
+    "RepoTags": some_tags,
+    "Layers": st.lists(st.sampled_from(LAYER_NAMES + ["missing/layer.tar", "../up", "d"]), max_size=3)}),
+    min_size=1, max_size=3)
+
+
+@settings(FUZZ, max_examples=60 * SCALE)
+@given(manifest=st.one_of(manifests, json_values), config=st.one_of(configs, configs, json_values),
+       sound_manifest=st.booleans())
+def test_damaged_manifests_and_configurations_give_a_reading_or_an_archive_error(folder, manifest, config,
+                                                                                 sound_manifest):
+    """A damaged manifest.json, or a sound one whose image configuration is damaged."""
+    if sound_manifest:
+        manifest = [{"Config": CONFIG_NAME, "RepoTags": ["berth-test/x:1"], "Layers": []}]
+    data = docker_archive([SMALL], manifest=manifest,
+                          extra=[("d/", None), ("c.json", json.dumps(config).encode()),
+                                 (CONFIG_NAME, json.dumps(config).encode())])
     path = folder / "json.tar"
     path.write_bytes(data)
     check(path)
 
 
-@settings(FUZZ, max_examples=40 * SCALE)
-@given(index=json_values, blob=json_values)
-def test_arbitrary_oci_indexes_give_a_reading_or_an_archive_error(folder, index, blob):
+BLOB, CONFIG_BLOB, LAYER_BLOB = ("sha256:" + c * 64 for c in "123")
+digests = st.sampled_from([BLOB, CONFIG_BLOB, LAYER_BLOB, "sha256:" + "0" * 64, "md5:x", "sha256:../../x", "", "x"])
+media_types = st.sampled_from(["application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+                               "application/vnd.docker.distribution.manifest.list.v2+json", "text/plain"])
+annotations = shaped({"io.containerd.image.name": some_tags.map(lambda t: t[0] if t else ""),
+                      "org.opencontainers.image.ref.name": st.sampled_from(["latest", "a:1"]),
+                      "vnd.docker.reference.type": st.just("attestation-manifest")})
+sound_descriptor = {"digest": BLOB, "mediaType": "application/vnd.oci.image.manifest.v1+json"}
+descriptors = one_damaged(sound_descriptor, {"digest": digests, "mediaType": media_types, "size": st.integers(-1, 9),
+                                             "annotations": annotations})
+documents = one_damaged({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                         "config": {"digest": CONFIG_BLOB}, "layers": [{"digest": LAYER_BLOB, "size": 10}]}, {
+    "mediaType": media_types, "config": descriptors, "layers": st.lists(descriptors, max_size=3),
+    "manifests": st.lists(descriptors, max_size=3)})
+
+
+@settings(FUZZ, max_examples=60 * SCALE)
+@given(index=one_damaged({"manifests": [sound_descriptor]}, {"manifests": st.lists(descriptors, max_size=3)}),
+       blob=documents | json_values,
+       config=configs | json_values)
+def test_damaged_oci_indexes_give_a_reading_or_an_archive_error(folder, index, blob, config):
     members = [("oci-layout", b'{"imageLayoutVersion": "1.0.0"}'), ("index.json", json.dumps(index).encode()),
-               ("blobs/sha256/" + "0" * 64, json.dumps(blob).encode())]
+               ("blobs/", None), ("blobs/sha256/", None),
+               ("blobs/sha256/" + BLOB.split(":")[1], json.dumps(blob).encode()),
+               ("blobs/sha256/" + CONFIG_BLOB.split(":")[1], json.dumps(config).encode()),
+               ("blobs/sha256/" + LAYER_BLOB.split(":")[1], SMALL.layers[0])]
     path = folder / "index.tar"
     path.write_bytes(tar_bytes(members))
     check(path)

@@ -95,3 +95,18 @@ def test_a_name_only_the_archive_tells_is_asked_about_too(qtbot, window, contain
     qtbot.waitUntil(lambda: dialog.question is None, timeout=5000)
     assert sorted(os.listdir(tmp_path)) == ["b.txt"] and (tmp_path / "b.txt").read_text() == "mine\n"
     assert not any(n.startswith(file_copy.STAGING_PREFIX) for n in os.listdir(tmp_path))
+
+
+def test_a_long_list_of_names_is_cut_short_in_the_question(qtbot, window, docker_engine, container, tmp_path):
+    docker_engine.cli("exec", container, "sh", "-c", "mkdir /many && cd /many && for i in $(seq 10 29); do "
+                                                     "echo $i > f$i; done")
+    for i in range(10, 30):
+        (tmp_path / f"f{i}").write_text("mine\n")
+    dialog = open_copy_out(qtbot, window, container, "/many/.", tmp_path)
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    question = wait_question(qtbot, dialog)
+    assert "f10" in question.text() and "f21" in question.text() and "f22" not in question.text()
+    assert "… and 8 more" in question.text()
+    with qtbot.waitSignal(dialog.copied, timeout=10000):
+        qtbot.mouseClick(question.findChild(type(dialog.copy_button), "copyReplaceButton"), Qt.MouseButton.LeftButton)
+    assert all((tmp_path / f"f{i}").read_text() == f"{i}\n" for i in range(10, 30))

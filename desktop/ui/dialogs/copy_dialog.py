@@ -27,6 +27,7 @@ from desktop.tasks.task import Task
 from desktop.ui.dialogs.task_form import TaskFormDialog
 
 OUT, IN = "out", "in"
+_LISTED = 12  # names shown in the replace question; the rest are counted
 
 
 class CopyDialog(TaskFormDialog):
@@ -132,7 +133,9 @@ class CopyDialog(TaskFormDialog):
 
     def _ask_replace(self, destination: str, names: list[str]) -> None:
         """Replace / Cancel for *names* in *destination*; nothing is touched until Replace."""
-        listed = "\n".join(f"    {shown_name(n)}" for n in names)
+        listed = "\n".join(f"    {shown_name(n)}" for n in names[:_LISTED])
+        if len(names) > _LISTED:
+            listed += f"\n    … and {len(names) - _LISTED} more"
         one = len(names) == 1
         box = QMessageBox(QMessageBox.Icon.Question, "Replace existing files?",
                           f"{destination} already has {'this' if one else 'these'}:\n{listed}", parent=self)

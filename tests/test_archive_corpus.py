@@ -6,6 +6,7 @@ Valid archives stay recognised as before (tests/test_archive_inspect.py)."""
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import hashlib
 import io
@@ -26,6 +27,22 @@ APP, TOOL = two_images()
 GOOD = docker_archive([APP, TOOL])
 APP_CONFIG = APP.id.split(":", 1)[1] + ".json"
 RNG = random.Random(1100)
+
+
+class _Peak:
+    bytes = 0
+
+
+@contextlib.contextmanager
+def peak_memory():
+    """The most Python memory held at once inside the block, in ``.bytes`` after it."""
+    peak = _Peak()
+    tracemalloc.start()
+    try:
+        yield peak
+        peak.bytes = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def members_of(data: bytes) -> list[tarfile.TarInfo]:
@@ -310,27 +327,19 @@ def test_a_huge_manifest_is_refused_without_reading_it(tmp_path):
     with open(path, "wb") as f:
         f.write(header)
         f.truncate(len(header) + (6 << 30) + 1024)
-    tracemalloc.start()
-    try:
+    with peak_memory() as peak:
         with pytest.raises(ArchiveError, match="far too large for a manifest"):
             inspect_archive(path)
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 8 << 20, peak
+    assert peak.bytes < 8 << 20, peak.bytes
 
 
 def test_a_compressed_huge_manifest_stays_in_small_memory(tmp_path):
     path = tmp_path / "huge.tar.gz"
     path.write_bytes(gzip.compress(tar_bytes([("manifest.json", b" " * (64 << 20))]), compresslevel=1))
-    tracemalloc.start()
-    try:
+    with peak_memory() as peak:
         with pytest.raises(ArchiveError, match="far too large for a manifest"):
             inspect_archive(path)
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 16 << 20, peak
+    assert peak.bytes < 16 << 20, peak.bytes
 
 
 def test_a_file_system_with_many_deep_files_is_read_in_small_memory(tmp_path):
@@ -342,14 +351,10 @@ def test_a_file_system_with_many_deep_files_is_read_in_small_memory(tmp_path):
             tar.addfile(info)
     path = tmp_path / "rootfs.tar"
     path.write_bytes(buf.getvalue())
-    tracemalloc.start()
-    try:
+    with peak_memory() as peak:
         contents = inspect_archive(path)
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert contents.format == FORMAT_ROOTFS
-    assert peak < 4 << 20, peak
+        assert contents.format == FORMAT_ROOTFS
+    assert peak.bytes < 4 << 20, peak.bytes
 
 
 @pytest.mark.parametrize("kind", ["none", "gzip", "zstd"])
@@ -415,11 +420,7 @@ def test_a_huge_long_name_or_pax_header_is_refused_before_it_is_read(tmp_path, k
     raw = header._create_header(header.get_info(), tarfile.USTAR_FORMAT, "utf-8", "surrogateescape")
     path = tmp_path / "long.tar.gz"
     path.write_bytes(gzip.compress(raw + b"a" * (64 << 20) + tar_bytes([("x", b"x")]), compresslevel=1))
-    tracemalloc.start()
-    try:
+    with peak_memory() as peak:
         with pytest.raises(ArchiveError, match="tar headers claims 67,108,864 bytes"):
             inspect_archive(path)
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 8 << 20, peak
+    assert peak.bytes < 8 << 20, peak.bytes

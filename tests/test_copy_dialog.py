@@ -10,17 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop.engine import file_copy
-from tests.test_containers_gui import build_window, select
+from tests.test_containers_gui import select, window  # noqa: F401 - window: the main window fixture
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture
-def window(qtbot, docker_engine):
-    window, session, tasks = build_window(qtbot, docker_engine.docker_host)
-    yield window
-    window.close()
-    assert tasks.shutdown(10000)
 
 
 @pytest.fixture

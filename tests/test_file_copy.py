@@ -140,6 +140,14 @@ def test_links_stay_links_with_their_text_and_special_files_are_left_out(place):
 pytest_engine = pytest.mark.engine
 
 
+def wait_ready(engine, container: str, timeout: float = 10) -> None:
+    """Until the container's command has made /ready (it runs asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while engine.cli("exec", container, "test", "-e", "/ready", check=False).returncode != 0:
+        assert time.monotonic() < deadline, "the container never got ready"
+        threading.Event().wait(0.05)
+
+
 @pytest.fixture
 def container(docker_engine, busybox_image, unique_repo):
     name = unique_repo.replace("/", "-")
@@ -147,10 +155,7 @@ def container(docker_engine, busybox_image, unique_repo):
                             "mkdir -p /data/sub && echo new > /data/a.txt && echo deep > /data/sub/b.txt && "
                             "ln -s /etc /data/etc && ln -s /usr/bin /data/usrbin && touch /ready && "
                             "sleep 600").stdout.strip()
-    deadline = time.monotonic() + 10
-    while docker_engine.cli("exec", name, "test", "-e", "/ready", check=False).returncode != 0:
-        assert time.monotonic() < deadline, "the container never got ready"
-        threading.Event().wait(0.05)
+    wait_ready(docker_engine, cid)
     yield cid
     docker_engine.cli("rm", "-f", "-v", cid, check=False)
 
@@ -296,10 +301,7 @@ def test_cancel_ends_copies_on_a_frozen_engine_and_leaves_nothing(fresh_engine, 
     cid = fresh_engine.cli("run", "-d", image, "sh", "-c",
                            "dd if=/dev/urandom of=/big bs=1M count=24 2>/dev/null && touch /ready && "
                            "sleep 600").stdout.strip()
-    deadline = time.monotonic() + 20
-    while fresh_engine.cli("exec", cid, "test", "-e", "/ready", check=False).returncode != 0:
-        assert time.monotonic() < deadline, "the container never got ready"
-        threading.Event().wait(0.05)
+    wait_ready(fresh_engine, cid, timeout=20)
     client = docker.DockerClient(base_url=fresh_engine.docker_host, version="auto", timeout=None)
     dest = tmp_path / "dest"
     dest.mkdir()

@@ -132,7 +132,6 @@ def copy_from_container(client, container_id: str, path: str, destination: str, 
     otherwise CopyConflict is raised and nothing in *destination* changes. Whatever fails, the
     temporary folder goes and *destination* is as it was."""
     _check_out(path, destination)
-    label = f"The copy of {path}"
     try:
         staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=destination)
     except OSError as exc:
@@ -140,10 +139,9 @@ def copy_from_container(client, container_id: str, path: str, destination: str, 
     try:
         root = os.path.join(staging, "new")
         os.mkdir(root, 0o700)
-        _receive(client, container_id, path, root, label, token, on_progress)
+        names = _receive(client, container_id, path, root, destination, token, on_progress).names
         if token is not None:
             token.raise_if_cancelled()
-        names = sorted(os.listdir(root))
         if not names:
             raise BerthError(f"{path} is empty: there was nothing to copy.")
         conflicts = [n for n in names if os.path.lexists(os.path.join(destination, n))]
@@ -158,8 +156,9 @@ def copy_from_container(client, container_id: str, path: str, destination: str, 
     return destination
 
 
-def _receive(client, container_id: str, path: str, root: str, label: str, token: CancelToken | None,
-             on_progress: Progress | None) -> None:
+def _receive(client, container_id: str, path: str, root: str, destination: str, token: CancelToken | None,
+             on_progress: Progress | None) -> tar_extract.Unpacked:
+    """Stream the engine's archive of *path* straight into the empty folder *root*."""
     api = client.api
     url = api._url("/containers/{0}/archive", container_id)
     params = {"path": path}
@@ -180,19 +179,22 @@ def _receive(client, container_id: str, path: str, root: str, label: str, token:
             raise error from None
         unregister_close = token.on_cancel(lambda: close_response(res)) if token is not None else (lambda: None)
         try:
-            tar_extract.unpack(_Received(res, token, on_progress), root, label, token)
-        except (Cancelled, ArchiveError):
+            return tar_extract.unpack(_Received(res, token, on_progress), root, f"The copy of {path}", token)
+        except Cancelled:
             raise
+        except ArchiveError as exc:
+            raise ArchiveError(f"{exc} Nothing was copied.") from None
         except tarfile.TarError as exc:
             if token is not None and token.cancelled:
                 raise Cancelled() from None
-            raise BerthError(f"{label} ended early or arrived damaged ({exc}). Nothing was copied.") from None
+            raise BerthError(f"The copy of {path} ended early or arrived damaged ({exc}). "
+                             "Nothing was copied.") from None
         except OSError as exc:
             if token is not None and token.cancelled:
                 raise Cancelled() from None
             if exc.errno is None and not exc.strerror:  # from the connection, not the disk
                 raise translate(exc, action) from None
-            raise BerthError(f"Could not write the copy of {path} into {os.path.dirname(os.path.dirname(root))}: "
+            raise BerthError(f"Could not write the copy of {path} into {destination}: "
                              f"{exc.strerror or exc}. Nothing was copied.") from None
         except Exception as exc:  # noqa: BLE001 - the connection broke while reading
             if token is not None and token.cancelled:

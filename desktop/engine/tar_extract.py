@@ -33,14 +33,15 @@ _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXE
 @dataclass(frozen=True)
 class Unpacked:
     names: list[str]  # what the root folder holds now, sorted
-    files: int
     skipped: int  # device files and other special members, which are never created
 
 
 def member_path(name: str, label: str) -> list[str]:
     """The parts of a member's name below the root folder; [] for the root itself. Raises
     ArchiveError for names that leave the folder."""
-    if name.startswith("/") or "\x00" in name:
+    if "\x00" in name:
+        raise ArchiveError(f"{label} is damaged: the entry “{shown_name(name)}” has a name no file can have.")
+    if name.startswith("/"):
         raise ArchiveError(f"{label} is unsafe: the entry “{shown_name(name)}” has an absolute path.")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
@@ -126,7 +127,7 @@ def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = 
     folder = _Folder(root, label)
     files: set[tuple[str, ...]] = set()  # regular files unpacked so far: the only hard link targets
     folders: list[tuple[tuple[str, ...], int, int]] = []
-    count = skipped = 0
+    skipped = 0
     try:
         with tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
@@ -166,14 +167,12 @@ def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = 
                     finally:
                         os.close(fd)
                     files.add(key)
-                    count += 1
                 elif member.issym():
                     dir_fd = folder.parent(parts, member.name)
                     _clear(leaf, dir_fd, member.name, label)
                     os.symlink(member.linkname, leaf, dir_fd=dir_fd)
                     _set_time(leaf, member.mtime, dir_fd=dir_fd, follow_symlinks=False)
                     files.discard(key)
-                    count += 1
                 elif member.islnk():
                     target = tuple(member_path(member.linkname, label))
                     if target == key and key in files:
@@ -189,7 +188,6 @@ def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = 
                     finally:
                         os.close(source_fd)
                     files.add(key)
-                    count += 1
                 else:
                     skipped += 1  # devices, fifos: never made from a container's say-so
                 if on_member is not None:
@@ -208,7 +206,7 @@ def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = 
         names = sorted(os.listdir(folder.fd))
     finally:
         folder.close()
-    return Unpacked(names=names, files=count, skipped=skipped)
+    return Unpacked(names=names, skipped=skipped)
 
 
 def _write_all(fd: int, data: bytes) -> None:

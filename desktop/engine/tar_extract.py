@@ -20,7 +20,7 @@ import posixpath
 import stat
 import tarfile
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from desktop.engine.archive import ArchiveError, shown_name
 from desktop.engine.cancel import CancelToken
@@ -119,8 +119,7 @@ def _clear(leaf: str, dir_fd: int, name: str, label: str) -> None:
     os.unlink(leaf, dir_fd=dir_fd)
 
 
-def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = None,
-           on_member: Callable[[], None] | None = None) -> Unpacked:
+def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = None) -> Unpacked:
     """Unpack the uncompressed tar read from *stream* (read once, front to back) into the existing
     empty folder *root*. Raises ArchiveError for unsafe or damaged members, tarfile.ReadError and
     OSError as they come; the caller deletes *root* on any error."""
@@ -190,8 +189,6 @@ def unpack(stream: BinaryIO, root: str, label: str, token: CancelToken | None = 
                     files.add(key)
                 else:
                     skipped += 1  # devices, fifos: never made from a container's say-so
-                if on_member is not None:
-                    on_member()
         folder.forget()
         for key, mode, mtime in reversed(folders):  # deepest first, so a read-only folder is filled first
             try:

@@ -20,6 +20,7 @@ size cap, deeply nested JSON and oversized tar headers are refused before they c
 from __future__ import annotations
 
 import bz2
+import collections
 import gzip
 import hashlib
 import json
@@ -51,8 +52,7 @@ OCI_INDEX = "index.json"
 OCI_LAYOUT = "oci-layout"
 LEGACY_REPOSITORIES = "repositories"
 
-_SMALL_MEMBER = 4 << 20  # manifests and configs are a few kB; a bigger member is a layer
-_JSON_LIMIT = _SMALL_MEMBER  # nothing bigger is read as a manifest, index or configuration
+_SMALL_MEMBER = 4 << 20  # manifests and configs are a few kB; a bigger member is a layer, never read
 _TAIL = 64 << 10  # decompressed bytes kept to look at what follows the last member
 _BUFFER_LIMIT = 64 << 20  # at most this much of small members is kept while streaming
 _OCI_INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
@@ -188,7 +188,8 @@ class DecompressingReader:
         else:
             raise ValueError(f"not a compression: {compression}")
         self._raw = raw
-        self._tail = b""  # the last bytes given out, to check the tar's end marker
+        self._recent: collections.deque[bytes] = collections.deque()  # the last data given out, to
+        self._recent_size = 0  # check what follows the tar's last member
 
     def read(self, size: int = -1) -> bytes:
         try:
@@ -200,14 +201,19 @@ class DecompressingReader:
                 raise  # a real read error of the file, not damaged data
             raise _Corrupt(str(exc)) from None
         self.consumed += len(data)
-        self._tail = (self._tail + data)[-_TAIL:]
+        if data:
+            self._recent.append(data)
+            self._recent_size += len(data)
+            while self._recent_size - len(self._recent[0]) >= _TAIL:
+                self._recent_size -= len(self._recent.popleft())
         return data
 
     def given_since(self, offset: int) -> bytes | None:
         """The bytes given out from *offset* on, if still kept (tarfile reads ahead of itself)."""
-        if offset > self.consumed or self.consumed - offset > len(self._tail):
+        wanted = self.consumed - offset
+        if wanted < 0 or wanted > self._recent_size:
             return None
-        return self._tail[len(self._tail) - (self.consumed - offset):]
+        return b"".join(self._recent)[self._recent_size - wanted:]
 
     def readable(self) -> bool:
         return True
@@ -327,7 +333,7 @@ class _Walk:
                 self.contents[name] = self._read(info)
 
     def _wanted(self, name: str, info: tarfile.TarInfo) -> bool:
-        if info.size > _JSON_LIMIT:
+        if info.size > _SMALL_MEMBER:
             return False  # read() says it is too large if it turns out to be needed
         if name in (MANIFEST, OCI_INDEX, OCI_LAYOUT, LEGACY_REPOSITORIES):
             return True
@@ -344,7 +350,7 @@ class _Walk:
     def read(self, name: str, what: str) -> bytes:
         """Contents of a regular file member (following symlinks inside the archive)."""
         info = self.resolve(name, what)
-        if info.size > _JSON_LIMIT:
+        if info.size > _SMALL_MEMBER:
             raise ArchiveError(f"{self.label} is damaged: {what} “{shown_name(name)}” is {info.size:,} bytes, far "
                                "too large for a manifest or configuration.")
         if name in self.contents:

@@ -154,11 +154,19 @@ def new_shell(factory: ClientFactory, container_id: str, rows: int, cols: int) -
     return ExecShell(lambda: factory.new_client(timeout=None), container_id, rows=rows, cols=cols)
 
 
+def plan_copy_from_container(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str,
+                             destination: str) -> file_copy.CopyPlan:
+    ctx.raise_if_cancelled()
+    return file_copy.plan_copy_from_container(factory.client(), container_id, path, destination)
+
+
 def copy_from_container(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str,
-                        destination: str) -> str:
+                        destination: str, replace: tuple[str, ...] = ()) -> str:
+    """Raises file_copy.CopyConflict, with nothing changed, for existing names not in *replace*."""
     with factory.private_client() as client:
         return file_copy.copy_from_container(client, container_id, path, destination, ctx.token,
-                                             on_progress=lambda done, total, text: ctx.progress(done, None, text))
+                                             on_progress=lambda done, total, text: ctx.progress(done, None, text),
+                                             replace=replace)
 
 
 def copy_into_container(ctx: TaskContext, factory: ClientFactory, container_id: str, source: str, folder: str) -> str:

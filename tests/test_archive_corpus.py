@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import lzma
-import os
 import random
 import tarfile
 import time
@@ -21,7 +20,7 @@ import tracemalloc
 import pytest
 
 from desktop.engine.archive import FORMAT_DOCKER, FORMAT_OCI, FORMAT_ROOTFS, ArchiveError, inspect_archive
-from tests.test_archive_inspect import SyntheticImage, compress, docker_archive, oci_layout, tar_bytes, two_images
+from tests.test_archive_inspect import compress, docker_archive, oci_layout, tar_bytes, two_images
 
 APP, TOOL = two_images()
 GOOD = docker_archive([APP, TOOL])

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-import posixpath
 import stat
 import tarfile
 from dataclasses import dataclass

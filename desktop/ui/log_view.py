@@ -1,9 +1,10 @@
-"""The Logs tab: a container's log as it grows, stderr in its own colour, with timestamps on
-demand, a since/tail choice, search with every match highlighted, copy and save.
+"""The Logs tab: a container's log as it grows, stderr in its own colour and the program's own
+colour codes shown as colours, with timestamps on demand, a since/tail choice, search with every
+match highlighted, copy and save (search, copy and save see the plain text).
 
 Staying responsive with a log that never stops: batches arrive at most ~20 times a second and are
-appended at the end in one edit each (runs of stdout and stderr lines, each run one insert); the
-text keeps at most ``LogBuffer.max_lines`` lines (the document drops the oldest itself), so both
+appended at the end in one edit each (runs of uncoloured stdout and stderr lines, each run one
+insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines`` lines (the document drops the oldest itself), so both
 memory and the cost of an append stay bounded. Search highlights are recomputed at most a few
 times a second while lines flow.
 
@@ -16,17 +17,19 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
 from desktop.engine.logs import LogBatch, LogOptions
 from desktop.models.log_buffer import DEFAULT_MAX_LINES, LogBuffer
+from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 2000
 STDERR_COLOUR = QColor("#c0392b")
+STDERR_PROPERTY = QTextFormat.Property.UserProperty + 1  # marks stderr text, whatever its colour
 SINCE_CHOICES = (("All time", None), ("Last 5 minutes", 300), ("Last hour", 3600), ("Last 24 hours", 86400))
 TAIL_CHOICES = (("Last 100 lines", 100), ("Last 1,000 lines", 1000), ("Last 10,000 lines", 10000),
                 ("Whole log", None))
@@ -122,6 +125,8 @@ class LogView(SearchableMixin, QWidget):
         self._stdout_format = QTextCharFormat()
         self._stderr_format = QTextCharFormat()
         self._stderr_format.setForeground(STDERR_COLOUR)
+        self._stderr_format.setProperty(STDERR_PROPERTY, True)
+        self._formats = AnsiFormats(self.text)
         self._state_text = ""
         self._update_status()
 
@@ -176,30 +181,44 @@ class LogView(SearchableMixin, QWidget):
         return self._stick
 
     def _insert(self, lines) -> None:
+        """Append *lines* in one edit: uncoloured text gathers into one insert per stream change,
+        a coloured line is inserted run by run."""
         if not lines:
             return
         document = self.text.document()
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         timestamps = self.timestamps
-        first = document.isEmpty()
+        formats = self._formats
+        separator = "" if document.isEmpty() else "\n"
         cursor.beginEditBlock()
-        run: list[str] = []
-        run_stderr = lines[0].is_stderr
+        pending: list[str] = []  # text waiting to go in with the current stream's format
+        stderr = lines[0].is_stderr
+        base = self._stderr_format if stderr else self._stdout_format
         for line in lines:
-            if line.is_stderr != run_stderr:
-                first = self._insert_run(cursor, run, run_stderr, first)
-                run, run_stderr = [], line.is_stderr
-            run.append(LogBuffer.render(line, timestamps))
-        self._insert_run(cursor, run, run_stderr, first)
+            if line.is_stderr != stderr:
+                if pending:
+                    cursor.insertText("".join(pending), base)
+                    pending = []
+                stderr = line.is_stderr
+                base = self._stderr_format if stderr else self._stdout_format
+            prefix = f"{separator}{line.timestamp} " if timestamps and line.timestamp else separator
+            separator = "\n"
+            if not line.runs:
+                pending.append(prefix + line.text)
+                continue
+            pending.append(prefix)
+            cursor.insertText("".join(pending), base)
+            pending = []
+            formats.insert(cursor, line.text, line.runs, base, stderr)
+        if pending:
+            cursor.insertText("".join(pending), base)
         cursor.endEditBlock()
 
-    def _insert_run(self, cursor: QTextCursor, run: list[str], stderr: bool, first: bool) -> bool:
-        if not run:
-            return first
-        text = "\n".join(run)
-        cursor.insertText(text if first else "\n" + text, self._stderr_format if stderr else self._stdout_format)
-        return False
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._formats.refresh() and len(self.buffer):
+            self._rerender()  # light to dark or back: the 16 colours change
 
     def _rerender(self) -> None:
         lines = self.buffer.lines()
@@ -215,12 +234,12 @@ class LogView(SearchableMixin, QWidget):
         return 0 if self.text.document().isEmpty() else self.text.document().blockCount()
 
     def stderr_lines(self) -> list[str]:
-        """The lines shown in the stderr colour (for tests and for copying only errors)."""
+        """The lines the container wrote to stderr (for tests and for copying only errors)."""
         result = []
         block = self.text.document().firstBlock()
         while block.isValid():
             fragments = block.begin()
-            if not fragments.atEnd() and fragments.fragment().charFormat().foreground().color() == STDERR_COLOUR:
+            if not fragments.atEnd() and fragments.fragment().charFormat().boolProperty(STDERR_PROPERTY):
                 result.append(block.text())
             block = block.next()
         return result
@@ -232,8 +251,8 @@ class LogView(SearchableMixin, QWidget):
         self.set_state("Copied to the clipboard")
 
     def _ask_save(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Save the log", "container.log",
-                                                    "Log files (*.log *.txt);;All files (*)")
+        path, _filter = QFileDialog.getSaveFileName(self, "Save the log as plain text (without colour codes)",
+                                                    "container.log", SAVE_FILTER)
         if path:
             self.saveRequested.emit(path, self.timestamps)
 

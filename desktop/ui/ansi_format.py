@@ -1,0 +1,104 @@
+"""Terminal colours in a text view: ``desktop.engine.ansi`` styles as QTextCharFormats, and the
+insertion of a decoded line (plain text and its runs) at a cursor. Shared by the container log
+view and the build log, so both colour alike.
+
+The 16 terminal colours come from a palette chosen for the view's background (light or dark), so
+white-on-white or black-on-black output stays readable; 256-colour and 24-bit colours are the
+program's own choice and are kept. Formats are made once per (style, base) and reused.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QWidget
+
+from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, Colour, Run, Style, palette_rgb
+
+# a saved log is the plain text: the save dialogs say so
+SAVE_FILTER = "Plain text logs, colour codes removed (*.log *.txt);;All files (*)"
+
+
+class AnsiFormats:
+    def __init__(self, widget: QWidget):
+        """*widget* is the text view whose palette (its Base and Text roles) the colours suit."""
+        self._widget = widget
+        self._cache: dict[tuple[Style, object], QTextCharFormat] = {}
+        self._base16 = LIGHT_16
+        self._background = QColor("#ffffff")
+        self._text = QColor("#000000")
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Follow the widget's palette; True if the colours changed (shown text is then stale)."""
+        palette = self._widget.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        base16 = DARK_16 if background.lightness() < 128 else LIGHT_16
+        changed = (base16, background, text) != (self._base16, self._background, self._text)
+        self._base16, self._background, self._text = base16, background, text
+        if changed:
+            self._cache.clear()
+        return changed
+
+    @property
+    def dark(self) -> bool:
+        return self._base16 is DARK_16
+
+    def colour(self, value: Colour) -> QColor | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return QColor(*palette_rgb(value, self._base16))
+        return QColor(*value)
+
+    def format(self, style: Style, base: QTextCharFormat, key: object = None) -> QTextCharFormat:
+        """*base* (a line's own format: stdout or stderr) with *style* on top; *key* names
+        *base* for the cache."""
+        cached = self._cache.get((style, key))
+        if cached is not None:
+            return cached
+        fmt = QTextCharFormat(base)
+        if style is not PLAIN:
+            fg, bg = self.colour(style.fg), self.colour(style.bg)
+            if style.inverse or style.dim:
+                if fg is None:  # the line's own colour (stderr's, or the view's text)
+                    fg = base.foreground().color() if base.hasProperty(QTextCharFormat.Property.ForegroundBrush) \
+                        else self._text
+                if style.inverse:
+                    fg, bg = (bg or self._background), fg
+                if style.dim:
+                    fg = _blend(fg, bg or self._background, 0.45)
+            if fg is not None:
+                fmt.setForeground(fg)
+            if bg is not None:
+                fmt.setBackground(bg)
+            if style.bold:
+                fmt.setFontWeight(QFont.Weight.Bold)
+            if style.italic:
+                fmt.setFontItalic(True)
+            if style.underline:
+                fmt.setFontUnderline(True)
+            if style.strike:
+                fmt.setFontStrikeOut(True)
+        self._cache[(style, key)] = fmt
+        return fmt
+
+    def insert(self, cursor: QTextCursor, text: str, runs: tuple[Run, ...], base: QTextCharFormat,
+               key: object = None) -> None:
+        """Insert *text* at *cursor*: its runs in their styles, the rest in *base*."""
+        position = 0
+        for start, length, style in runs:
+            if start > position:
+                cursor.insertText(text[position:start], base)
+            cursor.insertText(text[start:start + length], self.format(style, base, key))
+            position = start + length
+        if position < len(text):
+            cursor.insertText(text[position:], base)
+
+
+def _blend(colour: QColor, towards: QColor, amount: float) -> QColor:
+    """*colour* moved *amount* (0 to 1) of the way to *towards*."""
+    keep = 1 - amount
+    return QColor(round(colour.red() * keep + towards.red() * amount),
+                  round(colour.green() * keep + towards.green() * amount),
+                  round(colour.blue() * keep + towards.blue() * amount))

@@ -5,10 +5,14 @@ view and the build log, so both colour alike.
 The 16 terminal colours come from a palette chosen for the view's background (light or dark), so
 white-on-white or black-on-black output stays readable; 256-colour and 24-bit colours are the
 program's own choice and are kept. Formats are made once per (style, base) and reused.
+
+Signals of AnsiFormats: changed() -- the view's palette turned light or dark (or its text colours
+changed): text already shown carries the old colours.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QWidget
 
@@ -18,15 +22,24 @@ from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, Colour, Run, Style, pa
 SAVE_FILTER = "Plain text logs, colour codes removed (*.log *.txt);;All files (*)"
 
 
-class AnsiFormats:
+class AnsiFormats(QObject):
+    changed = Signal()
+
     def __init__(self, widget: QWidget):
         """*widget* is the text view whose palette (its Base and Text roles) the colours suit."""
+        super().__init__(widget)
         self._widget = widget
         self._cache: dict[tuple[Style, object], QTextCharFormat] = {}
         self._base16 = LIGHT_16
         self._background = QColor("#ffffff")
         self._text = QColor("#000000")
         self.refresh()
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._widget and event.type() == QEvent.Type.PaletteChange and self.refresh():
+            self.changed.emit()
+        return super().eventFilter(watched, event)
 
     def refresh(self) -> bool:
         """Follow the widget's palette; True if the colours changed (shown text is then stale)."""

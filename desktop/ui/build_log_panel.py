@@ -147,9 +147,9 @@ class BuildLogPanel(SearchableMixin, QWidget):
             line = event_line(event)
             if line is None:
                 continue
-            if event.kind in (EventKind.STEP, EventKind.OUTPUT):
+            if event.kind is EventKind.OUTPUT:
                 decoded.append(self._decoder.feed(line, whole=True))
-            else:  # the engine's and Berth's own lines: their codes, if any, stay on their line
+            else:  # the Dockerfile's, the engine's and Berth's own lines: their codes stay on their line
                 decoded.append(ansi.decode(line))
         self._append(decoded)
 

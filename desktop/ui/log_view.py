@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
@@ -127,6 +127,7 @@ class LogView(SearchableMixin, QWidget):
         self._stderr_format.setForeground(STDERR_COLOUR)
         self._stderr_format.setProperty(STDERR_PROPERTY, True)
         self._formats = AnsiFormats(self.text)
+        self._formats.changed.connect(self._rerender)  # light to dark or back: the 16 colours change
         self._state_text = ""
         self._update_status()
 
@@ -214,11 +215,6 @@ class LogView(SearchableMixin, QWidget):
         if pending:
             cursor.insertText("".join(pending), base)
         cursor.endEditBlock()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self._formats.refresh() and len(self.buffer):
-            self._rerender()  # light to dark or back: the 16 colours change
 
     def _rerender(self) -> None:
         lines = self.buffer.lines()

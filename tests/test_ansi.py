@@ -157,6 +157,7 @@ def test_reset_forgets_the_style():
 
 def test_neighbouring_runs_of_one_style_are_one():
     assert decode(f"{ESC}[31mab{ESC}[31mcd{ESC}[Kef")[1] == ((0, 6, Style(fg=1)),)
+    assert decode(f"{ESC}[31mab{ESC}[31mcd{ESC}[1m{ESC}[22mef")[1] == ((0, 6, Style(fg=1)),)  # only SGR codes
 
 
 def test_real_world_lines():

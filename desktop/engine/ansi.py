@@ -86,18 +86,24 @@ class AnsiDecoder:
         """Text in which every escape is an SGR: [text, params, text, params, ..., text]."""
         runs: list[Run] = []
         length = 0
-        for index in range(0, len(parts) - 1, 2):
+        cache = _SGR_CACHE
+        plain = PLAIN
+        last = len(parts) - 1
+        for index in range(0, last + 1, 2):
             piece = parts[index]
             if piece:
-                if style is not PLAIN:
-                    runs.append((length, len(piece), style))
+                if style is not plain:
+                    if runs and runs[-1][2] is style and runs[-1][0] + runs[-1][1] == length:
+                        runs[-1] = (runs[-1][0], runs[-1][1] + len(piece), style)  # a code that changed nothing
+                    else:
+                        runs.append((length, len(piece), style))
                 length += len(piece)
-            style = _sgr_cached(style, parts[index + 1])
-        piece = parts[-1]
-        if piece and style is not PLAIN:
-            runs.append((length, len(piece), style))
+            if index < last:
+                params = parts[index + 1]
+                entry = cache.get((id(style), params))
+                style = entry[1] if entry is not None and entry[0] is style else _sgr_cached(style, params)
         self.style = style
-        return "".join(parts[0::2]), _merged(runs)
+        return "".join(parts[0::2]), tuple(runs)
 
     def _general(self, text: str, style: Style, whole: bool) -> tuple[str, tuple[Run, ...]]:
         plain: list[str] = []
@@ -177,17 +183,26 @@ def _extended(parts: list[int | None]) -> tuple[bool, Colour]:
     return False, None
 
 
-_SGR_CACHE: dict[tuple[Style, str], Style] = {}
+# (id(style), params) -> (style, the style after them). Keyed by identity, since hashing a Style
+# costs a Python call per code; the style is kept in the entry, so its id cannot be reused while
+# the entry lives. Results are interned, so a log's few styles are a few objects.
+_SGR_CACHE: dict[tuple[int, str], tuple[Style, Style]] = {}
+_INTERNED: dict[Style, Style] = {PLAIN: PLAIN}
 
 
 def _sgr_cached(style: Style, params: str) -> Style:
     """apply_sgr, remembered: a log repeats the same few codes on every line."""
-    key = (style, params)
-    result = _SGR_CACHE.get(key)
-    if result is None:
-        if len(_SGR_CACHE) >= 4096:
-            _SGR_CACHE.clear()
-        result = _SGR_CACHE[key] = apply_sgr(style, params)
+    key = (id(style), params)
+    entry = _SGR_CACHE.get(key)
+    if entry is not None and entry[0] is style:
+        return entry[1]
+    if len(_SGR_CACHE) >= 4096:
+        _SGR_CACHE.clear()
+        _INTERNED.clear()
+        _INTERNED[PLAIN] = PLAIN
+    result = apply_sgr(style, params)
+    result = _INTERNED.setdefault(result, result)
+    _SGR_CACHE[key] = (style, result)
     return result
 
 

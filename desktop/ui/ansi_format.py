@@ -12,11 +12,16 @@ changed): text already shown carries the old colours.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QWidget
 
 from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, Colour, Run, Style, palette_rgb
+
+# a line to insert: prefix, plain text, its runs, its own format (stdout, stderr) and a name for that format
+Line = tuple[str, str, tuple[Run, ...], QTextCharFormat, object]
 
 # a saved log is the plain text: the save dialogs say so
 SAVE_FILTER = "Plain text logs, colour codes removed (*.log *.txt);;All files (*)"
@@ -29,7 +34,9 @@ class AnsiFormats(QObject):
         """*widget* is the text view whose palette (its Base and Text roles) the colours suit."""
         super().__init__(widget)
         self._widget = widget
-        self._cache: dict[tuple[Style, object], QTextCharFormat] = {}
+        # (id(style), key) -> (style, format): by identity, as hashing a Style is a Python call
+        # (the decoder interns its styles, so a log's few styles are a few objects)
+        self._cache: dict[tuple[int, object], tuple[Style, QTextCharFormat]] = {}
         self._base16 = LIGHT_16
         self._background = QColor("#ffffff")
         self._text = QColor("#000000")
@@ -67,9 +74,11 @@ class AnsiFormats(QObject):
     def format(self, style: Style, base: QTextCharFormat, key: object = None) -> QTextCharFormat:
         """*base* (a line's own format: stdout or stderr) with *style* on top; *key* names
         *base* for the cache."""
-        cached = self._cache.get((style, key))
-        if cached is not None:
-            return cached
+        cached = self._cache.get((id(style), key))
+        if cached is not None and cached[0] is style:
+            return cached[1]
+        if len(self._cache) >= 4096:
+            self._cache.clear()
         fmt = QTextCharFormat(base)
         if style is not PLAIN:
             fg, bg = self.colour(style.fg), self.colour(style.bg)
@@ -93,20 +102,42 @@ class AnsiFormats(QObject):
                 fmt.setFontUnderline(True)
             if style.strike:
                 fmt.setFontStrikeOut(True)
-        self._cache[(style, key)] = fmt
+        self._cache[(id(style), key)] = (style, fmt)
         return fmt
 
-    def insert(self, cursor: QTextCursor, text: str, runs: tuple[Run, ...], base: QTextCharFormat,
-               key: object = None) -> None:
-        """Insert *text* at *cursor*: its runs in their styles, the rest in *base*."""
-        position = 0
-        for start, length, style in runs:
-            if start > position:
-                cursor.insertText(text[position:start], base)
-            cursor.insertText(text[start:start + length], self.format(style, base, key))
-            position = start + length
-        if position < len(text):
-            cursor.insertText(text[position:], base)
+    def insert_lines(self, cursor: QTextCursor, lines: Iterable[Line]) -> None:
+        """Insert decoded lines at *cursor*: each ``(prefix, text, runs, base, key)`` is *prefix*
+        (a line break, a timestamp) and *text* in the line's *base* format, with its styled runs
+        on top. Neighbouring text of one format goes in as one insert, across lines too: a
+        coloured line costs an insert per colour, an uncoloured one nothing of its own."""
+        cache = self._cache
+        pending: list[str] = []
+        pending_base: QTextCharFormat | None = None
+        for prefix, text, runs, base, key in lines:
+            if base is not pending_base:
+                if pending:
+                    cursor.insertText("".join(pending), pending_base)
+                    pending = []
+                pending_base = base
+            pending.append(prefix)
+            if not runs:
+                pending.append(text)
+                continue
+            position = 0
+            for start, length, style in runs:
+                if start > position:
+                    pending.append(text[position:start])
+                if pending:
+                    cursor.insertText("".join(pending), base)
+                    pending = []
+                cached = cache.get((id(style), key))
+                cursor.insertText(text[start:start + length],
+                                  cached[1] if cached is not None and cached[0] is style else self.format(style, base, key))
+                position = start + length
+            if position < len(text):
+                pending.append(text[position:])
+        if pending:
+            cursor.insertText("".join(pending), pending_base)
 
 
 def _blend(colour: QColor, towards: QColor, amount: float) -> QColor:

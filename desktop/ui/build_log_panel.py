@@ -14,6 +14,7 @@ Signals: saved(str path), saveFailed(object BerthError).
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from PySide6.QtCore import Qt, Signal
@@ -166,20 +167,11 @@ class BuildLogPanel(SearchableMixin, QWidget):
         end_before = 0 if empty else document.characterCount() - 1
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
+        base = self._plain_format
+        separators = itertools.chain(("" if empty else "\n",), itertools.repeat("\n"))
         cursor.beginEditBlock()
-        pending: list[str] = []  # uncoloured text, inserted in one go
-        separator = "" if empty else "\n"
-        for text, runs in decoded:
-            pending.append(separator)
-            separator = "\n"
-            if not runs:
-                pending.append(text)
-                continue
-            cursor.insertText("".join(pending), self._plain_format)
-            pending = []
-            self._formats.insert(cursor, text, runs, self._plain_format)
-        if pending:
-            cursor.insertText("".join(pending), self._plain_format)
+        self._formats.insert_lines(cursor, ((separator, text, runs, base, None)
+                                            for separator, (text, runs) in zip(separators, decoded)))
         cursor.endEditBlock()
         if self._follow:
             self.scroll_to_end()

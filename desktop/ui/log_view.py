@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharForma
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop.engine.logs import LogBatch, LogOptions
+from desktop.engine.logs import STDERR, LogBatch, LogOptions
 from desktop.models.log_buffer import DEFAULT_MAX_LINES, LogBuffer
 from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats
 from desktop.ui.text_search import SearchableMixin, TextSearch
@@ -182,38 +182,26 @@ class LogView(SearchableMixin, QWidget):
         return self._stick
 
     def _insert(self, lines) -> None:
-        """Append *lines* in one edit: uncoloured text gathers into one insert per stream change,
-        a coloured line is inserted run by run."""
+        """Append *lines* in one edit (``AnsiFormats.insert_lines``: uncoloured text of one stream
+        in one insert, a coloured line an insert per colour)."""
         if not lines:
             return
         document = self.text.document()
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         timestamps = self.timestamps
-        formats = self._formats
-        separator = "" if document.isEmpty() else "\n"
+        stdout, stderr = self._stdout_format, self._stderr_format
+
+        def items():
+            separator = "" if document.isEmpty() else "\n"
+            for line in lines:
+                is_stderr = line.stream == STDERR
+                yield (f"{separator}{line.timestamp} " if timestamps and line.timestamp else separator,
+                       line.text, line.runs, stderr if is_stderr else stdout, is_stderr)
+                separator = "\n"
+
         cursor.beginEditBlock()
-        pending: list[str] = []  # text waiting to go in with the current stream's format
-        stderr = lines[0].is_stderr
-        base = self._stderr_format if stderr else self._stdout_format
-        for line in lines:
-            if line.is_stderr != stderr:
-                if pending:
-                    cursor.insertText("".join(pending), base)
-                    pending = []
-                stderr = line.is_stderr
-                base = self._stderr_format if stderr else self._stdout_format
-            prefix = f"{separator}{line.timestamp} " if timestamps and line.timestamp else separator
-            separator = "\n"
-            if not line.runs:
-                pending.append(prefix + line.text)
-                continue
-            pending.append(prefix)
-            cursor.insertText("".join(pending), base)
-            pending = []
-            formats.insert(cursor, line.text, line.runs, base, stderr)
-        if pending:
-            cursor.insertText("".join(pending), base)
+        self._formats.insert_lines(cursor, items())
         cursor.endEditBlock()
 
     def _rerender(self) -> None:

@@ -238,3 +238,23 @@ def test_log_lines_without_codes_keep_their_text_exactly():
     splitter = LineSplitter()
     lines = splitter.feed_frame(STDOUT, b"2026-01-01T00:00:00Z tab\there [not a code] 100%\r\n")
     assert lines == [LogLine(STDOUT, "tab\there [not a code] 100%", "2026-01-01T00:00:00Z")]
+
+
+def test_the_log_view_keeps_its_bound_and_searches_what_is_left(qtbot):
+    view = LogView(max_lines=100)
+    qtbot.addWidget(view)
+    view.show()
+    splitter = LineSplitter()
+    qtbot.keyClicks(view.search, "item 1")
+    for start in (0, 60, 120):
+        frames = b"".join(f"\x1b[36mitem {n}\x1b[0m done\n".encode() for n in range(start, start + 60))
+        view.append_batch(LogBatch(tuple(splitter.feed_frame(STDOUT, frames))))
+    assert view.line_count() == 100 and view.text.document().blockCount() == 100
+    lines = view.plain_text().splitlines()
+    assert lines[0] == "item 80 done" and lines[-1] == "item 179 done"
+    assert view.buffer.evicted == 80 and "80 older ones not kept" in view.status.text()
+    first = fragments(view.text.document().firstBlock())
+    assert [text for text, _f in first] == ["item 80", " done"] and coloured(first[0][1])
+    expected = sum("item 1" in line for line in lines)  # item 100..179 (and none of the dropped ones)
+    qtbot.waitUntil(lambda: view.match_count() == expected, timeout=3000)
+    assert expected == 80

@@ -1,6 +1,7 @@
-"""Terminal colours in a text view: ``desktop.engine.ansi`` styles as QTextCharFormats, and the
-insertion of a decoded line (plain text and its runs) at a cursor. Shared by the container log
-view and the build log, so both colour alike.
+"""Terminal colours in a text view: ``desktop.engine.ansi`` styles as QTextCharFormats, the
+insertion of decoded lines (plain text and runs) at a cursor, and the trimming of the oldest
+lines of a bounded log. Shared by the container log view and the build log, so both colour
+(and cost) alike.
 
 The 16 terminal colours come from a palette chosen for the view's background (light or dark), so
 white-on-white or black-on-black output stays readable; 256-colour and 24-bit colours are the
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QWidget
 
 from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, Colour, Run, Style, palette_rgb
@@ -138,6 +139,20 @@ class AnsiFormats(QObject):
                 pending.append(text[position:])
         if pending:
             cursor.insertText("".join(pending), pending_base)
+
+
+def drop_oldest_lines(document: QTextDocument, keep: int) -> int:
+    """Remove the lines of *document* before its last *keep*, in an edit of their own; returns
+    how many went. This is what ``setMaximumBlockCount`` does, but that trims inside the edit
+    that appended, and the layout then looks at every line of the document again: a log view
+    that keeps 10,000 lines paid for all of them on every append."""
+    excess = document.blockCount() - keep
+    if excess <= 0:
+        return 0
+    cursor = QTextCursor(document)
+    cursor.setPosition(document.findBlockByNumber(excess).position(), QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()
+    return excess
 
 
 def _blend(colour: QColor, towards: QColor, amount: float) -> QColor:

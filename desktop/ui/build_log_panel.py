@@ -3,7 +3,7 @@ to read, with find-as-you-type, Copy and Save.
 
 Lines arrive in batches (see ``BuildEventPipe``) and each batch is one append, so a long build
 costs time in proportion to its output, never to the square of it; past MAX_LINES the oldest
-lines go (``setMaximumBlockCount``). Steps are bold, errors red, warnings amber, Berth's own
+lines go (``drop_oldest_lines``). Steps are bold, errors red, warnings amber, Berth's own
 lines (packing, sending, tagging) start with "» " and are grey. Colour codes the build's programs
 print are shown as colours (``desktop.ui.ansi_format``); search, copy and save see the plain text.
 A colour left on by one step ends with it: each step starts uncoloured.
@@ -27,7 +27,7 @@ from desktop.engine.build import BuildEvent, EventKind
 from desktop.tasks import build_tasks
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task
-from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats
+from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_LINES = 50_000
@@ -105,7 +105,6 @@ class BuildLogPanel(SearchableMixin, QWidget):
         self.text.setReadOnly(True)
         self.text.setUndoRedoEnabled(False)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setMaximumBlockCount(MAX_LINES)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -163,7 +162,6 @@ class BuildLogPanel(SearchableMixin, QWidget):
             return
         document = self.text.document()
         empty = document.characterCount() <= 1
-        blocks_before = 0 if empty else document.blockCount()
         end_before = 0 if empty else document.characterCount() - 1
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -173,10 +171,10 @@ class BuildLogPanel(SearchableMixin, QWidget):
         self._formats.insert_lines(cursor, ((separator, text, runs, base, None)
                                             for separator, (text, runs) in zip(separators, decoded)))
         cursor.endEditBlock()
+        dropped = drop_oldest_lines(document, MAX_LINES)
         if self._follow:
             self.scroll_to_end()
-        dropped = document.blockCount() < blocks_before + len(decoded)  # old lines went
-        self.finder.text_appended(end_before, dropped)
+        self.finder.text_appended(end_before, dropped > 0)
 
     def clear(self) -> None:
         self.text.clear()

@@ -4,7 +4,7 @@ match highlighted, copy and save (search, copy and save see the plain text).
 
 Staying responsive with a log that never stops: batches arrive at most ~20 times a second and are
 appended at the end in one edit each (runs of uncoloured stdout and stderr lines, each run one
-insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines`` lines (the document drops the oldest itself), so both
+insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines`` lines (the oldest dropped after each append), so both
 memory and the cost of an append stay bounded. Search highlights are recomputed at most a few
 times a second while lines flow.
 
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 
 from desktop.engine.logs import STDERR, LogBatch, LogOptions
 from desktop.models.log_buffer import DEFAULT_MAX_LINES, LogBuffer
-from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats
+from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 2000
@@ -82,7 +82,6 @@ class LogView(SearchableMixin, QWidget):
         self.text.setReadOnly(True)
         self.text.setUndoRedoEnabled(False)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setMaximumBlockCount(max_lines)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -158,11 +157,11 @@ class LogView(SearchableMixin, QWidget):
     def append_batch(self, batch: LogBatch) -> None:
         if not batch.lines and not batch.dropped:
             return
-        evicted = self.buffer.append(batch.lines, batch.dropped)  # the text drops as many lines
+        self.buffer.append(batch.lines, batch.dropped)
         start = self.text.document().characterCount() - 1
-        self._insert(batch.lines)
+        removed = self._insert(batch.lines)  # the text drops as many lines as the buffer
         if self.search.text() and not self._research.isActive():
-            if evicted:
+            if removed:
                 self._research.start()  # old lines fell out: every position moved
             else:
                 self.finder.text_appended(start, lines_dropped=False)
@@ -181,11 +180,12 @@ class LogView(SearchableMixin, QWidget):
         """The view keeps the newest line in sight (the user has not scrolled up)."""
         return self._stick
 
-    def _insert(self, lines) -> None:
+    def _insert(self, lines) -> int:
         """Append *lines* in one edit (``AnsiFormats.insert_lines``: uncoloured text of one stream
-        in one insert, a coloured line an insert per colour)."""
+        in one insert, a coloured line an insert per colour), then drop the oldest lines beyond
+        the bound; returns how many were dropped."""
         if not lines:
-            return
+            return 0
         document = self.text.document()
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -203,6 +203,7 @@ class LogView(SearchableMixin, QWidget):
         cursor.beginEditBlock()
         self._formats.insert_lines(cursor, items())
         cursor.endEditBlock()
+        return drop_oldest_lines(document, self.buffer.max_lines)
 
     def _rerender(self) -> None:
         lines = self.buffer.lines()

@@ -258,3 +258,26 @@ def test_the_log_view_keeps_its_bound_and_searches_what_is_left(qtbot):
     expected = sum("item 1" in line for line in lines)  # item 100..179 (and none of the dropped ones)
     qtbot.waitUntil(lambda: view.match_count() == expected, timeout=3000)
     assert expected == 80
+
+
+def test_a_background_the_program_chose_keeps_its_text_readable(qtbot):
+    view = LogView()
+    qtbot.addWidget(view)
+    splitter = LineSplitter()
+    view.append_batch(LogBatch(tuple(splitter.feed_frame(
+        STDOUT, b"\x1b[41;97m FAIL \x1b[0m \x1b[7minverse\x1b[0m \x1b[43mwarn\x1b[0m \x1b[97mwhite\x1b[0m\n"))))
+    parts = dict(fragments(view.text.document().firstBlock()))
+    fail = parts[" FAIL "]
+    assert fail.foreground().color().name() == "#ffffff" and fail.background().color().name() == "#cd3131"
+    palette = view.text.palette()
+    inverse = parts["inverse"]
+    assert inverse.foreground().color() == palette.color(QPalette.ColorRole.Base)
+    assert inverse.background().color() == palette.color(QPalette.ColorRole.Text)
+    assert parts["white"].foreground().color().lightness() < 140  # white text on the light view: grey
+    dark = QPalette(view.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#202020"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    view.setPalette(dark)
+    parts = dict(fragments(view.text.document().firstBlock()))
+    assert parts["warn"].foreground().color().name() == "#000000"  # not light grey on yellow
+    assert parts["white"].foreground().color().lightness() > 200

@@ -300,6 +300,13 @@ DARK_16 = tuple(_hex(c) for c in (
     "#a0a0a0", "#ff7b72", "#73e08c", "#f2d55c", "#86b8ff", "#e89be8", "#6fe0ea", "#ffffff"))
 
 
+# the terminal's usual 16 (close to xterm's): for a background the program asked for, and for text
+# on such a background (white on red must stay white; the view's default background plays no part)
+STANDARD_16 = tuple(_hex(c) for c in (
+    "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5",
+    "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff"))
+
+
 def relative_luminance(rgb: tuple[int, int, int]) -> float:
     """WCAG relative luminance of an sRGB colour."""
     def channel(value: int) -> float:

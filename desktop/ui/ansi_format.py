@@ -3,9 +3,10 @@ insertion of decoded lines (plain text and runs) at a cursor, and the trimming o
 lines of a bounded log. Shared by the container log view and the build log, so both colour
 (and cost) alike.
 
-The 16 terminal colours come from a palette chosen for the view's background (light or dark), so
-white-on-white or black-on-black output stays readable; 256-colour and 24-bit colours are the
-program's own choice and are kept. Formats are made once per (style, base) and reused.
+The 16 terminal colours of text on the view's own background come from a palette chosen for it
+(light or dark), so white-on-white or black-on-black output stays readable; a background the
+program sets, and text on it, take the terminal's usual 16; 256-colour and 24-bit colours are
+the program's own choice and are kept. Formats are made once per (style, base) and reused.
 
 Signals of AnsiFormats: changed() -- the view's palette turned light or dark (or its text colours
 changed): text already shown carries the old colours.
@@ -19,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QWidget
 
-from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, Colour, Run, Style, palette_rgb
+from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, STANDARD_16, Colour, Run, Style, contrast, palette_rgb
 
 # a line to insert: prefix, plain text, its runs, its own format (stdout, stderr) and a name for that format
 Line = tuple[str, str, tuple[Run, ...], QTextCharFormat, object]
@@ -65,11 +66,13 @@ class AnsiFormats(QObject):
     def dark(self) -> bool:
         return self._base16 is DARK_16
 
-    def colour(self, value: Colour) -> QColor | None:
+    def colour(self, value: Colour, on_default_background: bool = True) -> QColor | None:
+        """*value* as a colour: the 16 picked for the view's background for text on it, the
+        terminal's usual 16 for a background and for text on one the program chose."""
         if value is None:
             return None
         if isinstance(value, int):
-            return QColor(*palette_rgb(value, self._base16))
+            return QColor(*palette_rgb(value, self._base16 if on_default_background else STANDARD_16))
         return QColor(*value)
 
     def format(self, style: Style, base: QTextCharFormat, key: object = None) -> QTextCharFormat:
@@ -82,7 +85,8 @@ class AnsiFormats(QObject):
             self._cache.clear()
         fmt = QTextCharFormat(base)
         if style is not PLAIN:
-            fg, bg = self.colour(style.fg), self.colour(style.bg)
+            own_background = style.bg is not None or style.inverse
+            fg, bg = self.colour(style.fg, not own_background), self.colour(style.bg, False)
             if style.inverse or style.dim:
                 if fg is None:  # the line's own colour (stderr's, or the view's text)
                     fg = base.foreground().color() if base.hasProperty(QTextCharFormat.Property.ForegroundBrush) \
@@ -91,6 +95,10 @@ class AnsiFormats(QObject):
                     fg, bg = (bg or self._background), fg
                 if style.dim:
                     fg = _blend(fg, bg or self._background, 0.45)
+            elif fg is None and bg is not None and _contrast(self._text, bg) < 3:
+                # the view's text colour on the program's background (light text on yellow in a
+                # dark theme): black or white instead, whichever reads better
+                fg = max((QColor("#000000"), QColor("#ffffff")), key=lambda c: _contrast(c, bg))
             if fg is not None:
                 fmt.setForeground(fg)
             if bg is not None:
@@ -153,6 +161,10 @@ def drop_oldest_lines(document: QTextDocument, keep: int) -> int:
     cursor.setPosition(document.findBlockByNumber(excess).position(), QTextCursor.MoveMode.KeepAnchor)
     cursor.removeSelectedText()
     return excess
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    return contrast((a.red(), a.green(), a.blue()), (b.red(), b.green(), b.blue()))
 
 
 def _blend(colour: QColor, towards: QColor, amount: float) -> QColor:

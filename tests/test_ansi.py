@@ -135,6 +135,11 @@ def test_a_sequence_split_across_two_pieces_is_reassembled(cut):
     assert second_runs[-1][2] == Style(fg=196)
 
 
+def test_an_osc_cut_short_by_another_sequence_is_dropped_as_xterm_does():
+    assert decode(f"a{ESC}]0;title{ESC}[2Kb{ESC}[31mc") == ("abc", ((2, 1, Style(fg=1)),))
+    assert decode(f"a{ESC}Pdata{ESC}[1mb") == ("ab", ((1, 1, Style(bold=True)),))
+
+
 def test_an_osc_split_across_pieces_is_stripped_whole():
     decoder = AnsiDecoder()
     assert decoder.feed(f"a{ESC}]0;ti") == ("a", ())

@@ -45,8 +45,8 @@ MAX_PENDING = 4096  # an unterminated sequence longer than this is dropped, not 
 _TOKEN = re.compile(
     r"(?=[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])"  # the first character: lets the search skip text fast
     r"(?:\x1b\[(?P<params>[0-?]*)(?P<inter>[ -/]*)(?P<final>[@-~])"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
-    r"|\x1b[PX^_][^\x1b]*\x1b\\"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\|(?=\x1b))"  # an ESC that starts no ST ends it too, as in xterm
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\|(?=\x1b))"
     r"|\x1b[ -/]*[0-OQ-WYZ\\`-~]"
     r"|(?P<partial>\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?|[PX^_][^\x1b]*\x1b?|[ -/]*)\Z)"
     r"|\x1b"

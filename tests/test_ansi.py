@@ -173,6 +173,10 @@ def test_real_world_lines():
     assert strip(f"\r{ESC}[K 45% [=====>    ]{ESC}[?25h") == "\r 45% [=====>    ]"
 
 
+def test_non_ascii_digits_are_no_numbers():
+    assert apply_sgr(PLAIN, "3\u00b9;1") == Style(bold=True)  # a superscript one: ignored, not a crash
+
+
 def test_private_sgr_is_not_a_style():
     assert apply_sgr(Style(fg=1), ">4;1") == Style(fg=1)
 

@@ -168,7 +168,7 @@ def _number(text: str) -> int | None:
     """A parameter: empty means 0 (as terminals read ``ESC[;1m``); garbage means None."""
     if not text:
         return 0
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def _extended(parts: list[int | None]) -> tuple[bool, Colour]:

@@ -140,8 +140,8 @@ class AnsiFormats(QObject):
                     cursor.insertText("".join(pending), base)
                     pending = []
                 cached = cache.get((id(style), key))
-                cursor.insertText(text[start:start + length],
-                                  cached[1] if cached is not None and cached[0] is style else self.format(style, base, key))
+                fmt = cached[1] if cached is not None and cached[0] is style else self.format(style, base, key)
+                cursor.insertText(text[start:start + length], fmt)
                 position = start + length
             if position < len(text):
                 pending.append(text[position:])

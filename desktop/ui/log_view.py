@@ -4,8 +4,9 @@ match highlighted, copy and save (search, copy and save see the plain text).
 
 Staying responsive with a log that never stops: batches arrive at most ~20 times a second and are
 appended at the end in one edit each (runs of uncoloured stdout and stderr lines, each run one
-insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines`` lines (the oldest dropped after each append), so both
-memory and the cost of an append stay bounded. Search highlights are recomputed at most a few
+insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines``
+lines (the oldest dropped after each append, in an edit of their own), so both memory and the
+cost of an append stay bounded. Search highlights are recomputed at most a few
 times a second while lines flow.
 
 Signals:

@@ -8,16 +8,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
 from desktop.engine.build import BuildEvent, EventKind
-from desktop.engine.connection import Endpoint
 from desktop.engine.logs import STDERR, STDOUT, LogBatch, LogLine, LineSplitter
-from desktop.tasks.engine_session import EngineSession
-from desktop.tasks.manager import TaskManager
 from desktop.ui.build_log_panel import BuildLogPanel
 from desktop.ui.container_details import LOGS
 from desktop.ui.dialogs.build_dialog import BuildDialog
 from desktop.ui.log_view import LogView
-from desktop.ui.main_window import MainWindow
 from tests.helpers import connected_session, recent_names
+from tests.test_containers_gui import build_window
 
 pytestmark = [
     pytest.mark.engine,
@@ -65,15 +62,7 @@ def coloured(fmt) -> bool:
 
 @pytest.fixture
 def window(qtbot, docker_engine):
-    tasks = TaskManager()
-    session = EngineSession(tasks, [Endpoint(docker_engine.docker_host, "user")])
-    window = MainWindow(tasks, session)
-    qtbot.addWidget(window)
-    window.resize(1200, 900)
-    window.show()
-    session.start()
-    qtbot.waitUntil(lambda: window.containers_feed.loaded_once, timeout=20000)
-    window.sidebar.setCurrentRow(1)
+    window, _session, tasks = build_window(qtbot, docker_engine.docker_host)
     yield window
     window.close()
     assert tasks.shutdown(10000)

@@ -4,7 +4,6 @@ failed or cancelled save leaves an existing file of that name untouched and no t
 import os
 import subprocess
 
-import docker
 import pytest
 
 from desktop.engine import logs
@@ -17,13 +16,6 @@ pytestmark = pytest.mark.engine
 
 OLD = "the log saved yesterday\n"
 LINES = 20000  # about 110 kB: more than the small disk below holds
-
-
-@pytest.fixture
-def client(docker_engine):
-    client = docker.DockerClient(base_url=docker_engine.docker_host, version="auto", timeout=None)
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +40,11 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(folder)], check=True)
 
 
-def test_a_saved_log_is_plain_text_and_replaces_the_old_file(client, long_log, docker_engine, tmp_path):
+def test_a_saved_log_is_plain_text_and_replaces_the_old_file(docker_client, long_log, docker_engine, tmp_path):
     assert docker_engine.cli("logs", "--tail", "1", long_log).stdout == f"\x1b[32mline\x1b[0m {LINES}\n"
     target = tmp_path / "container.log"
     target.write_text(OLD)
-    assert logs.save_logs(client, long_log, str(target), False, CancelToken()) == LINES
+    assert logs.save_logs(docker_client, long_log, str(target), False, CancelToken()) == LINES
     saved = target.read_text(encoding="utf-8").splitlines()
     assert len(saved) == LINES and saved[0] == "line 1" and saved[-1] == f"line {LINES}"
     assert os.listdir(tmp_path) == ["container.log"]
@@ -61,7 +53,7 @@ def test_a_saved_log_is_plain_text_and_replaces_the_old_file(client, long_log, d
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would have made it
 
 
-def test_a_cancelled_save_leaves_the_old_file_and_nothing_else(client, long_log, tmp_path):
+def test_a_cancelled_save_leaves_the_old_file_and_nothing_else(docker_client, long_log, tmp_path):
     target = tmp_path / "container.log"
     target.write_text(OLD)
     token = CancelToken()
@@ -72,17 +64,17 @@ def test_a_cancelled_save_leaves_the_old_file_and_nothing_else(client, long_log,
         token.cancel()
 
     with pytest.raises(Cancelled):
-        logs.save_logs(client, long_log, str(target), False, token, on_progress=cancel_after_the_first_lines)
+        logs.save_logs(docker_client, long_log, str(target), False, token, on_progress=cancel_after_the_first_lines)
     assert progress and progress[0] < LINES  # it was cancelled mid-way
     assert target.read_text() == OLD
     assert os.listdir(tmp_path) == ["container.log"]
 
 
-def test_a_full_disk_fails_the_save_clearly_and_leaves_the_old_file(client, long_log, small_disk):
+def test_a_full_disk_fails_the_save_clearly_and_leaves_the_old_file(docker_client, long_log, small_disk):
     target = small_disk / "container.log"
     target.write_text(OLD)
     with pytest.raises(BerthError, match="The disk is full.*Nothing was saved"):
-        logs.save_logs(client, long_log, str(target), True, CancelToken())
+        logs.save_logs(docker_client, long_log, str(target), True, CancelToken())
     assert target.read_text() == OLD
     assert os.listdir(small_disk) == ["container.log"]
 

@@ -270,3 +270,27 @@ def test_a_background_the_program_chose_keeps_its_text_readable(qtbot):
     parts = dict(fragments(view.text.document().firstBlock()))
     assert parts["warn"].foreground().color().name() == "#000000"  # not light grey on yellow
     assert parts["white"].foreground().color().lightness() > 200
+
+
+def test_a_palette_switch_recolours_the_build_log_and_keeps_stderr_marked(qtbot):
+    panel = BuildLogPanel()
+    qtbot.addWidget(panel)
+    panel.append_lines(["\x1b[30mblack\x1b[0m text", "\x1b[38;2;10;20;30mtrue\x1b[1m bold\x1b[0m"])
+    view = LogView()
+    qtbot.addWidget(view)
+    view.append_batch(LogBatch(tuple(LineSplitter().feed_frame(STDERR, b"\x1b[34mblue\x1b[0m error\n"))))
+    dark = QPalette(panel.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#202020"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    for widget in (panel, view):
+        widget.setPalette(dark)
+    document = panel.text.document()
+    black = fragments(document.firstBlock())[0]
+    assert black[0] == "black" and black[1].foreground().color().lightness() > 110
+    true, bold = fragments(document.lastBlock())[:2]
+    assert true[1].foreground().color().name() == bold[1].foreground().color().name() == "#0a141e"  # kept
+    assert bold[1].fontWeight() >= 700 and true[1].fontWeight() < 700
+    assert panel.plain_text() == "black text\ntrue bold"
+    assert view.stderr_lines() == ["blue error"]
+    blue = fragments(view.text.document().firstBlock())[0][1]
+    assert blue.foreground().color().name() == "#5c9cf5"  # the dark palette's blue

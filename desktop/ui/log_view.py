@@ -126,8 +126,7 @@ class LogView(SearchableMixin, QWidget):
         self._stderr_format = QTextCharFormat()
         self._stderr_format.setForeground(STDERR_COLOUR)
         self._stderr_format.setProperty(STDERR_PROPERTY, True)
-        self._formats = AnsiFormats(self.text)
-        self._formats.changed.connect(self._rerender)  # light to dark or back: the 16 colours change
+        self._formats = AnsiFormats(self.text)  # recolours the text when the palette changes
         self._state_text = ""
         self._update_status()
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.engine import build as engine_build
 from desktop.engine.build import BuildEvent, BuildRequest, BuildResult, ContextInfo
 from desktop.engine.connection import ClientFactory
-from desktop.engine.errors import BerthError
+from desktop.engine.atomic_file import atomic_write, disk_error
 from desktop.tasks.task import TaskContext
 
 
@@ -59,11 +59,14 @@ def check_context(ctx: TaskContext, context_dir: str, dockerfile: str) -> Contex
 
 
 def save_text(ctx: TaskContext, path: str, text: str) -> str:
-    """Write *text* to *path* (UTF-8); returns the path."""
+    """Write *text* to *path* (UTF-8) whole or not at all: a failed save leaves an existing file
+    as it was. Returns the path."""
     ctx.raise_if_cancelled()
+    data = text.encode("utf-8", "replace")
     try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        with atomic_write(path, "the log") as f:
+            f.write(data)
+            ctx.raise_if_cancelled()
     except OSError as exc:
-        raise BerthError(f"Could not save the log to {path}: {exc.strerror or exc}.") from exc
+        raise disk_error(exc, path, "the log") from exc
     return path

@@ -1,7 +1,7 @@
 """The live log of a build: monospace, bounded, following the end unless the person scrolled up
 to read, with find-as-you-type, Copy and Save.
 
-Lines arrive in batches (see ``BuildEventPipe``) and each batch is one append, so a long build
+Lines arrive in batches (the operation's ``ItemPipe``) and each batch is one append, so a long build
 costs time in proportion to its output, never to the square of it; past MAX_LINES the oldest
 lines go (``drop_oldest_lines``). Steps are bold, errors red, warnings amber, Berth's own
 lines (packing, sending, tagging) start with "» " and are grey. Colour codes the build's programs

@@ -10,6 +10,7 @@ from desktop.engine import logs
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled
 from desktop.tasks.manager import TaskManager
+from desktop.tasks.engine_session import EngineSession
 from desktop.ui.build_log_panel import BuildLogPanel
 
 pytestmark = pytest.mark.engine
@@ -81,7 +82,7 @@ def test_a_full_disk_fails_the_save_clearly_and_leaves_the_old_file(docker_clien
 
 def test_a_build_log_that_does_not_fit_leaves_the_old_file(qtbot, small_disk, tmp_path):
     tasks = TaskManager()
-    panel = BuildLogPanel(tasks)
+    panel = BuildLogPanel(EngineSession(tasks, []))  # saving a log needs no engine
     qtbot.addWidget(panel)
     panel.append_lines([f"\x1b[33mbuild\x1b[0m output line {n}" for n in range(LINES)])
     target = small_disk / "build.log"

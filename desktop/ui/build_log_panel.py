@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, 
 from desktop.engine import ansi
 from desktop.engine.build import BuildEvent, EventKind
 from desktop.tasks import build_tasks
-from desktop.tasks.manager import TaskManager
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
 from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
@@ -76,11 +77,11 @@ class BuildLogPanel(SearchableMixin, QWidget):
     saved = Signal(str)
     saveFailed = Signal(object)
 
-    def __init__(self, tasks: TaskManager | None = None, parent: QWidget | None = None):
+    def __init__(self, session: EngineSession | None = None, parent: QWidget | None = None):
         """*tasks* runs Save in a worker; without it, Save is not offered."""
         super().__init__(parent)
         self.setObjectName("buildLog")
-        self._tasks = tasks
+        self._session = session  # saving runs as an operation of this session (listed in the activity centre)
         self.save_task: Task | None = None
 
         self.step_label = QLabel("No build yet.")
@@ -97,7 +98,7 @@ class BuildLogPanel(SearchableMixin, QWidget):
         self.save_button.setObjectName("buildLogSave")
         self.save_button.setToolTip("Save the whole log to a text file")
         self.save_button.setAutoDefault(False)
-        self.save_button.setVisible(tasks is not None)
+        self.save_button.setVisible(session is not None)
         self.save_button.clicked.connect(self._choose_save_path)
 
         self.text = QPlainTextEdit()
@@ -209,15 +210,13 @@ class BuildLogPanel(SearchableMixin, QWidget):
 
     def save_to(self, path: str) -> Task | None:
         """Write the log to *path* in a worker; ``saved`` or ``saveFailed`` follows."""
-        if self._tasks is None or not path:
+        if self._session is None or not path:
             return None
-        task = Task("Saving the build log", build_tasks.save_text, path, self.plain_text(), background=True,
-                    action="save the build log")
-        task.signals.succeeded.connect(self._on_saved)
-        task.signals.failed.connect(self._on_save_failed)
-        self.save_task = task
-        self._tasks.submit(task)
-        return task
+        self.save_task = Operation(self._session, "Saving the build log", build_tasks.save_text, path,
+                                   self.plain_text(), needs_engine=False, retryable=True,
+                                   action="save the build log") \
+            .owned_by(self).on_success(self._on_saved).on_failure(self._on_save_failed).run()
+        return self.save_task
 
     # --- internals ------------------------------------------------------------------------
     def _on_scrolled(self, value: int) -> None:

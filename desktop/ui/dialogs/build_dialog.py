@@ -119,7 +119,7 @@ class BuildDialog(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.log = BuildLogPanel(session.tasks, self)
+        self.log = BuildLogPanel(session, self)
 
         self.buttons = QDialogButtonBox()
         self.build_button = self.buttons.addButton("&Build", QDialogButtonBox.ButtonRole.AcceptRole)

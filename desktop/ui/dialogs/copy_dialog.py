@@ -23,6 +23,7 @@ from desktop.engine.errors import BerthError
 from desktop.engine.file_copy import CopyConflict, CopyPlan
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import buddy_label
 from desktop.ui.dialogs.task_form import TaskFormDialog
@@ -96,17 +97,16 @@ class CopyDialog(TaskFormDialog):
     def copy(self) -> Task | None:
         if not self.validate():
             return None
-        factory = self._factory()
-        if factory is None:
-            return None
         inside, local = self.container_edit.text().strip(), self.local_edit.text().strip()
         if self.direction == OUT:
-            task = Task(f"Looking at {inside} in {self.row.name}", container_tasks.plan_copy_from_container, factory,
-                        self.row.id, inside, local, action=f"copy {inside} from {self.row.name}")
-            return self._submit(task, self.copy_button, "Copying…", self._on_planned)
-        task = Task(f"Copying {os.path.basename(local)} into {self.row.name}", container_tasks.copy_into_container,
-                    factory, self.row.id, local, inside, action=f"copy into {self.row.name}")
-        return self._submit(task, self.copy_button, "Copying…", self._on_copied)
+            plan = Operation(self._session, f"Looking at {inside} in {self.row.name}",
+                             container_tasks.plan_copy_from_container, self.row.id, inside, local,
+                             kind=HOUSEKEEPING, action=f"copy {inside} from {self.row.name}")
+            return self._run(plan, self.copy_button, "Copying…", self._on_planned)
+        copy = Operation(self._session, f"Copying {os.path.basename(local)} into {self.row.name}",
+                         container_tasks.copy_into_container, self.row.id, local, inside,
+                         action=f"copy into {self.row.name}")
+        return self._run(copy, self.copy_button, "Copying…", self._on_copied)
 
     def _on_planned(self, plan: CopyPlan) -> None:
         if not self.isVisible():
@@ -116,15 +116,11 @@ class CopyDialog(TaskFormDialog):
         else:
             self._copy_out(())
 
-    def _copy_out(self, replace: tuple[str, ...]) -> Task | None:
-        factory = self._factory()
-        if factory is None:
-            self.copy_button.setEnabled(True)
-            return None
+    def _copy_out(self, replace: tuple[str, ...]) -> Task:
         inside, local = self.container_edit.text().strip(), self.local_edit.text().strip()
-        task = Task(f"Copying {inside} from {self.row.name}", container_tasks.copy_from_container, factory,
-                    self.row.id, inside, local, replace=tuple(replace), action=f"copy {inside} from {self.row.name}")
-        return self._submit(task, self.copy_button, "Copying…", self._on_copied)
+        copy = Operation(self._session, f"Copying {inside} from {self.row.name}", container_tasks.copy_from_container,
+                         self.row.id, inside, local, replace=tuple(replace), action=f"copy {inside} from {self.row.name}")
+        return self._run(copy, self.copy_button, "Copying…", self._on_copied)
 
     def _on_failed(self, error: BerthError) -> None:
         if isinstance(error, CopyConflict) and self.isVisible():

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QWidget
 
 from desktop.engine.errors import BerthError
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import grow_with_content
@@ -44,25 +44,6 @@ class TaskFormDialog(QDialog):
         self._set_status(busy_text)
         self.task = operation.owned_by(self).on_success(on_success).on_failure(self._on_failed).run()
         return self.task
-
-    # --- the Task-based way, until copy_dialog.py moves to _run (then delete both) --------------
-    def _factory(self):
-        """The session's client factory, or None (and the status says so) when not connected."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", problem=True)
-            return None
-        return factory
-
-    def _submit(self, task: Task, button: QAbstractButton, busy_text: str, on_success) -> Task:
-        task.signals.succeeded.connect(on_success)
-        task.signals.failed.connect(self._on_failed)
-        self.task = task
-        self._action_button = button
-        button.setEnabled(False)
-        self._set_status(busy_text)
-        self._session.tasks.submit(task)
-        return task
 
     def _on_failed(self, error: BerthError) -> None:
         self._set_status(str(error), problem=True)

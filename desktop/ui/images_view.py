@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from desktop.models.images_model import ImagesModel
 from desktop.models.live_feed import LiveFeed
-from desktop.ui.list_page import ListPage
+from desktop.ui.list_page import SELECT_WAIT_MS, ListPage
 
 
 class ImagesView(ListPage):
@@ -28,7 +28,7 @@ class ImagesView(ListPage):
         that name on that image, not on one it moved from)."""
         return {row.key, row.reference, row.id, f"{row.repository}:{row.tag}", (row.id, row.reference)}
 
-    def select_references(self, refs) -> bool:
+    def select_references(self, refs, timeout_ms: int = SELECT_WAIT_MS) -> bool:
         """Select the rows named by these references or ids (what a load or build produced), once
         the event-driven listing has them."""
-        return self.select_when_listed([r for r in refs if r])
+        return self.select_when_listed([r for r in refs if r], timeout_ms)

@@ -215,6 +215,11 @@ class ListPage(QWidget):
         self._pending_selection = pending
         return False
 
+    @property
+    def selection_pending(self) -> bool:
+        """A ``select_when_listed`` is still waiting for its rows."""
+        return self._pending_selection is not None
+
     def selection_models(self) -> list[QItemSelectionModel]:
         """Where the user's selection lives (the table; the Containers view adds its tree)."""
         return [self.table.selectionModel()]

@@ -6,8 +6,8 @@ progress bar and Cancel in the activity panel -> the loaded tags reported (``loa
 each. Save: the names that go into the archive (every tag of the selected images offered) -> a
 file dialog (its default suffix decided before it asks about replacing a file) -> a save task with
 progress. Loads, imports and saves are listed in the activity centre and can be retried there;
-reading the archives is not listed (a failure is told in a message). Dialogs are opened with ``open()`` (never a
-nested event loop), so tests drive them like a person would.
+reading the archives is not listed (a failure is told in a message). Dialogs are opened with
+``open()`` (never a nested event loop), so tests drive them like a person would.
 
 Signals of LoadFlow: loaded(list[str]) -- tags (or IDs of untagged images) now on the engine;
 finished().  Signals of SaveFlow: saved(SaveResult); finished().

@@ -114,7 +114,8 @@ class UntagFlow(QObject):
             self._finish(None)
 
     def _untag(self, delete_image: bool) -> None:
-        title = f"Removing {self.reference} and image {self.plan.short_id}" if delete_image and self.plan is not None \
+        plan = self.plan
+        title = f"Removing {self.reference} and image {plan.short_id}" if delete_image and plan is not None \
             else f"Removing the tag {self.reference}"
         self._submit(USER, title, tag_tasks.untag, self._on_untagged, delete_image)
 

@@ -199,8 +199,10 @@ def test_cancel_in_the_centre_reaches_a_save_the_frozen_engine_never_answers(qtb
             qtbot.waitUntil(lambda: task.state == TaskState.RUNNING, timeout=5000)
             panel.select_task(task)
             assert summary.text().startswith("Activity: 1 running")
+            assert panel.cancel_action.isEnabled()
             QTest.mouseClick(panel.buttons["cancel"], Qt.MouseButton.LeftButton)
-            qtbot.waitUntil(lambda: ended(panel.model, task), timeout=10000)
+            assert task.token.cancelled
+            qtbot.waitUntil(lambda: ended(panel.model, task), timeout=20000)
         finally:
             os.kill(fresh_engine.pid, signal.SIGCONT)
         assert task.state == TaskState.CANCELLED

@@ -144,7 +144,7 @@ class Operation:
         for name in ("succeeded", "failed", "progress", "cancelled", "finished"):
             callback = self._callbacks.get(name)
             if callback is not None:
-                getattr(signals, name).connect(self._bind(callback))
+                getattr(signals, name).connect(self._bind(callback, signals))
         self.task = task
         session.tasks.submit(task, stream=self.kind is STREAM)
         return task
@@ -160,9 +160,14 @@ class Operation:
             self._callbacks = dict(callbacks)
         return self
 
-    def _bind(self, callback: Callable) -> Callable:
-        """A slot for a signal: Qt drops the connection when the owner is deleted."""
-        return _Relay(self._owner, callback).call if self._owner is not None else callback
+    def _bind(self, callback: Callable, signals) -> Callable:
+        """A slot for a signal: Qt drops the connection when the owner is deleted. The relay goes
+        when the work ends, so an owner that starts many operations (a feed) does not collect them."""
+        if self._owner is None:
+            return callback
+        relay = _Relay(self._owner, callback)
+        signals.finished.connect(relay.deleteLater)  # deferred: the finished callback still runs
+        return relay.call
 
     def _guarded(self, callback: Callable) -> Callable:
         """A plain function that calls *callback* only while the owner exists."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 
 from desktop.models.images_model import ImagesModel
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
 from desktop.ui.list_page import ListPage
 
 

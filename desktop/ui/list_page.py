@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QStackedLayout, QTableView, QToolBar, QVBoxLayout, QWidget)
 
 from desktop.models.keyed_table import FILTER_ROLE, KeyedTableModel
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
 
 
 class RowFilterProxy(QSortFilterProxyModel):

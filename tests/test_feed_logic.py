@@ -8,36 +8,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 
 from desktop.engine.containers import ContainerRow
-from desktop.engine.errors import EngineUnavailable
 from desktop.engine.events import EngineEvent
 from desktop.tasks.containers_feed import ContainersFeed
 from desktop.tasks.live_feed import LiveFeed
-from desktop.tasks.manager import TaskManager
-
-
-class StandInSession(QObject):
-    """What a feed sees of an EngineSession: its signals, its state, a factory and its tasks."""
-
-    stateChanged = Signal(str)
-    connected = Signal(object)
-    disconnected = Signal(object)
-    eventReceived = Signal(object)
-    eventsOpened = Signal()
-
-    def __init__(self, tasks: TaskManager):
-        super().__init__()
-        self.tasks = tasks
-        self.state = "connected"
-        self.factory = object()  # handed to the work functions, which here need none
-        self.info = None
-
-    def drop(self) -> None:
-        self.state = "disconnected"
-        self.stateChanged.emit(self.state)
-        self.disconnected.emit(EngineUnavailable("gone"))
+from tests.stand_in import session  # noqa: F401 - a fixture
 
 
 class RowStore:
@@ -80,14 +56,6 @@ def row(cid: str, state: str = "created", status: str = "Created") -> ContainerR
 
 def event(cid: str, action: str, kind: str = "container") -> EngineEvent:
     return EngineEvent(kind, action, cid)
-
-
-@pytest.fixture
-def session():
-    tasks = TaskManager()
-    stand_in = StandInSession(tasks)
-    yield stand_in
-    assert tasks.shutdown(10000)
 
 
 class Engine:

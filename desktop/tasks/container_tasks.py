@@ -1,11 +1,10 @@
 """Work functions for containers: run, lifecycle actions, rename, prune, inspect, commit, and the
 long-lived streams (logs, stats, the list's usage sampler, an interactive shell).
 
-Streams hand their items to the GUI thread through a ``StreamRelay`` created there (its signal is
-queued across threads). Each stream has a private client with no timeout, closed when it ends,
-because cancelling closes its socket from another thread.
-
-Signals of StreamRelay: item(object) -- one batch, sample or chunk, on the GUI thread.
+Streams are run as ``STREAM`` operations: they pass each item (a log batch, a stats sample, a
+chunk of shell output) to their ``emit`` keyword argument, and the operation's item pipe hands
+them to the GUI thread in batches (``desktop/tasks/stream.py``). Each stream has a private client
+with no timeout, closed when it ends, because cancelling closes its socket from another thread.
 """
 
 from __future__ import annotations
@@ -21,10 +20,14 @@ from desktop.engine.connection import ClientFactory
 from desktop.engine.errors import BerthError, Cancelled
 from desktop.engine.exec_shell import ExecShell, ShellEnd
 from desktop.engine.run_spec import RunSpec
+from desktop.tasks.stream import OPENED
 from desktop.tasks.task import TaskContext
 
 
 class StreamRelay(QObject):
+    """Left only for the list's usage sampler (``ui/containers_view.py``), which moves to a STREAM
+    operation in another change; delete this with its last use. Signals: item(object)."""
+
     item = Signal(object)
 
 
@@ -125,15 +128,14 @@ def sample_usage(ctx: TaskContext, factory: ClientFactory, sampler: stats.StatsS
     sampler.run(ctx.token, emit)
 
 
-def run_shell(ctx: TaskContext, factory: ClientFactory, shell: ExecShell,
-              emit: Callable[[bytes], None], on_open: Callable[[], None] | None = None) -> ShellEnd:
-    """Open *shell* and pump what it prints to *emit* until it ends or is cancelled (which
-    closes it, whether it is still opening, running or asking how it ended). Returns how it ended."""
+def run_shell(ctx: TaskContext, factory: ClientFactory, shell: ExecShell, emit: Callable[[object], None]) -> ShellEnd:
+    """Open *shell*, say so (``OPENED`` to *emit*), then pump what it prints (bytes) to *emit*
+    until it ends or is cancelled (which closes it, whether it is still opening, running or asking
+    how it ended). Returns how it ended."""
     unregister = ctx.token.on_cancel(shell.close)
     try:
         shell.open()
-        if on_open is not None:
-            on_open()
+        emit(OPENED)
         while True:
             data = shell.read()
             if not data:

@@ -48,14 +48,36 @@ def _not_connected(ctx: TaskContext, *_args: Any, **_kwargs: Any) -> None:
 
 
 class _Relay(QObject):
-    """A child of the owner widget: when the owner goes, Qt drops every connection to it."""
+    """One operation's callbacks, as a child of the owner widget: when the owner goes, Qt drops
+    every connection to it. It goes itself once the work has finished, so an owner that starts
+    many operations (a feed, a pane following logs) does not collect them."""
 
-    def __init__(self, owner: QObject, fn: Callable):
+    def __init__(self, owner: QObject, callbacks: dict[str, Callable]):
         super().__init__(owner)
-        self._fn = fn
+        self._callbacks = callbacks
 
-    def call(self, *args: Any) -> None:
-        self._fn(*args)
+    def _call(self, name: str, *args: Any) -> None:
+        callback = self._callbacks.get(name)
+        if callback is not None:
+            callback(*args)
+
+    def on_succeeded(self, result: Any) -> None:
+        self._call("succeeded", result)
+
+    def on_failed(self, error: Any) -> None:
+        self._call("failed", error)
+
+    def on_progress(self, progress: Any) -> None:
+        self._call("progress", progress)
+
+    def on_cancelled(self) -> None:
+        self._call("cancelled")
+
+    def on_finished(self) -> None:  # always the last signal of a task
+        try:
+            self._call("finished")
+        finally:
+            self.deleteLater()
 
 
 class Operation:
@@ -141,10 +163,16 @@ class Operation:
             task.pipe = pipe
             signals.finished.connect(pipe.flush)  # the last items are delivered before the end is
             signals.finished.connect(pipe.deleteLater)
-        for name in ("succeeded", "failed", "progress", "cancelled", "finished"):
-            callback = self._callbacks.get(name)
-            if callback is not None:
-                getattr(signals, name).connect(self._bind(callback))
+        names = ("succeeded", "failed", "progress", "cancelled", "finished")
+        if self._owner is not None:  # Qt drops the connections when the owner is deleted
+            relay = _Relay(self._owner, dict(self._callbacks))
+            for name in names:
+                getattr(signals, name).connect(getattr(relay, f"on_{name}"))
+        else:
+            for name in names:
+                callback = self._callbacks.get(name)
+                if callback is not None:
+                    getattr(signals, name).connect(callback)
         self.task = task
         session.tasks.submit(task, stream=self.kind is STREAM)
         return task
@@ -159,10 +187,6 @@ class Operation:
             self._owner = owner
             self._callbacks = dict(callbacks)
         return self
-
-    def _bind(self, callback: Callable) -> Callable:
-        """A slot for a signal: Qt drops the connection when the owner is deleted."""
-        return _Relay(self._owner, callback).call if self._owner is not None else callback
 
     def _guarded(self, callback: Callable) -> Callable:
         """A plain function that calls *callback* only while the owner exists."""

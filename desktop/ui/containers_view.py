@@ -26,7 +26,7 @@ from desktop.engine.stats import StatsSampler
 from desktop.models.compose_groups import GROUP_ROLE, MEMBERS_ROLE, ComposeGroupsModel
 from desktop.models.containers_model import PORT_URLS_ROLE, ContainersModel
 from desktop.models.keyed_table import ROW_ROLE
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
 from desktop.tasks import container_tasks
 from desktop.tasks.container_tasks import StreamRelay
 from desktop.tasks.engine_session import CONNECTED, EngineSession

@@ -4,7 +4,7 @@ that ``ImageActions`` fills (the view itself knows no actions)."""
 from __future__ import annotations
 
 from desktop.models.images_model import ImagesModel
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
 from desktop.ui.list_page import SELECT_WAIT_MS, ListPage
 
 

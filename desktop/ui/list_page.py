@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QStackedLayout, QTableView, QToolBar, QVBoxLayout, QWidget)
 
 from desktop.models.keyed_table import FILTER_ROLE, KeyedTableModel
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
 
 SELECT_WAIT_MS = 10_000  # how long a wanted row is waited for before giving up
 

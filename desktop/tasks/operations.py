@@ -25,7 +25,7 @@ import enum
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 
 from desktop.engine.errors import EngineUnavailable
 from desktop.tasks.stream import ItemPipe
@@ -48,16 +48,35 @@ def _not_connected(ctx: TaskContext, *_args: Any, **_kwargs: Any) -> None:
 
 
 class _Relay(QObject):
-    """One operation's callbacks, as a child of the owner widget: when the owner goes, Qt drops
-    every connection to it. It goes itself once the work has finished, so an owner that starts
-    many operations (a feed, a pane following logs) does not collect them."""
+    """The callbacks of every operation one owner started, held by a single child of the owner:
+    when the owner goes, Qt drops every connection to it. Nothing is created or deleted per
+    operation, so an owner that starts operation after operation (a feed listing at every burst
+    of events, a pane following one log after another) collects nothing, and no deferred deletion
+    can race with the owner's own."""
 
-    def __init__(self, owner: QObject, callbacks: dict[str, Callable]):
+    NAME = "berthOperationRelay"
+
+    @classmethod
+    def of(cls, owner: QObject) -> "_Relay":
+        relay = owner.findChild(cls, cls.NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+        return relay if relay is not None else cls(owner)
+
+    def __init__(self, owner: QObject):
         super().__init__(owner)
-        self._callbacks = callbacks
+        self.setObjectName(self.NAME)
+        self._callbacks: dict[object, dict[str, Callable]] = {}  # a task's signals -> its callbacks
+
+    def add(self, signals, callbacks: dict[str, Callable]) -> None:
+        self._callbacks[signals] = dict(callbacks)
+        for name in ("succeeded", "failed", "progress", "cancelled", "finished"):
+            getattr(signals, name).connect(getattr(self, f"on_{name}"))
+
+    def pending(self) -> int:
+        """Operations whose end has not arrived yet (tests)."""
+        return len(self._callbacks)
 
     def _call(self, name: str, *args: Any) -> None:
-        callback = self._callbacks.get(name)
+        callback = self._callbacks.get(self.sender(), {}).get(name)
         if callback is not None:
             callback(*args)
 
@@ -74,10 +93,9 @@ class _Relay(QObject):
         self._call("cancelled")
 
     def on_finished(self) -> None:  # always the last signal of a task
-        try:
-            self._call("finished")
-        finally:
-            self.deleteLater()
+        callback = self._callbacks.pop(self.sender(), {}).get("finished")
+        if callback is not None:
+            callback()
 
 
 class Operation:
@@ -165,9 +183,7 @@ class Operation:
             signals.finished.connect(pipe.deleteLater)
         names = ("succeeded", "failed", "progress", "cancelled", "finished")
         if self._owner is not None:  # Qt drops the connections when the owner is deleted
-            relay = _Relay(self._owner, dict(self._callbacks))
-            for name in names:
-                getattr(signals, name).connect(getattr(relay, f"on_{name}"))
+            _Relay.of(self._owner).add(signals, self._callbacks)
         else:
             for name in names:
                 callback = self._callbacks.get(name)

@@ -70,8 +70,8 @@ class ContainersView(ListPage):
 
     def __init__(self, model: ContainersModel, feed: LiveFeed, parent=None, session: EngineSession | None = None):
         M = ContainersModel
-        super().__init__(model, feed, "containers", {M.NAME: 150, M.IMAGE: 130, M.COMMAND: 100, M.STATUS: 275,
-                                                     M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 170},
+        super().__init__(model, feed, "containers", {M.NAME: 150, M.IMAGE: 130, M.COMMAND: 100, M.STATUS: 255,
+                                                     M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 165},
                          M.CREATED, parent, age_column=M.CREATED)
         self.session: EngineSession = session if session is not None else feed.session
         self.actions_ = ContainerActions(self.session, self)

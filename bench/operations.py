@@ -46,7 +46,7 @@ def main() -> None:
     rows = []
     with IsolatedEngine(registry=False) as engine:
         image = engine.build_busybox_image("bench/ops:1")
-        tasks = TaskManager()
+        tasks = TaskManager(max_threads=int(os.environ.get("BERTH_BENCH_THREADS", "8")))
         session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
         session.start()
         wait_for(app, lambda: session.state == CONNECTED, timeout=30)

@@ -10,10 +10,11 @@ import time
 import weakref
 from collections import deque
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop.tasks.stream import ItemPipe
 from desktop.tasks.task import Task
+from desktop.tasks.worker_pool import WorkerPool
 
 
 _live: "weakref.WeakSet[TaskManager]" = weakref.WeakSet()
@@ -35,10 +36,8 @@ class TaskManager(QObject):
         # few more threads than cores. Long-lived streams (events, logs, stats, a shell) each hold
         # a thread for as long as they are open, so they get a pool of their own and can never
         # take the threads one-shot work needs.
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(max_threads)
-        self.stream_pool = QThreadPool(self)
-        self.stream_pool.setMaxThreadCount(max_streams)
+        self.pool = WorkerPool(max_threads, "berth-work")
+        self.stream_pool = WorkerPool(max_streams, "berth-stream")
         self._tasks: dict[int, Task] = {}
         _live.add(self)
         # Finished tasks stay referenced a while: the worker may still be unwinding run(), and the
@@ -87,7 +86,7 @@ class TaskManager(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and wait at most *timeout_ms* for the workers; True when all stopped
         in time. A worker that ignores its cancel (a request no cancel reaches, on an engine that
-        stopped answering) is left running: the application then exits without it
-        (desktop/app.py ``leave_now``), since destroying the pool would wait for it for ever."""
+        stopped answering) is left running (a daemon thread): the application then exits without it
+        (desktop/app.py ``leave_now``)."""
         self.cancel_all()
         return self.wait_for_done(timeout_ms)

@@ -27,17 +27,15 @@ from desktop.engine.errors import BerthError
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.task import Task
+from desktop.ui.dialogs.copy_dialog import IN, OUT, CopyDialog
 
 if TYPE_CHECKING:  # each dialog is imported when it first opens, not at start-up
     from desktop.ui.dialogs.commit_dialog import CommitDialog
-    from desktop.ui.dialogs.copy_dialog import CopyDialog
     from desktop.ui.dialogs.prune_containers_dialog import PruneContainersDialog
     from desktop.ui.dialogs.remove_containers_dialog import RemoveContainersDialog
     from desktop.ui.dialogs.rename_dialog import RenameDialog
     from desktop.ui.dialogs.run_dialog import RunDialog
     from desktop.ui.dialogs.signal_dialog import KillDialog, StopDialog
-
-OUT, IN = "out", "in"  # copy directions, as desktop/ui/dialogs/copy_dialog.py names them
 
 
 # the engine's grace period for a stop that names none: the container's own --stop-timeout when it
@@ -200,8 +198,6 @@ class ContainerActions(QObject):
         """Copy files out of (OUT) or into (IN) the container."""
         if row is None or direction not in (IN, OUT):
             return None
-        from desktop.ui.dialogs.copy_dialog import CopyDialog
-
         dialog = CopyDialog(self._session, row, direction, self._parent)
         dialog.copied.connect(lambda where, d=direction: self.done.emit(f"copy_{d}", where))
         self._show(dialog)

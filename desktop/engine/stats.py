@@ -27,6 +27,9 @@ from desktop.engine.errors import Cancelled, translate
 from desktop.engine.raw_stream import close_response, open_stream
 
 
+PRIME_S = 1.0  # the most a container newly in view waits for its second sample (its first CPU %)
+
+
 @dataclass(frozen=True)
 class StatsSample:
     container_id: str
@@ -226,7 +229,10 @@ class StatsSampler:
                     self._previous = results
                     if known:
                         on_samples(known)
-                    rest = self.period - (time.monotonic() - started)
+                    # a container measured for the first time has no CPU % until a second look:
+                    # take it at once (the request waits for the engine's next tick), then slow down
+                    period = self.period if len(known) == len(results) else min(self.period, PRIME_S)
+                    rest = period - (time.monotonic() - started)
                     if rest > 0:
                         self._wake.wait(rest)
         finally:

@@ -52,3 +52,18 @@ def test_the_sdk_still_translates_its_errors_once_imported():
     err = translate(docker.errors.NotFound("no such image", response=Response(), explanation="No such image: nope"),
                     "inspect nope")
     assert isinstance(err, NotFound) and str(err) == "Could not inspect nope: No such image: nope"
+
+
+def test_berth_announces_its_first_paint_before_the_populated_list(docker_engine, tmp_path):
+    """bench/startup.py times both: BERTH_PAINTED_FILE says when the shell first painted."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), BERTH_READY_FILE="-",
+               BERTH_PAINTED_FILE="-", XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_RUNTIME_DIR=str(tmp_path))
+    berth = subprocess.Popen([sys.executable, "-m", "desktop", "-H", docker_engine.docker_host], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = [berth.stdout.readline(), berth.stdout.readline()]
+    finally:
+        berth.terminate()
+        berth.communicate(timeout=30)
+    assert lines[0] == "berth-painted\n"
+    assert lines[1].startswith("berth-ready ") and int(lines[1].split()[1]) >= 0

@@ -12,9 +12,14 @@ Measures, in one run and beside ``docker ps -a`` on the same engine:
   rounds run twice: with every process in one CPU group (this machine's layout) and with the
   engine, the starter and each app in a group of its own (systemd's layout on a Linux desktop);
 - following a log that prints about 10,000 lines a second in the Logs tab for a while: the
-  longest GUI stall, lines shown per second, the process's CPU and how much its memory grew.
+  longest GUI stall, lines shown per second, the process's CPU and how much its memory grew;
+  once with plain lines and once with every line coloured (two SGR colours, as logging
+  libraries write them), since colour codes are decoded and shown as colours.
 
 Run as root: ``.venv/bin/python bench/containers.py [--containers 1000 --running 500]``.
+``--only logs`` runs just the log part (no containers, no burst) and adds its numbers to
+``results/containers.md`` under a dated heading instead of rewriting the file; ``--only render
+[--write]`` measures, without an engine, the CPU the reader and the GUI thread spend per line.
 """
 
 from __future__ import annotations
@@ -31,11 +36,17 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from common import (CpuGroup, Heartbeat, IsolatedEngine, parent_pid, spin, time_cli, wait_for,  # noqa: E402
-                    write_result)
+from common import (ROOT, CpuGroup, Heartbeat, IsolatedEngine, parent_pid, spin, time_cli,  # noqa: E402
+                    wait_for, write_result)
+
+ROOT_RESULTS = ROOT / "bench" / "results"
 
 SLEEP = ["sleep", "100000"]
 FLOOD = ["sh", "-c", "while true; do seq 1 1000; sleep 0.1; done"]  # about 10,000 lines a second
+# the same with colour codes on every line: "\e[32mINFO\e[0m line N \e[1;31mhot\e[0m"
+COLOURED_FLOOD = ["sh", "-c", "E=$(printf '\\033'); while true; do seq 1 1000 | "
+                  "sed \"s/.*/$E[32mINFO$E[0m line & $E[1;31mhot$E[0m/\"; sleep 0.1; done"]
+FLOODS = {"plain": FLOOD, "coloured": COLOURED_FLOOD}
 
 
 def rss_mb() -> float:
@@ -198,6 +209,159 @@ def burst_text(layout: str, rounds: list[dict], count: int) -> str:
     return text
 
 
+def follow_flood(app, engine, window, base: str, kind: str, seconds: float) -> dict:
+    """Follow a container printing about 10,000 lines a second in the Logs tab for *seconds*."""
+    from desktop.ui.container_details import LOGS
+
+    name = f"bench-flood-{kind}"
+    model, pane = window.workspace.containers_model, window.workspace.container_details
+    engine.cli("run", "-d", "--name", name, base, *FLOODS[kind])
+    wait_for(app, lambda: any(r.name == name for r in model.rows()), 300)
+    flood_id = next(r.id for r in model.rows() if r.name == name)
+    pane.tabs.setCurrentIndex(LOGS)
+    window.workspace.containers_view.select_keys([flood_id])
+    log = pane.log_view
+    wait_for(app, lambda: pane.title.text() == name and log.buffer.received > 0, 30)
+    spin(app, 2)  # warm up: the buffer fills to its bound
+    beat = Heartbeat()
+    memory_before = rss_mb()
+    received_before = log.buffer.received + log.buffer.dropped
+    cpu_before = time.process_time()
+    beat.start()
+    start = time.perf_counter()
+    spin(app, seconds)
+    elapsed = time.perf_counter() - start
+    stall = beat.stop()
+    cpu = time.process_time() - cpu_before
+    lines = log.buffer.received + log.buffer.dropped - received_before
+    memory_after = rss_mb()
+    shown = log.line_count()
+    raw_codes = "\x1b" in log.plain_text()
+    engine_lines = int(engine.cli("logs", name).stdout.count("\n"))
+    engine.cli("rm", "-f", name)
+    return {"kind": kind, "elapsed": elapsed, "stall": stall, "lines": lines, "cpu": cpu,
+            "memory_before": memory_before, "memory_after": memory_after, "shown": shown,
+            "engine_lines": engine_lines, "raw_codes": raw_codes}
+
+
+def flood_rows(flood: dict) -> str:
+    kind = "plain lines" if flood["kind"] == "plain" else "every line coloured (2 SGR colours)"
+    elapsed, lines = flood["elapsed"], flood["lines"]
+    codes = "; raw escape codes shown in the view" if flood["raw_codes"] else ""
+    return (f"| following a log printing ~10,000 lines/s, {kind}, for {elapsed:.0f} s: longest GUI stall "
+            f"| {flood['stall'] * 1000:.0f} ms ({flood['stall'].describe()}) | goal < 50 ms |\n"
+            f"| ... lines received by the Logs tab | {lines / elapsed:,.0f} lines/s ({lines:,} in all; the engine "
+            f"logged {flood['engine_lines']:,} lines since the start{codes}) | |\n"
+            f"| ... Berth's CPU while following (all threads) | {100 * flood['cpu'] / elapsed:.0f} % of one core | |\n"
+            f"| ... memory | {flood['memory_before']:.0f} MB before, {flood['memory_after']:.0f} MB after "
+            f"({flood['memory_after'] - flood['memory_before']:+.0f} MB); the view keeps {flood['shown']:,} lines "
+            f"(its bound) | bounded |\n")
+
+
+def render_cost(app, lines_per_batch: int = 500, batches: int = 100) -> dict:
+    """Berth's own work for a followed log, without an engine or the machine's load in the way:
+    engine-style frames through the reader's line splitter (which decodes colour codes), then
+    batches of *lines_per_batch* lines (50 ms of a 10,000 lines/s log) appended to a shown Logs
+    view, with the event processing (layout, paint) each one causes. CPU time of this thread,
+    per line and per batch, for plain and for coloured lines."""
+    from desktop.engine.logs import STDOUT, LineSplitter, LogBatch
+    from desktop.ui.log_view import LogView
+
+    samples = {
+        "plain": "{n}",
+        "coloured": "\x1b[32mINFO\x1b[0m line {n} \x1b[1;31mhot\x1b[0m",
+        "app-log": "2026-12-01 21:00:00,123 \x1b[1m\x1b[34mINFO\x1b[0m \x1b[36mweb.request\x1b[0m GET /api/items/{n} "
+                   "200 \x1b[2m12 ms\x1b[0m",
+    }
+    results = {}
+    for kind, pattern in samples.items():
+        view = LogView()
+        view.resize(1000, 700)
+        view.show()
+        app.processEvents()
+        splitter = LineSplitter()
+        split_cpu, batch_cpu, batch_wall = 0.0, [], []
+        n = 0
+        for _ in range(batches):
+            frames = []
+            for _ in range(lines_per_batch):
+                frames.append(f"2026-12-01T21:00:00.{n:09d}Z {pattern.format(n=n)}\n".encode())
+                n += 1
+            cpu = time.thread_time()
+            lines = []
+            for frame in frames:
+                lines.extend(splitter.feed_frame(STDOUT, frame))
+            split_cpu += time.thread_time() - cpu
+            wall, cpu = time.perf_counter(), time.thread_time()
+            view.append_batch(LogBatch(tuple(lines)))
+            app.processEvents()
+            batch_cpu.append(time.thread_time() - cpu)
+            batch_wall.append(time.perf_counter() - wall)
+        results[kind] = {"split_us": split_cpu / n * 1e6, "batch_cpu_median": statistics.median(batch_cpu),
+                         "batch_cpu_max": max(batch_cpu), "batch_wall_max": max(batch_wall),
+                         "per_line_us": sum(batch_cpu) / n * 1e6, "shown": view.line_count(),
+                         "raw_codes": "\x1b" in view.plain_text()}
+        view.close()
+        view.deleteLater()
+        app.processEvents()
+    return results
+
+
+def render_only(app, args) -> None:
+    results = render_cost(app)
+    label = f" ({args.label})" if args.label else ""
+    rows = "".join(
+        f"| {kind} | {r['split_us']:.1f} µs | {r['per_line_us']:.1f} µs | {r['batch_cpu_median'] * 1000:.1f} / "
+        f"{r['batch_cpu_max'] * 1000:.1f} ms | {r['batch_wall_max'] * 1000:.1f} ms | "
+        f"{'text' if kind == 'plain' else 'raw codes' if r['raw_codes'] else 'colours'} |\n"
+        for kind, r in results.items())
+    text = (f"\n## Cost of showing a followed log, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC{label}\n\n"
+            "`bench/containers.py --only render`: 100 batches of 500 lines (50 ms of a 10,000 lines/s log) through "
+            "the reader's line splitter and into a shown Logs view, CPU time of the one thread (so the machine's "
+            "load counts little). Lines: `plain` is `seq`, `coloured` is `\\e[32mINFO\\e[0m line N "
+            "\\e[1;31mhot\\e[0m`, `app-log` a logging line with four styles.\n\n"
+            "| lines | reader: split and decode, per line | GUI: append and paint, per line | GUI per batch, median / "
+            "max (CPU) | GUI per batch, max (wall) | shown as |\n| --- | --- | --- | --- | --- | --- |\n" + rows)
+    path = ROOT_RESULTS / "containers.md"
+    if args.write:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+    print(text)
+
+
+def logs_only(app, args) -> None:
+    """Just the log part: a window on an engine with no other containers, each flood in turn."""
+    from desktop.engine.connection import Endpoint
+    from desktop.tasks.engine_session import EngineSession
+    from desktop.tasks.manager import TaskManager
+    from desktop.ui.main_window import MainWindow
+
+    with IsolatedEngine(registry=False) as engine:
+        base = engine.ensure_busybox_base()
+        tasks = TaskManager()
+        session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
+        window = MainWindow(tasks, session)
+        window.resize(1280, 900)
+        window.show()
+        session.start()
+        wait_for(app, lambda: window.workspace.containers_feed.loaded_once, 300)
+        window.sidebar.setCurrentRow(1)
+        floods = [follow_flood(app, engine, window, base, kind, args.flood_seconds) for kind in args.floods]
+        window.close()
+        session.stop()
+        tasks.shutdown(10000)
+    label = f" ({args.label})" if args.label else ""
+    text = (f"\n## Following a log, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC{label}\n\n"
+            f"`bench/containers.py --only logs`: an engine with no other containers, the Containers view on "
+            f"screen. Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.\n\n"
+            "| measure | Berth | goal |\n| --- | --- | --- |\n" + "".join(flood_rows(f) for f in floods))
+    path = ROOT_RESULTS / "containers.md"
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+    print(text)
+    print(f"added to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--containers", type=int, default=1000)
@@ -206,6 +370,10 @@ def main() -> None:
     parser.add_argument("--burst-rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--flood-seconds", type=float, default=10.0)
+    parser.add_argument("--floods", nargs="+", choices=sorted(FLOODS), default=["plain", "coloured"])
+    parser.add_argument("--only", choices=["all", "logs", "render"], default="all")
+    parser.add_argument("--write", action="store_true", help="with --only render: add the table to the results")
+    parser.add_argument("--label", default="", help="a note for the heading of a --only logs run")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up (CPU groups, the engine) when stopped
 
@@ -213,10 +381,15 @@ def main() -> None:
     from desktop.engine.connection import Endpoint
     from desktop.tasks.engine_session import EngineSession
     from desktop.tasks.manager import TaskManager
-    from desktop.ui.container_details import LOGS
     from desktop.ui.main_window import MainWindow
 
     app = QApplication([])
+    if args.only == "logs":
+        logs_only(app, args)
+        return
+    if args.only == "render":
+        render_only(app, args)
+        return
     with IsolatedEngine(registry=False) as engine:
         base, setup = populate(engine, args.containers, args.running)
         cli_ps = time_cli(engine, "ps", "-a", runs=args.runs)
@@ -224,8 +397,6 @@ def main() -> None:
         tasks = TaskManager()
         session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
         window = MainWindow(tasks, session)
-        view = window.workspace.containers_view
-        pane = window.workspace.container_details  # the window's own pane
         window.resize(1280, 900)
         window.show()
         session.start()
@@ -258,30 +429,9 @@ def main() -> None:
             finally:
                 for group in groups.values():
                     group.release()
-        running_now = sum(1 for r in model.rows() if r.state == "running")
 
-        # 3. a log that prints 10,000 lines a second, followed in the Logs tab
-        engine.cli("run", "-d", "--name", "bench-flood", base, *FLOOD)
-        wait_for(app, lambda: any(r.name == "bench-flood" for r in model.rows()), 300)
-        flood_id = next(r.id for r in model.rows() if r.name == "bench-flood")
-        pane.tabs.setCurrentIndex(LOGS)
-        view.select_keys([flood_id])
-        wait_for(app, lambda: pane.log_view.buffer.received > 0, 30)
-        spin(app, 2)  # warm up: the buffer fills to its bound
-        log = pane.log_view
-        memory_before = rss_mb()
-        received_before = log.buffer.received + log.buffer.dropped
-        cpu_before = time.process_time()
-        beat.start()
-        start = time.perf_counter()
-        spin(app, args.flood_seconds)
-        elapsed = time.perf_counter() - start
-        flood_stall = beat.stop()
-        cpu = time.process_time() - cpu_before
-        lines = log.buffer.received + log.buffer.dropped - received_before
-        memory_after = rss_mb()
-        shown = log.line_count()
-        engine_lines = int(engine.cli("logs", "bench-flood").stdout.count("\n"))
+        # 3. a log that prints 10,000 lines a second, followed in the Logs tab: plain, then coloured
+        floods = [follow_flood(app, engine, window, base, kind, args.flood_seconds) for kind in args.floods]
 
         window.close()
         session.stop()
@@ -298,11 +448,7 @@ Medians of {args.runs} runs. The Containers view is on screen throughout (its CP
 | --- | --- | --- |
 | containers: request to populated model | {populated * 1000:.0f} ms | `docker ps -a` {cli_ps * 1000:.0f} ms ({populated / cli_ps:.2f}x; goal at most 2x) |
 | longest GUI-thread stall during a refresh (5 ms heartbeat) | {max(refresh_stalls) * 1000:.0f} ms (median {statistics.median(refresh_stalls) * 1000:.0f} ms) | goal < 50 ms |
-{''.join(burst_text(layout, rounds, args.burst) for layout, rounds in burst_rounds.items())}| following a log printing ~10,000 lines/s for {elapsed:.0f} s: longest GUI stall | {flood_stall * 1000:.0f} ms | goal < 50 ms |
-| ... lines received by the Logs tab | {lines / elapsed:,.0f} lines/s ({lines:,} in all; the engine logged {engine_lines:,} lines since the start) | |
-| ... Berth's CPU while following (all threads) | {100 * cpu / elapsed:.0f} % of one core | |
-| ... memory | {memory_before:.0f} MB before, {memory_after:.0f} MB after ({memory_after - memory_before:+.0f} MB); the view keeps {shown:,} lines (its bound) | bounded |
-"""
+{''.join(burst_text(layout, rounds, args.burst) for layout, rounds in burst_rounds.items())}{''.join(flood_rows(f) for f in floods)}"""
     path = write_result("containers", text)
     print(text)
     print(f"written to {path}")

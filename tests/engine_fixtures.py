@@ -149,3 +149,13 @@ def unique_repo(request: pytest.FixtureRequest) -> str:
 
 # re-exported for tests that want the module or constants without touching sys.path themselves
 __all__ += ["BUSYBOX_TAG", "IsolatedEngine", "isolated_engine"]
+
+
+@pytest.fixture
+def made(docker_engine: IsolatedEngine):
+    """Images and containers one test makes (``tests.helpers.Made``), removed after it."""
+    from tests.helpers import Made
+
+    m = Made(docker_engine)
+    yield m
+    m.remove()

@@ -61,6 +61,16 @@ class Made:
             self.engine.cli("rmi", "-f", image_id, check=False)
 
 
+def runs_until_released(ctx, *args) -> str:
+    """Task work that stays running until its last argument (a threading.Event) is set, or it is
+    cancelled: an operation that is still under way while a test looks."""
+    release = args[-1]
+    while not release.is_set():
+        if ctx.token.wait(0.05):
+            return "cancelled"
+    return "released"
+
+
 def cli_tags(engine, repo: str) -> dict[str, str]:
     """tag -> full image id, for one repository, as ``docker images`` lists it."""
     out = engine.cli("images", repo, "--no-trunc", "--format", "{{json .}}").stdout

@@ -20,24 +20,11 @@ from desktop.tasks import archive_tasks
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task, TaskState
 from desktop.ui.activity_panel import ActivityPanel, ActivitySummary
-from tests.helpers import Made, connected_session
+from tests.helpers import connected_session, runs_until_released
 
 pytestmark = pytest.mark.engine
 
 
-@pytest.fixture
-def made(docker_engine):
-    m = Made(docker_engine)
-    yield m
-    m.remove()
-
-
-def wait_for_other_tasks(ctx, release):
-    """Runs until *release* is set or the task is cancelled: an operation that stays running."""
-    while not release.is_set():
-        if ctx.token.wait(0.05):
-            return "cancelled"
-    return "released"
 
 
 def save_task(session, names, path, retry=True, estimate=None):
@@ -171,7 +158,7 @@ def test_clear_takes_the_finished_and_keeps_the_running_and_the_summary_follows(
         panel, summary = centre(session.tasks)
         model = panel.model
         release = threading.Event()
-        waiting = session.tasks.submit(Task("Waiting for the others", wait_for_other_tasks, release))
+        waiting = session.tasks.submit(Task("Waiting for the others", runs_until_released, release))
         qtbot.waitUntil(lambda: waiting.state == TaskState.RUNNING, timeout=5000)
         assert summary.text() == "Activity: 1 running"
         done = save_task(session, [image], tmp_path / "c.tar")
@@ -212,8 +199,10 @@ def test_cancel_in_the_centre_reaches_a_save_the_frozen_engine_never_answers(qtb
             qtbot.waitUntil(lambda: task.state == TaskState.RUNNING, timeout=5000)
             panel.select_task(task)
             assert summary.text().startswith("Activity: 1 running")
+            assert panel.cancel_action.isEnabled()
             QTest.mouseClick(panel.buttons["cancel"], Qt.MouseButton.LeftButton)
-            qtbot.waitUntil(lambda: ended(panel.model, task), timeout=10000)
+            assert task.token.cancelled
+            qtbot.waitUntil(lambda: ended(panel.model, task), timeout=20000)
         finally:
             os.kill(fresh_engine.pid, signal.SIGCONT)
         assert task.state == TaskState.CANCELLED

@@ -288,7 +288,8 @@ def test_drops_are_refused_without_an_engine(harness, tmp_path):
     h.leave()
     # File > Load… while disconnected: said plainly, nothing started
     flow = load_archives(h.window, h.session, [str(tmp_path / "a.tar")])
-    assert flow.over and flow.inspect_task is None
+    h.qtbot.waitUntil(lambda: flow.over, timeout=5000)  # the operation fails at once, without an engine
+    assert flow.load_task is None and flow.inspect_task.state == TaskState.FAILED
     assert flow.message_box.isVisible()
     assert flow.message_box.text() == "Connect to a Docker engine before loading image archives."
     flow.message_box.close()

@@ -11,8 +11,8 @@ from desktop.engine.container_events import row_after
 from desktop.engine.container_status import unix_seconds
 from desktop.engine.containers import list_containers
 from desktop.engine.events import EngineEvent
-from desktop.models.containers_feed import ContainersFeed
 from desktop.models.containers_model import ContainersModel
+from desktop.tasks.containers_feed import ContainersFeed
 from tests.helpers import connected_session
 
 pytestmark = pytest.mark.engine

@@ -177,13 +177,15 @@ def test_actions_from_the_toolbar_shortcuts_menu_and_dialogs(qtbot, window, dock
     assert f"{name}-renamed" in cli_names(docker_engine, "-a")
     qtbot.waitUntil(lambda: row_named(window, f"{name}-renamed") is not None, timeout=10000)
 
-    # remove both with Delete: the running one needs force, which the dialog offers
+    # remove both with Delete: the running one needs force, which the dialog offers but leaves unticked
     view.select_keys([row_named(window, f"{name}-renamed").id, row_named(window, names[1]).id])
     activate(qtbot, window, view.table)
     qtbot.keyClick(view.table, Qt.Key.Key_Delete)
     remove = view.actions_.last_dialog
     assert remove.objectName() == "removeContainersDialog" and remove.names.count() == 2
-    assert remove.force_box.isChecked() and "1 running" in remove.force_box.text()
+    assert not remove.force_box.isChecked() and "1 running" in remove.force_box.text()
+    qtbot.mouseClick(remove.force_box, Qt.MouseButton.LeftButton)
+    assert remove.force_box.isChecked()
     qtbot.mouseClick(remove.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not ({f"{name}-renamed", names[1]} & cli_names(docker_engine, "-a")), timeout=10000)
     qtbot.waitUntil(lambda: row_named(window, names[1]) is None, timeout=10000)

@@ -122,6 +122,7 @@ def test_widget_measures_when_shown_when_asked_and_after_image_events(qtbot, doc
         with qtbot.waitSignal(widget.loaded, timeout=20000):
             parent.show()  # shown again: measured at once
         assert not widget.stale
+        qtbot.waitUntil(lambda: widget.task is None, timeout=5000)  # that measurement's end arrives after its answer
 
         with qtbot.waitSignal(widget.loaded, timeout=20000) as blocker:
             QTest.mouseClick(widget.refresh_button, Qt.MouseButton.LeftButton)

@@ -1,5 +1,5 @@
-"""The remove-containers confirmation: Force is ticked whenever a selected container is up (the
-engine refuses to remove it otherwise), and unticking it says what will happen."""
+"""The remove-containers confirmation: Force is offered, never ticked, when a selected container
+is up (killing it is the person's choice), and the dialog says what happens without it."""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ def row(name: str, state: str, status: str = "") -> ContainerRow:
 
 
 @pytest.mark.parametrize("state", ["running", "paused", "restarting"])
-def test_force_is_ticked_for_a_container_that_is_up(qtbot, state):
+def test_force_is_offered_not_ticked_for_a_container_that_is_up(qtbot, state):
     dialog = RemoveContainersDialog([row("web", state)])
     qtbot.addWidget(dialog)
-    assert dialog.force_box.isChecked() and dialog.force_box.text() == "&Kill the 1 running first (force)"
-    assert dialog.note.text() == ""
-    dialog.force_box.setChecked(False)
+    assert not dialog.force_box.isChecked() and dialog.force_box.text() == "&Kill the 1 running first (force)"
     assert dialog.note.text() == "Without force the engine refuses to remove the 1 running container; the others go."
+    dialog.force_box.setChecked(True)
+    assert dialog.note.text() == ""
     confirmed = []
     dialog.confirmed.connect(lambda force, volumes: confirmed.append((force, volumes)))
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
-    assert confirmed == [(False, False)]
+    assert confirmed == [(True, False)]
 
 
 def test_force_is_not_ticked_when_every_container_is_stopped(qtbot):

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.engine.container_status import duration_range, human_duration, parse_status, unix_seconds
-from desktop.models.containers_feed import ContainersFeed
 from desktop.models.containers_model import ContainersModel, status_text
+from desktop.tasks.containers_feed import ContainersFeed
 from desktop.ui.containers_view import ContainersView
 from tests.helpers import connected_session
 

@@ -17,7 +17,7 @@ from desktop.ui import tag_actions
 from desktop.ui.dialogs.tag_dialog import TagDialog, split_tags
 from desktop.ui.main_window import MainWindow
 from desktop.ui.recent_names import RecentNames
-from tests.helpers import Made, cli_tags, connected_session, recent_names
+from tests.helpers import cli_tags, connected_session, recent_names
 
 pytestmark = [
     pytest.mark.engine,
@@ -39,12 +39,6 @@ def recent(tmp_path):
     return recent_names(tmp_path)
 
 
-@pytest.fixture
-def made(docker_engine):
-    """Images and containers of one test, removed after it."""
-    m = Made(docker_engine)
-    yield m
-    m.remove()
 
 
 def row_of(session, image_id, repo):

@@ -12,17 +12,12 @@ from desktop.engine.images import list_images
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui.dialogs.tag_dialog import TagDialog, split_repository_tag
-from tests.helpers import Made, cli_tags, connected_session, recent_names
+from tests.helpers import cli_tags, connected_session, recent_names
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support raise\(\)",
                                        "This plugin does not support grabbing the keyboard")
 
 
-@pytest.fixture
-def made(docker_engine):
-    m = Made(docker_engine)
-    yield m
-    m.remove()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from desktop.engine.errors import Conflict, NotFound
 from desktop.engine.reference import InvalidReference
 from desktop.engine.tags import (TargetStatus, UntagOutcome, apply_tags, index_from_api, load_tag_index,
                                  make_untag_plan, plan_tag, plan_untag, target_references, untag)
-from tests.helpers import Made, cli_tags
+from tests.helpers import cli_tags
 
 pytestmark = pytest.mark.engine
 
@@ -23,12 +23,6 @@ def client(docker_engine):
     client.close()
 
 
-@pytest.fixture
-def made(docker_engine):
-    """Images and containers of one test, removed after it."""
-    m = Made(docker_engine)
-    yield m
-    m.remove()
 
 
 def cli_dangling(engine) -> set[str]:

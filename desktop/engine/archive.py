@@ -9,17 +9,25 @@ Only headers, manifests and configs are read: an uncompressed archive is walked 
 the layers; a compressed one has to be decompressed as it streams by (nothing can skip inside
 compressed data), but only small JSON members are kept, so memory stays small for any size.
 Everything that cannot be read raises ArchiveError with a sentence a person understands.
+
+Damage is told apart from a file system: a tar must end with its end-of-archive marker (one cut
+exactly between two members is truncated, not a smaller file system), and files laid out like a
+saved image whose manifest is gone are refused rather than offered for import. Whatever the file
+holds, nothing but ArchiveError comes out: manifests and configurations are read only up to a
+size cap, deeply nested JSON and oversized tar headers are refused before they cost memory.
 """
 
 from __future__ import annotations
 
 import bz2
+import collections
 import gzip
 import hashlib
 import json
 import lzma
 import os
 import posixpath
+import re
 import stat
 import tarfile
 import zlib
@@ -44,7 +52,8 @@ OCI_INDEX = "index.json"
 OCI_LAYOUT = "oci-layout"
 LEGACY_REPOSITORIES = "repositories"
 
-_SMALL_MEMBER = 4 << 20  # manifests and configs are a few kB; a bigger member is a layer
+_SMALL_MEMBER = 4 << 20  # manifests and configs are a few kB; a bigger member is a layer, never read
+_TAIL = 64 << 10  # decompressed bytes kept to look at what follows the last member
 _BUFFER_LIMIT = 64 << 20  # at most this much of small members is kept while streaming
 _OCI_INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
                     "application/vnd.docker.distribution.manifest.list.v2+json")
@@ -124,6 +133,24 @@ class _Truncated(Exception):
     pass
 
 
+class _HugeHeader(Exception):
+    pass
+
+
+_HEADER_LIMIT = 1 << 20  # a long name or extended header this big is an attack, not a name
+
+
+class _GuardedTarInfo(tarfile.TarInfo):
+    """tarfile reads a GNU long name or a pax extended header into memory whole, whatever size it
+    claims: refuse the big ones before they are read."""
+
+    def _proc_member(self, tarfile_):
+        if self.type in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+                         tarfile.SOLARIS_XHDTYPE) and self.size > _HEADER_LIMIT:
+            raise _HugeHeader(self.size)
+        return super()._proc_member(tarfile_)
+
+
 class _Corrupt(Exception):
     pass
 
@@ -161,6 +188,8 @@ class DecompressingReader:
         else:
             raise ValueError(f"not a compression: {compression}")
         self._raw = raw
+        self._recent: collections.deque[bytes] = collections.deque()  # the last data given out, to
+        self._recent_size = 0  # check what follows the tar's last member
 
     def read(self, size: int = -1) -> bytes:
         try:
@@ -172,7 +201,19 @@ class DecompressingReader:
                 raise  # a real read error of the file, not damaged data
             raise _Corrupt(str(exc)) from None
         self.consumed += len(data)
+        if data:
+            self._recent.append(data)
+            self._recent_size += len(data)
+            while self._recent_size - len(self._recent[0]) >= _TAIL:
+                self._recent_size -= len(self._recent.popleft())
         return data
+
+    def given_since(self, offset: int) -> bytes | None:
+        """The bytes given out from *offset* on, if still kept (tarfile reads ahead of itself)."""
+        wanted = self.consumed - offset
+        if wanted < 0 or wanted > self._recent_size:
+            return None
+        return b"".join(self._recent)[self._recent_size - wanted:]
 
     def readable(self) -> bool:
         return True
@@ -234,6 +275,16 @@ def _skip(raw: BinaryIO, count: int) -> bool:
     return len(raw.read(1)) == 1
 
 
+def shown_name(name: str, limit: int = 120) -> str:
+    """*name* fit for a one-line message: control characters and undecodable bytes written as
+    escapes, and a very long name shortened in the middle."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    if len(text) > limit:
+        text = text[: limit // 2 - 1] + "…" + text[-(limit // 2):]
+    return text
+
+
 def _clean_name(name: str) -> str:
     cleaned = posixpath.normpath(name) if name else name
     return "" if cleaned == "." else cleaned
@@ -249,7 +300,8 @@ class _Walk:
 
     def __init__(self, label: str):
         self.label = label
-        self.members: dict[str, tarfile.TarInfo] = {}
+        self.members: dict[str, tarfile.TarInfo] = {}  # the entries near the top, by cleaned name
+        self.count = 0  # every entry
         self.contents: dict[str, bytes] = {}
         self._buffered = 0
         self._tar: tarfile.TarFile | None = None
@@ -264,19 +316,28 @@ class _Walk:
                 break
             name = _clean_name(info.name)
             if _escapes(info.name):
-                raise ArchiveError(f"{self.label} is unsafe: the entry “{info.name}” points outside the archive. "
-                                   "Nothing was loaded.")
+                raise ArchiveError(f"{self.label} is unsafe: the entry “{shown_name(info.name)}” points outside the "
+                                   "archive. Nothing was loaded.")
             if info.islnk() and _escapes(info.linkname):
-                raise ArchiveError(f"{self.label} is unsafe: the entry “{info.name}” links to “{info.linkname}”, "
-                                   "outside the archive. Nothing was loaded.")
-            self.members[name] = info
+                raise ArchiveError(f"{self.label} is unsafe: the entry “{shown_name(info.name)}” links to "
+                                   f"“{shown_name(info.linkname)}”, outside the archive. Nothing was loaded.")
+            self.count += 1
+            del tar.members[:]  # tarfile keeps every header; only the few below are needed
+            if name.count("/") > 2:
+                continue  # deeper than any manifest, configuration or layer: the files of a file system
+            self.members[name] = info  # a later entry of the same name wins, as when unpacking
+            stale = self.contents.pop(name, None)
+            if stale is not None:
+                self._buffered -= len(stale)
             if not seekable and info.isfile() and self._wanted(name, info):
                 self.contents[name] = self._read(info)
 
     def _wanted(self, name: str, info: tarfile.TarInfo) -> bool:
+        if info.size > _SMALL_MEMBER:
+            return False  # read() says it is too large if it turns out to be needed
         if name in (MANIFEST, OCI_INDEX, OCI_LAYOUT, LEGACY_REPOSITORIES):
             return True
-        if info.size > _SMALL_MEMBER or self._buffered + info.size > _BUFFER_LIMIT:
+        if self._buffered + info.size > _BUFFER_LIMIT:
             return False
         return name.endswith(".json") or name.startswith("blobs/")
 
@@ -289,6 +350,9 @@ class _Walk:
     def read(self, name: str, what: str) -> bytes:
         """Contents of a regular file member (following symlinks inside the archive)."""
         info = self.resolve(name, what)
+        if info.size > _SMALL_MEMBER:
+            raise ArchiveError(f"{self.label} is damaged: {what} “{shown_name(name)}” is {info.size:,} bytes, far "
+                               "too large for a manifest or configuration.")
         if name in self.contents:
             return self.contents[name]
         if info.name in self.contents:
@@ -297,18 +361,22 @@ class _Walk:
         if resolved in self.contents:
             return self.contents[resolved]
         if not self._seekable:
-            raise ArchiveError(f"{self.label} could not be read: {what} “{name}” is too large to be a "
-                               "manifest or configuration.")
+            raise ArchiveError(f"{self.label} could not be read: {what} “{shown_name(name)}” is too large to be "
+                               "a manifest or configuration.")
         try:
             return self._read(info)
         except tarfile.ReadError:
-            raise ArchiveError(f"{self.label} is damaged: {what} “{name}” could not be read. "
+            raise ArchiveError(f"{self.label} is damaged: {what} “{shown_name(name)}” could not be read. "
                                "Nothing was loaded.") from None
 
     def resolve(self, name: str, what: str) -> tarfile.TarInfo:
+        if not isinstance(name, str) or not name:
+            raise ArchiveError(f"{self.label} is damaged: its manifest names {what} without a file name.")
         current = _clean_name(name)
         if _escapes(name):
-            raise ArchiveError(f"{self.label} is unsafe: its manifest names “{name}”, outside the archive.")
+            raise ArchiveError(f"{self.label} is unsafe: its manifest names “{shown_name(name)}”, outside the "
+                               "archive.")
+        name = shown_name(name)
         for _ in range(8):
             info = self.members.get(current)
             if info is None:
@@ -332,29 +400,38 @@ class _Walk:
         raise ArchiveError(f"{self.label} is damaged: {what} “{name}” is a loop of links.")
 
 
-def _load_json(walk: _Walk, name: str, what: str):
-    data = walk.read(name, what)
+def _parse_json(data: bytes, label: str, what: str, name: str):
+    """JSON of a manifest-like member; damaged or hostile JSON gives ArchiveError, never
+    RecursionError (Python's parser recurses once per nested list or object)."""
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError):
-        raise ArchiveError(f"{walk.label} is damaged: {what} “{name}” is not valid JSON.") from None
+        raise ArchiveError(f"{label} is damaged: {what} “{shown_name(name)}” is not valid JSON.") from None
+    except RecursionError:
+        raise ArchiveError(f"{label} is damaged: {what} “{shown_name(name)}” nests its JSON too deeply to be "
+                           "read.") from None
+
+
+def _load_json(walk: _Walk, name: str, what: str):
+    return _parse_json(walk.read(name, what), walk.label, what, name)
 
 
 def _familiar_tag(text: str, label: str) -> str:
     try:
         ref = parse_normalized(text)
     except InvalidReference as exc:
-        raise ArchiveError(f"{label} names an image “{text}” that is not a valid image name ({exc}).") from None
+        raise ArchiveError(f"{label} names an image “{shown_name(text)}” that is not a valid image name "
+                           f"({shown_name(str(exc))}).") from None
     if ref.tag is None:
-        raise ArchiveError(f"{label} names an image “{text}” without a tag.")
+        raise ArchiveError(f"{label} names an image “{shown_name(text)}” without a tag.")
     return ref.familiar()
 
 
 def _platform_of(config: dict) -> tuple[str, str, str]:
     if not isinstance(config, dict):
         return "", "", ""
-    return (str(config.get("os") or ""), str(config.get("architecture") or ""),
-            str(config.get("variant") or ""))
+    return tuple(value if isinstance(value, str) else ""
+                 for value in (config.get("os"), config.get("architecture"), config.get("variant")))
 
 
 def _docker_images(walk: _Walk) -> list[ArchiveImage]:
@@ -375,15 +452,15 @@ def _docker_images(walk: _Walk) -> list[ArchiveImage]:
         if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
             raise ArchiveError(f"{walk.label} is damaged: an image in manifest.json has unreadable tags.")
         raw_config = walk.read(config_name, "the image configuration")
-        try:
-            config = json.loads(raw_config)
-        except (ValueError, UnicodeDecodeError):
-            raise ArchiveError(f"{walk.label} is damaged: the image configuration “{config_name}” is not "
-                               "valid JSON.") from None
-        diff_ids = ((config.get("rootfs") or {}).get("diff_ids") or []) if isinstance(config, dict) else []
+        config = _parse_json(raw_config, walk.label, "the image configuration", config_name)
+        rootfs = config.get("rootfs") if isinstance(config, dict) else None
+        diff_ids = (rootfs.get("diff_ids") or []) if isinstance(rootfs, dict) else []
+        if not isinstance(diff_ids, list):
+            raise ArchiveError(f"{walk.label} is damaged: the image configuration “{shown_name(config_name)}” has "
+                               "no list of layers.")
         if len(diff_ids) != len(layers):
             raise ArchiveError(f"{walk.label} is damaged: the manifest lists {len(layers)} layers for "
-                               f"“{config_name}” but its configuration has {len(diff_ids)}.")
+                               f"“{shown_name(config_name)}” but its configuration has {len(diff_ids)}.")
         size = sum(walk.resolve(layer, "the layer").size for layer in layers)
         os_name, arch, variant = _platform_of(config)
         images.append(ArchiveImage(
@@ -429,6 +506,8 @@ def _oci_images(walk: _Walk) -> list[ArchiveImage]:
             if not isinstance(desc, dict):
                 raise ArchiveError(f"{walk.label} is damaged: index.json has an unreadable entry.")
             annotations = desc.get("annotations") or {}
+            if not isinstance(annotations, dict):
+                raise ArchiveError(f"{walk.label} is damaged: index.json has an entry with unreadable annotations.")
             if annotations.get("vnd.docker.reference.type") == "attestation-manifest":
                 continue  # build provenance, not an image
             own_names = _oci_name(annotations, walk.label) or names
@@ -437,25 +516,35 @@ def _oci_images(walk: _Walk) -> list[ArchiveImage]:
                 continue  # a multi-platform index may leave out the platforms not saved
             media_type = desc.get("mediaType", "")
             document = _load_json(walk, blob, "the manifest")
-            media_type = media_type or (document.get("mediaType", "") if isinstance(document, dict) else "")
             if not isinstance(document, dict):
                 raise ArchiveError(f"{walk.label} is damaged: the manifest “{blob}” is not a JSON object.")
+            media_type = media_type or document.get("mediaType", "")
             if media_type in _OCI_INDEX_TYPES or "manifests" in document:
-                visit(document.get("manifests") or [], own_names, depth + 1, True)
+                inner = document.get("manifests") or []
+                if not isinstance(inner, list):
+                    raise ArchiveError(f"{walk.label} is damaged: the index “{blob}” lists no manifests.")
+                visit(inner, own_names, depth + 1, True)
                 continue
             config_desc = document.get("config") or {}
             layers = document.get("layers") or []
             if not isinstance(config_desc, dict) or not isinstance(layers, list):
                 raise ArchiveError(f"{walk.label} is damaged: the manifest “{blob}” has no configuration.")
+            if not all(isinstance(layer, dict) for layer in layers):
+                raise ArchiveError(f"{walk.label} is damaged: the manifest “{blob}” has an unreadable layer entry.")
             config_digest = config_desc.get("digest")
             config = _load_json(walk, _blob_name(config_digest, walk.label), "the image configuration")
+            size = 0
             for layer in layers:
-                walk.resolve(_blob_name((layer or {}).get("digest"), walk.label), "the layer")
+                walk.resolve(_blob_name(layer.get("digest"), walk.label), "the layer")
+                layer_size = layer.get("size") or 0
+                if not isinstance(layer_size, int) or isinstance(layer_size, bool) or layer_size < 0:
+                    raise ArchiveError(f"{walk.label} is damaged: the manifest “{blob}” gives a layer an "
+                                       "impossible size.")
+                size += layer_size
             os_name, arch, variant = _platform_of(config)
             images.append(ArchiveImage(
                 tags=list(own_names), config_digest=str(config_digest), os=os_name, architecture=arch,
-                layers=len(layers), size=sum(int((layer or {}).get("size") or 0) for layer in layers),
-                variant=variant))
+                layers=len(layers), size=size, variant=variant))
 
     visit(index["manifests"], [], 0, False)
     if not images:
@@ -470,25 +559,36 @@ def _legacy_images(walk: _Walk) -> list[ArchiveImage]:
         raise ArchiveError(f"{walk.label} is damaged: its repositories file is not a JSON object.")
     by_layer: dict[str, list[str]] = {}
     for repo, tags in repositories.items():
-        for tag, layer in (tags or {}).items():
+        if not isinstance(tags, dict):
+            raise ArchiveError(f"{walk.label} is damaged: its repositories file lists “{shown_name(repo)}” "
+                               "without tags.")
+        for tag, layer in tags.items():
             by_layer.setdefault(str(layer), []).append(_familiar_tag(f"{repo}:{tag}", walk.label))
     return [ArchiveImage(tags=tags, config_digest="", os="", architecture="", layers=0, size=0)
             for tags in by_layer.values()]
 
 
 def _check_complete(walk: _Walk, tar: tarfile.TarFile, stream, seekable: bool, file_size: int) -> None:
-    """tarfile stops quietly at a damaged or cut header; the engine would not. Whatever follows the
-    last member must be the zero blocks that end a tar, and the data must reach that far."""
+    """tarfile stops quietly at a damaged or cut header, and at the plain end of the data; the
+    engine would not. What follows the last member must be the zero blocks that end a tar (at
+    least one), and the data must reach that far: a tar cut exactly between two members has no
+    end marker and is truncated."""
     end = tar.offset
     if seekable:
         if file_size < end:
             raise _Truncated("ends inside a member")
         stream.seek(end)
         remaining = file_size - end
+        after = b""
     else:
+        if stream.consumed < end:
+            raise _Truncated("ends inside a member")
         remaining = None
-    seen = 0
-    garbage = False
+        after = stream.given_since(end)
+        if after is None:  # cannot happen with tarfile's read-ahead; say damaged rather than guess
+            raise _Corrupt("lost track of the end of the archive")
+    seen = len(after)
+    garbage = after.count(0) != len(after)
     while True:
         block = stream.read(1 << 20)
         if not block:
@@ -500,73 +600,63 @@ def _check_complete(walk: _Walk, tar: tarfile.TarFile, stream, seekable: bool, f
     if garbage:
         # less than a header's worth of data: a header cut short; more: something that is not tar
         raise (_Truncated if seen < tarfile.BLOCKSIZE else _Corrupt)("data after the last entry")
-    if not seekable and stream.consumed < end:
-        raise _Truncated("ends inside a member")
+    if seen < tarfile.BLOCKSIZE:
+        raise _Truncated("no end-of-archive marker")
+
+
+_HEX64 = r"[0-9a-f]{64}"
+_IMAGE_SHAPES = (re.compile(rf"{_HEX64}\.json"), re.compile(rf"{_HEX64}/(layer\.tar|json|VERSION)"),
+                 re.compile(rf"blobs/sha256/{_HEX64}"))
+
+
+def _image_shaped(walk: _Walk) -> bool:
+    """True when the members look like ``docker save`` output or an OCI layout (config files and
+    layer folders named by digests) although the file that says so is missing: loading fails on
+    such a file and importing it as a file system would make a useless image."""
+    return any(shape.fullmatch(name) for name in walk.members for shape in _IMAGE_SHAPES)
+
+
+def _nested_compression(stream) -> str:
+    """The compression of the data inside a compressed file, when that data is compressed again."""
+    try:
+        return detect_compression(stream.read(8))
+    except (_Truncated, _Corrupt, OSError, EOFError):
+        return NONE
 
 
 def inspect_archive(path: str | os.PathLike) -> ArchiveContents:
-    """Read what the archive at *path* holds; raise ArchiveError when it is not a readable archive."""
+    """Read what the archive at *path* holds; raise ArchiveError when it is not a readable archive.
+    Nothing else comes out, whatever the file holds: memory and time stay bounded."""
     path = os.fspath(path)
     name = os.path.basename(path.rstrip("/")) or path
-    label = f"“{name}”"
+    label = f"“{shown_name(name)}”"
     try:
         st = os.stat(path)
     except FileNotFoundError:
         raise ArchiveError(f"{label} does not exist (was it moved or deleted?).") from None
     except PermissionError:
         raise ArchiveError(f"{label} cannot be read: permission denied.") from None
-    except OSError as exc:
-        raise ArchiveError(f"{label} cannot be read: {exc.strerror or exc}.") from None
+    except (OSError, ValueError) as exc:
+        raise ArchiveError(f"{label} cannot be read: {getattr(exc, 'strerror', None) or exc}.") from None
     if stat.S_ISDIR(st.st_mode):
         raise ArchiveError(f"{label} is a folder, not an archive file.")
     if not stat.S_ISREG(st.st_mode):
         raise ArchiveError(f"{label} is not a regular file.")
     if st.st_size == 0:
         raise ArchiveError(f"{label} is empty (0 bytes).")
+    compression = NONE
+    kind = "a tar archive"
     try:
         with open(path, "rb") as raw:
             compression = detect_compression(raw.read(8))
             raw.seek(0)
-            walk = _Walk(label)
             kind = "a tar archive" if compression == NONE else f"a {compression}-compressed tar archive"
-            try:
-                if compression == NONE:
-                    stream = raw
-                    tar = tarfile.open(fileobj=raw, mode="r:")
-                else:
-                    stream = DecompressingReader(raw, compression)
-                    tar = tarfile.open(fileobj=stream, mode="r|")
-            except tarfile.ReadError:
-                if compression == ZSTD and not zstd_frames_complete(raw):
-                    raise _Truncated("the zstd data is cut") from None
-                if compression == NONE:
-                    raise ArchiveError(f"{label} is not an image archive: it is not a tar archive.") from None
-                raise ArchiveError(f"{label} is not an image archive: it holds {compression}-compressed "
-                                   "data that is not a tar archive.") from None
-            try:
-                walk.run(tar, seekable=compression == NONE)
-                if not walk.members:
-                    raise ArchiveError(f"{label} is an empty tar archive.")
-                _check_complete(walk, tar, stream, compression == NONE, st.st_size)
-                if compression == ZSTD and not zstd_frames_complete(raw):
-                    raise _Truncated("the last zstd frame is cut")
-            except tarfile.ReadError as exc:
-                if "unexpected end" in str(exc) or "truncated" in str(exc):
-                    raise _Truncated(str(exc)) from None
-                raise _Corrupt(str(exc)) from None
-            fmt = FORMAT_ROOTFS
-            if MANIFEST in walk.members:
-                fmt, images = FORMAT_DOCKER, _docker_images(walk)
-            elif OCI_INDEX in walk.members or OCI_LAYOUT in walk.members:
-                if OCI_INDEX not in walk.members:
-                    raise ArchiveError(f"{label} is incomplete: it has an oci-layout marker but no index.json.")
-                fmt, images = FORMAT_OCI, _oci_images(walk)
-            elif LEGACY_REPOSITORIES in walk.members and any(n.endswith("/layer.tar") for n in walk.members):
-                fmt, images = FORMAT_DOCKER, _legacy_images(walk)
-            else:
-                images = []
+            fmt, images = _inspect_open(raw, label, compression, st.st_size)
     except _Truncated:
         raise ArchiveError(f"{label} is truncated: {kind} that ends too early (was it copied completely?).") from None
+    except _HugeHeader as exc:
+        raise ArchiveError(f"{label} is damaged: one of its tar headers claims {exc.args[0]:,} bytes of file "
+                           "names or attributes.") from None
     except _Corrupt:
         if compression == NONE:
             raise ArchiveError(f"{label} is damaged: it is not a complete, valid tar archive.") from None
@@ -578,6 +668,64 @@ def inspect_archive(path: str | os.PathLike) -> ArchiveContents:
     except FileNotFoundError:
         raise ArchiveError(f"{label} disappeared while it was being read.") from None
     except OSError as exc:
+        if exc.errno is None:  # a library's complaint about the data, not the disk's
+            raise ArchiveError(f"{label} is damaged: it is not a complete, valid tar archive.") from None
         raise ArchiveError(f"{label} cannot be read: {exc.strerror or exc}.") from None
+    except RecursionError:
+        raise ArchiveError(f"{label} is damaged: something in it nests too deeply to be read.") from None
+    except MemoryError:
+        raise ArchiveError(f"{label} could not be read: it needs more memory than there is.") from None
+    except Exception:  # noqa: BLE001 - a shape of damage not foreseen still gets a sentence
+        raise ArchiveError(f"{label} is damaged: it is not laid out like any image archive or tar of files "
+                           "Berth knows.") from None
     return ArchiveContents(path=path, format=fmt, compression=compression, images=images,
                            file_size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _inspect_open(raw: BinaryIO, label: str, compression: str, file_size: int) -> tuple[str, list[ArchiveImage]]:
+    walk = _Walk(label)
+    try:
+        if compression == NONE:
+            stream = raw
+            tar = tarfile.open(fileobj=raw, mode="r:", tarinfo=_GuardedTarInfo)
+        else:
+            stream = DecompressingReader(raw, compression)
+            tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_GuardedTarInfo)
+    except tarfile.ReadError:
+        if compression == ZSTD and not zstd_frames_complete(raw):
+            raise _Truncated("the zstd data is cut") from None
+        if compression == NONE:
+            raise ArchiveError(f"{label} is not an image archive: it is not a tar archive.") from None
+        raw.seek(0)
+        inner = _nested_compression(DecompressingReader(raw, compression))
+        if inner != NONE:
+            raise ArchiveError(f"{label} is compressed twice ({inner} inside {compression}): decompress it once "
+                               "and open what comes out.") from None
+        raise ArchiveError(f"{label} is not an image archive: it holds {compression}-compressed "
+                           "data that is not a tar archive.") from None
+    try:
+        walk.run(tar, seekable=compression == NONE)
+        if not walk.count:
+            raise ArchiveError(f"{label} is an empty tar archive.")
+        _check_complete(walk, tar, stream, compression == NONE, file_size)
+        if compression == ZSTD and not zstd_frames_complete(raw):
+            raise _Truncated("the last zstd frame is cut")
+    except tarfile.ReadError as exc:
+        if "unexpected end" in str(exc) or "truncated" in str(exc):
+            raise _Truncated(str(exc)) from None
+        raise _Corrupt(str(exc)) from None
+    except tarfile.TarError as exc:  # a header tarfile could not make sense of
+        raise _Corrupt(str(exc)) from None
+    if MANIFEST in walk.members:
+        return FORMAT_DOCKER, _docker_images(walk)
+    if OCI_INDEX in walk.members or OCI_LAYOUT in walk.members:
+        if OCI_INDEX not in walk.members:
+            raise ArchiveError(f"{label} is incomplete: it has an oci-layout marker but no index.json.")
+        return FORMAT_OCI, _oci_images(walk)
+    if LEGACY_REPOSITORIES in walk.members and any(n.endswith("/layer.tar") for n in walk.members):
+        return FORMAT_DOCKER, _legacy_images(walk)
+    if _image_shaped(walk):
+        raise ArchiveError(f"{label} is incomplete: it is laid out like a saved image (configuration and layer "
+                           "files), but its manifest.json or index.json is missing, so it can be neither loaded "
+                           "nor imported.")
+    return FORMAT_ROOTFS, []

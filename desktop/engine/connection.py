@@ -46,6 +46,11 @@ class Endpoint:
     context: str = "default"
     tls: TlsFiles | None = None
 
+    @property
+    def display_name(self) -> str:
+        """How Berth names the engine here: its context, else its address."""
+        return self.context if self.source == "context" else self.host
+
     def describe(self) -> str:
         labels = {
             "DOCKER_HOST": "from DOCKER_HOST",
@@ -78,7 +83,7 @@ class EngineInfo:
 
     @property
     def display_name(self) -> str:
-        return self.endpoint.context if self.endpoint.source == "context" else self.endpoint.host
+        return self.endpoint.display_name
 
     def version_tuple(self) -> tuple[int, ...]:
         return version_tuple(self.version)

@@ -8,6 +8,10 @@ Timestamps are always asked for: the view can then show or hide them without ask
 A reader thread parses frames into lines and queues them; the caller's thread hands the queue on
 at most ``1 / interval`` times a second. The queue is bounded: when the receiver falls far
 behind, the oldest lines are dropped and counted, so memory stays bounded whatever the rate.
+
+Colour codes (ANSI escape sequences) are decoded on the reader thread, not the GUI's: a line
+carries its plain text and its styled runs (``desktop.engine.ansi``), and a saved log is the
+plain text.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
+from desktop.engine.ansi import AnsiDecoder, Run
+from desktop.engine.atomic_file import atomic_write, disk_error
 from desktop.engine.cancel import CancelToken
-from desktop.engine.errors import Cancelled, NotFound, translate
+from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
 from desktop.engine.raw_stream import close_response, open_stream
 
 STDOUT, STDERR = 1, 2
@@ -30,8 +36,9 @@ _TIMESTAMP = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d
 @dataclass(frozen=True)
 class LogLine:
     stream: int  # STDOUT or STDERR
-    text: str
+    text: str  # plain: escape sequences taken out
     timestamp: str = ""  # RFC 3339 with nanoseconds, as the engine wrote it
+    runs: tuple[Run, ...] = ()  # the coloured parts of text: (start, length, Style)
 
     @property
     def is_stderr(self) -> bool:
@@ -53,11 +60,20 @@ class LogOptions:
 
 class LineSplitter:
     """Bytes (frames or raw chunks) per stream in, complete lines out; a line split over frames
-    (the engine splits messages over 16 KiB) is joined, keeping its first timestamp."""
+    (the engine splits messages over 16 KiB) is joined, keeping its first timestamp. Each stream
+    has its own colour state: a colour set on one line of stdout lasts until it is reset there."""
 
     def __init__(self) -> None:
         self._partial: dict[int, bytearray] = {}
         self._stamps: dict[int, bytes] = {}
+        self._decoders: dict[int, AnsiDecoder] = {}
+
+    def _line(self, stream: int, raw: bytes, stamp: bytes) -> LogLine:
+        decoder = self._decoders.get(stream)
+        if decoder is None:
+            decoder = self._decoders[stream] = AnsiDecoder()
+        text, runs = decoder.feed(raw.rstrip(b"\r").decode("utf-8", "replace"), whole=True)
+        return LogLine(stream, text, stamp.decode("ascii"), runs)
 
     def feed_frame(self, stream: int, data: bytes) -> list[LogLine]:
         """One engine log message, which starts with its timestamp."""
@@ -88,7 +104,7 @@ class LineSplitter:
                 match = _TIMESTAMP.match(raw)
                 stamp = match[1] if match else b""
                 raw = raw[match.end():] if match else raw
-            lines.append(LogLine(stream, raw.rstrip(b"\r").decode("utf-8", "replace"), stamp.decode("ascii")))
+            lines.append(self._line(stream, raw, stamp))
         return lines
 
     def flush(self) -> list[LogLine]:
@@ -101,7 +117,7 @@ class LineSplitter:
                 match = _TIMESTAMP.match(raw)
                 if match:
                     stamp, raw = match[1], raw[match.end():]
-                lines.append(LogLine(stream, raw.rstrip(b"\r").decode("utf-8", "replace"), stamp.decode("ascii")))
+                lines.append(self._line(stream, raw, stamp))
         self._partial.clear()
         return lines
 
@@ -220,7 +236,9 @@ def follow_logs(client, container_id: str, options: LogOptions, token: CancelTok
 def save_logs(client, container_id: str, path: str, timestamps: bool, token: CancelToken,
               on_progress: Callable[[int, int, str], None] | None = None) -> int:
     """Write the whole log to *path* as ``docker logs`` prints it (stdout and stderr
-    interleaved); returns the number of lines written."""
+    interleaved), as plain UTF-8 text without colour codes; returns the number of lines written.
+    The file appears whole or not at all: a failed or cancelled save leaves an existing file as
+    it was."""
     tty = _is_tty(client, container_id)
     response = open_stream(client, "/containers/{0}/logs", container_id,
                            params=_params(LogOptions(tail=None, follow=False)), action="save the log")
@@ -228,11 +246,13 @@ def save_logs(client, container_id: str, path: str, timestamps: bool, token: Can
     splitter = LineSplitter()
     count = 0
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as out:
+        with atomic_write(path, "the log") as out:
             def write(lines: list[LogLine]) -> None:
                 nonlocal count
-                for line in lines:
-                    out.write(f"{line.timestamp} {line.text}\n" if timestamps and line.timestamp else f"{line.text}\n")
+                if not lines:
+                    return
+                out.write("".join(f"{line.timestamp} {line.text}\n" if timestamps and line.timestamp
+                                  else f"{line.text}\n" for line in lines).encode("utf-8"))
                 count += len(lines)
                 if on_progress is not None:
                     on_progress(count, 0, f"{count:,} lines written")
@@ -240,10 +260,15 @@ def save_logs(client, container_id: str, path: str, timestamps: bool, token: Can
             for stream, data, framed in iter_chunks(response, tty):
                 write(splitter.feed_frame(stream, data) if framed else splitter.feed_raw(data))
             write(splitter.flush())
+            token.raise_if_cancelled()  # a cancel that closed the stream is no complete log
+    except BerthError:
+        if token.cancelled:
+            raise Cancelled() from None
+        raise
     except OSError as exc:
         if token.cancelled:
             raise Cancelled() from None
-        raise translate(exc, f"save the log to {path}") from exc
+        raise disk_error(exc, path, "the log") from exc
     except Exception as exc:
         if token.cancelled:
             raise Cancelled() from None
@@ -251,5 +276,4 @@ def save_logs(client, container_id: str, path: str, timestamps: bool, token: Can
     finally:
         unregister()
         close_response(response)
-    token.raise_if_cancelled()
     return count

@@ -1,6 +1,7 @@
 """The lines of a followed log that stay in memory: a bounded window over the latest lines, so a
 container that prints without end costs a fixed amount of memory. The log view mirrors it (its
-text holds the same number of lines) and re-renders from it when timestamps are toggled."""
+text holds the same number of lines) and re-renders from it when timestamps are toggled or the
+colours change. A line is plain text and its colour runs, decoded on the reader's thread."""
 
 from __future__ import annotations
 

@@ -1,18 +1,15 @@
 """Work functions for containers: run, lifecycle actions, rename, prune, inspect, commit, and the
 long-lived streams (logs, stats, the list's usage sampler, an interactive shell).
 
-Streams hand their items to the GUI thread through a ``StreamRelay`` created there (its signal is
-queued across threads). Each stream has a private client with no timeout, closed when it ends,
-because cancelling closes its socket from another thread.
-
-Signals of StreamRelay: item(object) -- one batch, sample or chunk, on the GUI thread.
+Streams are run as ``STREAM`` operations: they pass each item (a log batch, a stats sample, a
+chunk of shell output) to their ``emit`` keyword argument, and the operation's item pipe hands
+them to the GUI thread in batches (``desktop/tasks/stream.py``). Each stream has a private client
+with no timeout, closed when it ends, because cancelling closes its socket from another thread.
 """
 
 from __future__ import annotations
 
 from typing import Callable
-
-from PySide6.QtCore import QObject, Signal
 
 from desktop.engine import commit as commit_engine
 from desktop.engine import container_ops, containers, file_copy, logs, run, stats
@@ -21,11 +18,8 @@ from desktop.engine.connection import ClientFactory
 from desktop.engine.errors import BerthError, Cancelled
 from desktop.engine.exec_shell import ExecShell, ShellEnd
 from desktop.engine.run_spec import RunSpec
+from desktop.tasks.stream import OPENED
 from desktop.tasks.task import TaskContext
-
-
-class StreamRelay(QObject):
-    item = Signal(object)
 
 
 class ActionIncomplete(BerthError):
@@ -125,15 +119,14 @@ def sample_usage(ctx: TaskContext, factory: ClientFactory, sampler: stats.StatsS
     sampler.run(ctx.token, emit)
 
 
-def run_shell(ctx: TaskContext, factory: ClientFactory, shell: ExecShell,
-              emit: Callable[[bytes], None], on_open: Callable[[], None] | None = None) -> ShellEnd:
-    """Open *shell* and pump what it prints to *emit* until it ends or is cancelled (which
-    closes it, whether it is still opening, running or asking how it ended). Returns how it ended."""
+def run_shell(ctx: TaskContext, factory: ClientFactory, shell: ExecShell, emit: Callable[[object], None]) -> ShellEnd:
+    """Open *shell*, say so (``OPENED`` to *emit*), then pump what it prints (bytes) to *emit*
+    until it ends or is cancelled (which closes it, whether it is still opening, running or asking
+    how it ended). Returns how it ended."""
     unregister = ctx.token.on_cancel(shell.close)
     try:
         shell.open()
-        if on_open is not None:
-            on_open()
+        emit(OPENED)
         while True:
             data = shell.read()
             if not data:
@@ -154,11 +147,19 @@ def new_shell(factory: ClientFactory, container_id: str, rows: int, cols: int) -
     return ExecShell(lambda: factory.new_client(timeout=None), container_id, rows=rows, cols=cols)
 
 
+def plan_copy_from_container(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str,
+                             destination: str) -> file_copy.CopyPlan:
+    ctx.raise_if_cancelled()
+    return file_copy.plan_copy_from_container(factory.client(), container_id, path, destination)
+
+
 def copy_from_container(ctx: TaskContext, factory: ClientFactory, container_id: str, path: str,
-                        destination: str) -> str:
+                        destination: str, replace: tuple[str, ...] = ()) -> str:
+    """Raises file_copy.CopyConflict, with nothing changed, for existing names not in *replace*."""
     with factory.private_client() as client:
         return file_copy.copy_from_container(client, container_id, path, destination, ctx.token,
-                                             on_progress=lambda done, total, text: ctx.progress(done, None, text))
+                                             on_progress=lambda done, total, text: ctx.progress(done, None, text),
+                                             replace=replace)
 
 
 def copy_into_container(ctx: TaskContext, factory: ClientFactory, container_id: str, source: str, folder: str) -> str:

@@ -8,6 +8,10 @@ Signals:
   disconnected(object)   -- the BerthError saying why (EngineUnavailable has .attempts)
   eventReceived(EngineEvent) -- every engine event, on the GUI thread
   eventsOpened()         -- the event stream is (re)open: models should re-list once
+
+The watcher is a STREAM operation: its events, and ``OPENED`` when the stream (re)opens, come
+through one item pipe in order, so a burst of events costs the GUI thread one wake-up. Events
+still in the pipe of a connection that was dropped are not passed on.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from desktop.engine.errors import BerthError, EngineUnavailable
 from desktop.engine.events import watch_events
 from desktop.engine.liveness import PING_INTERVAL
 from desktop.tasks.manager import TaskManager
+from desktop.tasks.operations import STREAM, Operation
+from desktop.tasks.stream import OPENED
 from desktop.tasks.task import Task, TaskContext
 
 CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
@@ -30,23 +36,24 @@ def _connect(ctx: TaskContext, endpoints: list[Endpoint] | None) -> EngineInfo:
     return connection.connect(endpoints if endpoints is not None else connection.candidate_endpoints())
 
 
-def _watch(ctx: TaskContext, factory: ClientFactory, emit_event, emit_open, ping_interval: float) -> None:
+def _endpoints_name(endpoints: list[Endpoint] | None) -> str:
+    """The engine a connect attempt is for, as the activity centre names engines."""
+    if endpoints is None:
+        return "the docker CLI's engine"
+    return " or ".join(e.display_name for e in endpoints)
+
+
+def _watch(ctx: TaskContext, factory: ClientFactory, ping_interval: float, emit) -> None:
+    """Every event to *emit*, and ``OPENED`` each time the stream (re)opens."""
     # the pings have a connection of their own: the stream's is busy, and may be the one that hangs
     ended = CancelToken()  # cuts a ping still waiting when the watch ends
     with factory.private_client() as client, factory.private_client(timeout=ping_interval) as pinger, \
             shutdown_on_cancel(pinger.api, ended):
         try:
-            watch_events(client, ctx.token, emit_event, on_open=emit_open, ping=pinger.api.ping,
+            watch_events(client, ctx.token, emit, on_open=lambda: emit(OPENED), ping=pinger.api.ping,
                          ping_interval=ping_interval)
         finally:
             ended.cancel()
-
-
-class _EventRelay(QObject):
-    """Carries events from the watcher thread to the GUI thread (queued signal)."""
-
-    event = Signal(object)
-    opened = Signal()
 
 
 class EngineSession(QObject):
@@ -77,9 +84,6 @@ class EngineSession(QObject):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.connect_now)
-        self._relay = _EventRelay(self)
-        self._relay.event.connect(self.eventReceived)
-        self._relay.opened.connect(self.eventsOpened)
 
     # --- public -------------------------------------------------------------------------
     def start(self) -> None:
@@ -106,7 +110,8 @@ class EngineSession(QObject):
         self._retry.stop()
         self._set_state(CONNECTING)
         generation = self._generation
-        task = Task("Connecting to the Docker engine", _connect, self._endpoints, background=True)
+        task = Task("Connecting to the Docker engine", _connect, self._endpoints, background=True,
+                    engine=_endpoints_name(self._endpoints))
         task.signals.succeeded.connect(lambda info, g=generation: self._on_connected(info, g))
         task.signals.failed.connect(lambda err, g=generation: self._on_failed(err, g))
         self._connect_task = task
@@ -143,13 +148,22 @@ class EngineSession(QObject):
         self.info = info
         self.last_error = None
         self.factory = ClientFactory(info)
-        watch = Task("Watching engine events", _watch, self.factory, self._relay.event.emit,
-                     self._relay.opened.emit, self.ping_interval, background=True)
-        watch.signals.failed.connect(lambda err, g=generation: self._on_failed(err, g))
-        self._watch_task = watch
-        self.tasks.submit(watch)
+        # the session's own factory: it is not CONNECTED until the watch is under way
+        self._watch_task = Operation(self, "Watching engine events", _watch, self.factory, self.ping_interval,
+                                     kind=STREAM, needs_engine=False, action="watch the engine's events") \
+            .on_items(lambda items, g=generation: self._on_watched(items, g)) \
+            .on_failure(lambda err, g=generation: self._on_failed(err, g)).run()
         self._set_state(CONNECTED)
         self.connected.emit(info)
+
+    def _on_watched(self, items: list, generation: int) -> None:
+        for item in items:
+            if generation != self._generation:
+                return  # that connection was dropped (maybe by a listener): the rest is stale
+            if item is OPENED:
+                self.eventsOpened.emit()
+            else:
+                self.eventReceived.emit(item)
 
     def _on_failed(self, error: BerthError, generation: int) -> None:
         if generation != self._generation or self._stopped:

@@ -25,7 +25,7 @@ import enum
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 
 from desktop.engine.errors import EngineUnavailable
 from desktop.tasks.stream import ItemPipe
@@ -48,14 +48,54 @@ def _not_connected(ctx: TaskContext, *_args: Any, **_kwargs: Any) -> None:
 
 
 class _Relay(QObject):
-    """A child of the owner widget: when the owner goes, Qt drops every connection to it."""
+    """The callbacks of every operation one owner started, held by a single child of the owner:
+    when the owner goes, Qt drops every connection to it. Nothing is created or deleted per
+    operation, so an owner that starts operation after operation (a feed listing at every burst
+    of events, a pane following one log after another) collects nothing, and no deferred deletion
+    can race with the owner's own."""
 
-    def __init__(self, owner: QObject, fn: Callable):
+    NAME = "berthOperationRelay"
+
+    @classmethod
+    def of(cls, owner: QObject) -> "_Relay":
+        relay = owner.findChild(cls, cls.NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+        return relay if relay is not None else cls(owner)
+
+    def __init__(self, owner: QObject):
         super().__init__(owner)
-        self._fn = fn
+        self.setObjectName(self.NAME)
+        self._callbacks: dict[object, dict[str, Callable]] = {}  # a task's signals -> its callbacks
 
-    def call(self, *args: Any) -> None:
-        self._fn(*args)
+    def add(self, signals, callbacks: dict[str, Callable]) -> None:
+        self._callbacks[signals] = dict(callbacks)
+        for name in ("succeeded", "failed", "progress", "cancelled", "finished"):
+            getattr(signals, name).connect(getattr(self, f"on_{name}"))
+
+    def pending(self) -> int:
+        """Operations whose end has not arrived yet (tests)."""
+        return len(self._callbacks)
+
+    def _call(self, name: str, *args: Any) -> None:
+        callback = self._callbacks.get(self.sender(), {}).get(name)
+        if callback is not None:
+            callback(*args)
+
+    def on_succeeded(self, result: Any) -> None:
+        self._call("succeeded", result)
+
+    def on_failed(self, error: Any) -> None:
+        self._call("failed", error)
+
+    def on_progress(self, progress: Any) -> None:
+        self._call("progress", progress)
+
+    def on_cancelled(self) -> None:
+        self._call("cancelled")
+
+    def on_finished(self) -> None:  # always the last signal of a task
+        callback = self._callbacks.pop(self.sender(), {}).get("finished")
+        if callback is not None:
+            callback()
 
 
 class Operation:
@@ -141,10 +181,14 @@ class Operation:
             task.pipe = pipe
             signals.finished.connect(pipe.flush)  # the last items are delivered before the end is
             signals.finished.connect(pipe.deleteLater)
-        for name in ("succeeded", "failed", "progress", "cancelled", "finished"):
-            callback = self._callbacks.get(name)
-            if callback is not None:
-                getattr(signals, name).connect(self._bind(callback))
+        names = ("succeeded", "failed", "progress", "cancelled", "finished")
+        if self._owner is not None:  # Qt drops the connections when the owner is deleted
+            _Relay.of(self._owner).add(signals, self._callbacks)
+        else:
+            for name in names:
+                callback = self._callbacks.get(name)
+                if callback is not None:
+                    getattr(signals, name).connect(callback)
         self.task = task
         session.tasks.submit(task, stream=self.kind is STREAM)
         return task
@@ -159,10 +203,6 @@ class Operation:
             self._owner = owner
             self._callbacks = dict(callbacks)
         return self
-
-    def _bind(self, callback: Callable) -> Callable:
-        """A slot for a signal: Qt drops the connection when the owner is deleted."""
-        return _Relay(self._owner, callback).call if self._owner is not None else callback
 
     def _guarded(self, callback: Callable) -> Callable:
         """A plain function that calls *callback* only while the owner exists."""

@@ -28,4 +28,6 @@ def plan_untag(ctx: TaskContext, factory: ClientFactory, reference: str, image_i
 def untag(ctx: TaskContext, factory: ClientFactory, reference: str, image_id: str,
           delete_image: bool = False) -> tags.UntagResult:
     ctx.raise_if_cancelled()
-    return tags.untag(factory.client(), reference, image_id, delete_image=delete_image)
+    result = tags.untag(factory.client(), reference, image_id, delete_image=delete_image)
+    ctx.progress(1, 1, result.summary(), force=True)  # the activity centre says what happened
+    return result

@@ -5,8 +5,9 @@ progress bar and Cancel in the activity panel -> the loaded tags reported (``loa
 ``on_loaded`` callback and the status bar). Plain file systems are offered for import, one dialog
 each. Save: the names that go into the archive (every tag of the selected images offered) -> a
 file dialog (its default suffix decided before it asks about replacing a file) -> a save task with
-progress. Dialogs are opened with ``open()`` (never a
-nested event loop), so tests drive them like a person would.
+progress. Loads, imports and saves are listed in the activity centre and can be retried there;
+reading the archives is not listed (a failure is told in a message). Dialogs are opened with
+``open()`` (never a nested event loop), so tests drive them like a person would.
 
 Signals of LoadFlow: loaded(list[str]) -- tags (or IDs of untagged images) now on the engine;
 finished().  Signals of SaveFlow: saved(SaveResult); finished().
@@ -26,7 +27,8 @@ from desktop.engine.image_archive import SaveResult, save_names
 from desktop.engine.images import ImageRow, short_id
 from desktop.tasks import archive_tasks
 from desktop.tasks.archive_tasks import ArchivePlan, LoadIncomplete, LoadOutcome
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, NOT_CONNECTED, USER, Kind, Operation
 from desktop.tasks.task import Task
 
 if TYPE_CHECKING:  # each dialog is imported when it first opens, not at start-up
@@ -75,10 +77,17 @@ class _Flow(QObject):
             self.over = True
             self.finished.emit()
 
-    def _factory(self):
-        if self.session.state != CONNECTED or self.session.factory is None:
-            return None
-        return self.session.factory
+    def _operation(self, title: str, fn, *args, kind: Kind = USER, **kwargs) -> Operation:
+        """Work for this flow; its callbacks end with the flow. User work can be retried from the
+        activity centre (the flow is over by then: the retry is the centre's alone)."""
+        return Operation(self.session, title, fn, *args, kind=kind, retryable=kind is USER, **kwargs).owned_by(self)
+
+    def _failed_for_want_of_engine(self, error: BerthError, text: str) -> bool:
+        """When *error* says no engine is connected, tell the person *text*; True then."""
+        if str(error) != NOT_CONNECTED:
+            return False
+        self._tell("Not connected", text)
+        return True
 
     def _tell(self, title: str, text: str) -> None:
         """A message that does not block (window-modal, opened with open())."""
@@ -107,22 +116,19 @@ class LoadFlow(_Flow):
         self._pending = 0
 
     def start(self) -> None:
-        factory = self._factory()
         if not self.paths:
-            self._done()
-            return
-        if factory is None:
-            self._tell("Not connected", "Connect to a Docker engine before loading image archives.")
             self._done()
             return
         count = len(self.paths)
         title = f"Reading {os.path.basename(self.paths[0])}" if count == 1 else f"Reading {count} image archives"
-        task = Task(title, archive_tasks.inspect_archives, factory, self.paths, action="read the archives")
-        task.signals.succeeded.connect(self._on_inspected)
-        task.signals.failed.connect(lambda _e: self._done())
-        task.signals.cancelled.connect(self._done)
-        self.inspect_task = task
-        self.session.tasks.submit(task)
+        self.inspect_task = self._operation(title, archive_tasks.inspect_archives, self.paths, kind=HOUSEKEEPING,
+                                            action="read the archives") \
+            .on_success(self._on_inspected).on_failure(self._on_inspect_failed).on_cancel(self._done).run()
+
+    def _on_inspect_failed(self, error: BerthError) -> None:
+        if not self._failed_for_want_of_engine(error, "Connect to a Docker engine before loading image archives."):
+            self._tell("Could not read the archives", str(error))
+        self._done()
 
     # --- preview ----------------------------------------------------------------------------
     def _on_inspected(self, plans: list[ArchivePlan]) -> None:
@@ -151,19 +157,11 @@ class LoadFlow(_Flow):
 
     # --- load -------------------------------------------------------------------------------
     def _start_load(self, plans: list[ArchivePlan]) -> None:
-        factory = self._factory()
-        if factory is None:
-            self._tell("Not connected", "The connection to the Docker engine was lost; nothing was loaded.")
-            return
         title = f"Loading {plans[0].name}" if len(plans) == 1 else f"Loading {len(plans)} image archives"
-        task = Task(title, archive_tasks.load_archives, factory, [p.preview for p in plans],
-                    action=f"load {plans[0].name}" if len(plans) == 1 else "load the archives")
-        task.signals.succeeded.connect(self._on_loaded)
-        task.signals.failed.connect(self._on_load_failed)
-        task.signals.finished.connect(self._task_finished)
         self._pending += 1
-        self.load_task = task
-        self.session.tasks.submit(task)
+        self.load_task = self._operation(title, archive_tasks.load_archives, [p.preview for p in plans],
+                                         action=f"load {plans[0].name}" if len(plans) == 1 else "load the archives") \
+            .on_success(self._on_loaded).on_failure(self._on_load_failed).on_finish(self._task_finished).run()
 
     def _on_loaded(self, outcome: LoadOutcome) -> None:
         names = outcome.tags + outcome.image_ids
@@ -175,6 +173,7 @@ class LoadFlow(_Flow):
         self._report(names)
 
     def _on_load_failed(self, error: BerthError) -> None:
+        self._failed_for_want_of_engine(error, "The connection to the Docker engine was lost; nothing was loaded.")
         if isinstance(error, LoadIncomplete):
             self._report(error.outcome.tags + error.outcome.image_ids)
 
@@ -207,17 +206,14 @@ class LoadFlow(_Flow):
         self._next_import()
 
     def _start_import(self, plan: ArchivePlan, repository: str, tag: str) -> None:
-        factory = self._factory()
-        if factory is None:
-            self._tell("Not connected", "The connection to the Docker engine was lost; nothing was imported.")
-            return
-        task = Task(f"Importing {plan.name}", archive_tasks.import_rootfs, factory, plan.preview, repository, tag,
-                    action=f"import {plan.name}")
-        task.signals.succeeded.connect(self._on_imported)
-        task.signals.finished.connect(self._task_finished)
         self._pending += 1
-        self.import_tasks.append(task)
-        self.session.tasks.submit(task)
+        self.import_tasks.append(
+            self._operation(f"Importing {plan.name}", archive_tasks.import_rootfs, plan.preview, repository, tag,
+                            action=f"import {plan.name}")
+            .on_success(self._on_imported).on_failure(self._on_import_failed).on_finish(self._task_finished).run())
+
+    def _on_import_failed(self, error: BerthError) -> None:
+        self._failed_for_want_of_engine(error, "The connection to the Docker engine was lost; nothing was imported.")
 
     def _on_imported(self, result) -> None:
         _status(self.parent_widget, f"Imported {result.reference}")
@@ -229,7 +225,7 @@ class LoadFlow(_Flow):
         self._maybe_done()
 
     def _maybe_done(self) -> None:
-        if self._pending == 0 and self.import_dialog is None and not self._imports and self.preview_dialog is None:
+        if self._pending <= 0 and self.import_dialog is None and not self._imports and self.preview_dialog is None:
             self._done()
 
 
@@ -343,21 +339,16 @@ class SaveFlow(_Flow):
         self.overwrite_box = box
         box.open()
 
-    def _start_save(self, path: str, compress: bool) -> Task | None:
-        factory = self._factory()
-        if factory is None:
-            self._tell("Not connected", "Connect to a Docker engine before saving images.")
-            self._done()
-            return None
+    def _start_save(self, path: str, compress: bool) -> Task:
         _remember_folder(path)
         what = self.names[0] if len(self.names) == 1 else _plural(len(self.names), "name")
-        task = Task(f"Saving {what} to {os.path.basename(path)}", archive_tasks.save_images, factory, self.names,
-                    path, compress, self.estimate or None, action=f"save {what}")
-        task.signals.succeeded.connect(self._on_saved)
-        task.signals.finished.connect(self._done)
-        self.save_task = task
-        self.session.tasks.submit(task)
-        return task
+        self.save_task = self._operation(f"Saving {what} to {os.path.basename(path)}", archive_tasks.save_images,
+                                         self.names, path, compress, self.estimate or None, action=f"save {what}") \
+            .on_success(self._on_saved).on_failure(self._on_save_failed).on_finish(self._done).run()
+        return self.save_task
+
+    def _on_save_failed(self, error: BerthError) -> None:
+        self._failed_for_want_of_engine(error, "Connect to a Docker engine before saving images.")
 
     def _on_saved(self, result: SaveResult) -> None:
         _status(self.parent_widget, f"Saved {', '.join(result.names[:4])}"

@@ -22,9 +22,9 @@ from desktop.engine.archive import ARCHIVE_SUFFIXES, is_archive_name
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.ui.archive_actions import load_archives
 from desktop.ui.build_drop import BuildDrop, build_drop_target
+from desktop.ui.problem_style import PROBLEM_COLOUR, mark_problem
 
-ACCEPT_COLOUR = QColor(41, 128, 185)
-REFUSE_COLOUR = QColor(192, 57, 43)
+ACCEPT_COLOUR = QColor(41, 128, 185)  # a refusal is a problem: Berth's one problem colour
 _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 
 
@@ -79,10 +79,11 @@ class DropOverlay(QWidget):
 
     def show_state(self, accepting: bool, title: str, detail: str) -> None:
         self.accepting = accepting
-        colour = ACCEPT_COLOUR if accepting else REFUSE_COLOUR
-        style = f"color: {colour.darker(130).name()}; background: transparent"
-        self.title.setStyleSheet(style)
-        self.detail.setStyleSheet(style)
+        for label in (self.title, self.detail):
+            if accepting:
+                label.setStyleSheet(f"color: {ACCEPT_COLOUR.darker(130).name()}")
+            else:
+                mark_problem(label)
         self.title.setText(title)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
@@ -94,7 +95,7 @@ class DropOverlay(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = ACCEPT_COLOUR if self.accepting else REFUSE_COLOUR
+        colour = ACCEPT_COLOUR if self.accepting else PROBLEM_COLOUR
         fill = QColor(self.palette().window().color())
         fill.setAlpha(225)
         painter.fillRect(self.rect(), fill)

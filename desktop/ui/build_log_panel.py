@@ -1,10 +1,12 @@
 """The live log of a build: monospace, bounded, following the end unless the person scrolled up
 to read, with find-as-you-type, Copy and Save.
 
-Lines arrive in batches (see ``BuildEventPipe``) and each batch is one append, so a long build
+Lines arrive in batches (the operation's ``ItemPipe``) and each batch is one append, so a long build
 costs time in proportion to its output, never to the square of it; past MAX_LINES the oldest
-lines go (``setMaximumBlockCount``). Steps are bold, errors red, warnings amber, Berth's own
-lines (packing, sending, tagging) start with "» " and are grey.
+lines go (``drop_oldest_lines``). Steps are bold, errors red, warnings amber, Berth's own
+lines (packing, sending, tagging) start with "» " and are grey. Colour codes the build's programs
+print are shown as colours (``desktop.ui.ansi_format``); search, copy and save see the plain text.
+A colour left on by one step ends with it: each step starts uncoloured.
 
 Keys: Enter or F3 next match, Shift+Enter or Shift+F3 previous, Ctrl+F to the search field.
 Signals: saved(str path), saveFailed(object BerthError).
@@ -12,16 +14,21 @@ Signals: saved(str path), saveFailed(object BerthError).
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import (QColor, QFont, QFontDatabase, QGuiApplication, QSyntaxHighlighter, QTextCharFormat,
+                           QTextCursor)
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop.engine import ansi
 from desktop.engine.build import BuildEvent, EventKind
 from desktop.tasks import build_tasks
-from desktop.tasks.manager import TaskManager
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
+from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_LINES = 50_000
@@ -70,11 +77,11 @@ class BuildLogPanel(SearchableMixin, QWidget):
     saved = Signal(str)
     saveFailed = Signal(object)
 
-    def __init__(self, tasks: TaskManager | None = None, parent: QWidget | None = None):
+    def __init__(self, session: EngineSession | None = None, parent: QWidget | None = None):
         """*tasks* runs Save in a worker; without it, Save is not offered."""
         super().__init__(parent)
         self.setObjectName("buildLog")
-        self._tasks = tasks
+        self._session = session  # saving runs as an operation of this session (listed in the activity centre)
         self.save_task: Task | None = None
 
         self.step_label = QLabel("No build yet.")
@@ -91,7 +98,7 @@ class BuildLogPanel(SearchableMixin, QWidget):
         self.save_button.setObjectName("buildLogSave")
         self.save_button.setToolTip("Save the whole log to a text file")
         self.save_button.setAutoDefault(False)
-        self.save_button.setVisible(tasks is not None)
+        self.save_button.setVisible(session is not None)
         self.save_button.clicked.connect(self._choose_save_path)
 
         self.text = QPlainTextEdit()
@@ -99,12 +106,14 @@ class BuildLogPanel(SearchableMixin, QWidget):
         self.text.setReadOnly(True)
         self.text.setUndoRedoEnabled(False)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setMaximumBlockCount(MAX_LINES)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.text.setPlaceholderText("The build's output appears here as it runs.")
         self._highlighter = _LogHighlighter(self.text.document())
+        self._decoder = ansi.AnsiDecoder()  # the build's output: a colour lasts until reset
+        self._formats = AnsiFormats(self.text)
+        self._plain_format = QTextCharFormat()
         self.finder = TextSearch(self.text, self, "buildLog", "Search the log", max_matches=MAX_MATCHES)
         self.search = self.finder.search
         self.previous_button = self.finder.previous_button
@@ -129,34 +138,48 @@ class BuildLogPanel(SearchableMixin, QWidget):
 
     # --- feeding ------------------------------------------------------------------------
     def append_events(self, events: list[BuildEvent]) -> None:
-        lines = []
+        decoded = []
         for event in events:
             if event.kind is EventKind.STEP:
-                self.step_label.setText(event.text.replace(" : ", ": ", 1))
+                self._decoder.reset()  # a new step, a new process: no colour left over
+                self.step_label.setText(ansi.strip(event.text.replace(" : ", ": ", 1)))
             elif event.kind is EventKind.STATUS and event.transient:
-                self.step_label.setText(event.text)
+                self.step_label.setText(ansi.strip(event.text))
             line = event_line(event)
-            if line is not None:
-                lines.append(line)
-        self.append_lines(lines)
+            if line is None:
+                continue
+            if event.kind is EventKind.OUTPUT:
+                decoded.append(self._decoder.feed(line, whole=True))
+            else:  # the Dockerfile's, the engine's and Berth's own lines: their codes stay on their line
+                decoded.append(ansi.decode(line))
+        self._append(decoded)
 
     def append_lines(self, lines: list[str]) -> None:
-        """Add whole lines at the end, in one edit."""
-        if not lines:
+        """Add whole lines (of the build's output) at the end, in one edit."""
+        self._append([self._decoder.feed(line, whole=True) for line in lines])
+
+    def _append(self, decoded: list[tuple[str, tuple[ansi.Run, ...]]]) -> None:
+        if not decoded:
             return
         document = self.text.document()
         empty = document.characterCount() <= 1
-        blocks_before = 0 if empty else document.blockCount()
         end_before = 0 if empty else document.characterCount() - 1
-        joined = "\n".join(lines)
-        self.text.appendPlainText(joined)
+        cursor = QTextCursor(document)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        base = self._plain_format
+        separators = itertools.chain(("" if empty else "\n",), itertools.repeat("\n"))
+        cursor.beginEditBlock()
+        self._formats.insert_lines(cursor, ((separator, text, runs, base, None)
+                                            for separator, (text, runs) in zip(separators, decoded)))
+        cursor.endEditBlock()
+        dropped = drop_oldest_lines(document, MAX_LINES)
         if self._follow:
             self.scroll_to_end()
-        dropped = document.blockCount() < blocks_before + joined.count("\n") + 1  # old lines went
-        self.finder.text_appended(end_before, dropped)
+        self.finder.text_appended(end_before, dropped > 0)
 
     def clear(self) -> None:
         self.text.clear()
+        self._decoder.reset()
         self.step_label.setText("No build yet.")
         self._follow = True
         self.finder.find_all(keep=0, move=False)
@@ -187,15 +210,13 @@ class BuildLogPanel(SearchableMixin, QWidget):
 
     def save_to(self, path: str) -> Task | None:
         """Write the log to *path* in a worker; ``saved`` or ``saveFailed`` follows."""
-        if self._tasks is None or not path:
+        if self._session is None or not path:
             return None
-        task = Task("Saving the build log", build_tasks.save_text, path, self.plain_text(), background=True,
-                    action="save the build log")
-        task.signals.succeeded.connect(self._on_saved)
-        task.signals.failed.connect(self._on_save_failed)
-        self.save_task = task
-        self._tasks.submit(task)
-        return task
+        self.save_task = Operation(self._session, "Saving the build log", build_tasks.save_text, path,
+                                   self.plain_text(), needs_engine=False, retryable=True,
+                                   action="save the build log") \
+            .owned_by(self).on_success(self._on_saved).on_failure(self._on_save_failed).run()
+        return self.save_task
 
     # --- internals ------------------------------------------------------------------------
     def _on_scrolled(self, value: int) -> None:
@@ -206,8 +227,8 @@ class BuildLogPanel(SearchableMixin, QWidget):
             self.text.verticalScrollBar().setValue(maximum)
 
     def _choose_save_path(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Save the build log", "build.log",
-                                                    "Log files (*.log *.txt);;All files (*)")
+        path, _filter = QFileDialog.getSaveFileName(self, "Save the build log as plain text (without colour codes)",
+                                                    "build.log", SAVE_FILTER)
         if path:
             self.save_to(path)
 

@@ -6,6 +6,9 @@ from PySide6.QtWidgets import QLabel
 
 from desktop.engine.connection import EngineInfo
 from desktop.tasks.engine_session import CONNECTED, CONNECTING, EngineSession
+from desktop.ui.problem_style import mark_problem
+
+CONNECTED_STYLE = "color: #27ae60"
 
 
 class ConnectionIndicator(QLabel):
@@ -21,12 +24,12 @@ class ConnectionIndicator(QLabel):
         if state == CONNECTED and info is not None:
             self.setText(f"● {info.display_name} — Docker {info.version} (API {info.api_version}, {info.os}/{info.arch})")
             self.setToolTip(f"Connected to {info.endpoint.describe()}\nKernel {info.kernel}\n{info.platform_name}")
-            self.setStyleSheet("color: #27ae60")
+            self.setStyleSheet(CONNECTED_STYLE)
         elif state == CONNECTING:
             self.setText("○ Connecting…")
             self.setToolTip("")
-            self.setStyleSheet("")
+            mark_problem(self, False)
         else:
             self.setText("● Not connected")
             self.setToolTip(str(self._session.last_error or ""))
-            self.setStyleSheet("color: #c0392b")
+            mark_problem(self)

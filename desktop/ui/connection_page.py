@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPus
 from desktop.engine import connection, endpoint_advice
 from desktop.engine.errors import EngineUnavailable
 from desktop.tasks.engine_session import CONNECTING, EngineSession
+from desktop.ui.problem_style import mark_problem
 
 
 class ConnectionPage(QWidget):
@@ -51,7 +52,7 @@ class ConnectionPage(QWidget):
         self.default_button.clicked.connect(lambda: session.set_endpoints(None))
         self.host_error = QLabel()
         self.host_error.setObjectName("hostError")
-        self.host_error.setStyleSheet("color: #c0392b")
+        mark_problem(self.host_error)
 
         host_row = QHBoxLayout()
         host_row.addWidget(self.host_edit, 1)

@@ -1,7 +1,7 @@
 """What the container actions do when chosen, wherever they are chosen from (toolbar, context
-menu, shortcut, the Images view): the confirmations and choices first, then a task per action,
-then a word on the outcome. Dialogs open window-modal without blocking (``open()``), so nothing
-here waits on the user or on the engine.
+menu, shortcut, the Images view): the confirmations and choices first, then an operation per
+action (listed in the activity centre), then a word on the outcome. Dialogs open window-modal
+without blocking (``open()``), so nothing here waits on the user or on the engine.
 
 ``run_image(parent, session, image)`` is the Images view's "Run…" entry point.
 
@@ -25,7 +25,8 @@ from desktop.engine.container_ops import ACTIONS, Target
 from desktop.engine.containers import ContainerRow
 from desktop.engine.errors import BerthError
 from desktop.tasks import container_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.copy_dialog import IN, OUT, CopyDialog
 
@@ -93,35 +94,39 @@ class ContainerActions(QObject):
         self.tasks: list[Task] = []
 
     # --- lifecycle ------------------------------------------------------------------------------
-    def act(self, action: str, rows: list[ContainerRow], **options) -> Task | None:
-        """Do *action* on the rows it applies to, in one task; None when none applies."""
+    def act(self, action: str, rows: list[ContainerRow], on_finish=None, **options) -> Task | None:
+        """Do *action* on the rows it applies to, in one operation listed in the activity centre;
+        None when none applies. *on_finish* is called once it is over, however it ended."""
         rows = applicable(action, rows)
-        factory = self._session.factory
         if not rows:
-            return None
-        if self._session.state != CONNECTED or factory is None:
-            self._report(action, BerthError("Not connected to the Docker engine."))
             return None
         verb = ACTIONS[action][1]
         title = f"{verb} {rows[0].name}" if len(rows) == 1 else f"{verb} {len(rows)} containers"
-        task = Task(title, container_tasks.container_action, factory, action, [Target.of(r) for r in rows],
-                    action=f"{action} {rows[0].name if len(rows) == 1 else 'the containers'}", **options)
-        task.signals.succeeded.connect(lambda report, a=action: self.done.emit(a, report))
-        task.signals.failed.connect(lambda error, a=action: self._report(a, error))
-        task.signals.finished.connect(lambda t=task: self.tasks.remove(t) if t in self.tasks else None)
+        holder: list[Task] = []
+
+        def finished() -> None:
+            if holder and holder[0] in self.tasks:
+                self.tasks.remove(holder[0])
+            if on_finish is not None:
+                on_finish()
+
+        task = Operation(self._session, title, container_tasks.container_action, action,
+                         [Target.of(r) for r in rows],
+                         action=f"{action} {rows[0].name if len(rows) == 1 else 'the containers'}", **options) \
+            .owned_by(self).on_success(lambda report, a=action: self.done.emit(a, report)) \
+            .on_failure(lambda error, a=action: self._report(a, error)).on_finish(finished).run()
+        holder.append(task)
         self.tasks.append(task)
-        self._session.tasks.submit(task)
         return task
 
     def start(self, rows: list[ContainerRow]) -> Task | None:
         return self.act("start", rows)
 
     def stop(self, rows: list[ContainerRow], timeout: int | None = None) -> Task | None:
-        task = self.act("stop", rows, timeout=timeout)
+        ids = [r.id for r in applicable("stop", rows)]
+        task = self.act("stop", rows, on_finish=lambda: self.stopEnded.emit(ids), timeout=timeout)
         if task is not None:
-            ids = [r.id for r in applicable("stop", rows)]
             self.stopAsked.emit(ids, float(DEFAULT_STOP_TIMEOUT_S if timeout is None else timeout))
-            task.signals.finished.connect(lambda ids=ids: self.stopEnded.emit(ids))
         return task
 
     def restart(self, rows: list[ContainerRow]) -> Task | None:

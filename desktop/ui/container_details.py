@@ -6,9 +6,10 @@ the stats stream runs while the Stats tab is shown, and both stop when another c
 selected, another tab is chosen or the pane is hidden (another view). A shell session stays open
 while the pane is hidden, and ends when another container is selected. A container that is not
 running has no shell: the Terminal tab says so and offers to start it (the same start as the
-toolbar's), then opens the shell once the engine says it runs. Every stream has its own
-task and relay; a batch from a stream that was replaced is dropped, so switching quickly never
-mixes two containers' output.
+toolbar's), then opens the shell once the list shows it running. Every stream is an operation of
+its own; a batch from a stream that was replaced is dropped, so switching quickly never mixes two
+containers' output. The pane keeps no copy of the row's state: the list sends the selected row
+again whenever it changes.
 
 Signals:
   loaded(str)          -- the Inspect tab shows this container id (after every load)
@@ -18,8 +19,6 @@ Signals:
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QTreeWidget,
@@ -32,8 +31,9 @@ from desktop.engine.exec_shell import ExecShell, ShellEnd
 from desktop.models.containers_model import status_text
 from desktop.models.formatting import human_size
 from desktop.tasks import container_tasks
-from desktop.tasks.container_tasks import StreamRelay
 from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, STREAM, Operation
+from desktop.tasks.stream import OPENED
 from desktop.tasks.task import Task
 from desktop.ui.container_actions import ContainerActions
 from desktop.ui.details_header import message_label, message_stack, subtitle_label, title_label
@@ -227,7 +227,13 @@ class ContainerDetailsPane(QWidget):
         self.stack.setCurrentWidget(self.content)
         if not same:
             self._set_row(row)
+        shell_now = row.state == "running" and self._shell_after_start == row.id
+        if shell_now:  # Start was pressed for it, and the list shows it running
+            self._shell_after_start = ""
+            self.start_status.setText("")
         self._sync()
+        if shell_now and self.tabs.currentIndex() == TERMINAL:
+            self.open_shell()
 
     def open_shell(self) -> None:
         """Start a shell session in the shown container and bring the Terminal tab forward."""
@@ -249,23 +255,18 @@ class ContainerDetailsPane(QWidget):
         rows, cols = self.terminal.grid_size()
         self.terminal.screen.resize(rows, cols)
         shell = container_tasks.new_shell(factory, row.id, rows, cols)
-        relay = StreamRelay(self)
-        opened = StreamRelay(self)
-        task = Task(f"Shell in {row.name}", container_tasks.run_shell, factory, shell, relay.item.emit,
-                    lambda: opened.item.emit(None), background=True, action=f"open a shell in {row.name}")
-        relay.item.connect(lambda data, t=task: self._on_shell_output(t, data))
-        opened.item.connect(lambda _none, t=task, cid=row.id: self._on_shell_open(t, cid))
-        task.signals.succeeded.connect(lambda end, t=task, cid=row.id: self._on_shell_end(t, cid, end))
-        task.signals.failed.connect(lambda error, t=task, cid=row.id: self._on_shell_end(t, cid, error))
-        task.signals.cancelled.connect(lambda t=task, cid=row.id: self._on_shell_end(t, cid, None))
-        task.signals.finished.connect(relay.deleteLater)
-        task.signals.finished.connect(opened.deleteLater)
+        cid = row.id
         self.shell = shell
-        self.shell_task = task
-        self._shell_container = row.id
+        self._shell_container = cid
         self.shell_status.setText(f"Connecting to {row.name}…")
+        # the callbacks name their own task (op.task): those of a session that was replaced are dropped
+        op = Operation(self._session, f"Shell in {row.name}", container_tasks.run_shell, shell, kind=STREAM,
+                       action=f"open a shell in {row.name}").owned_by(self)
+        self.shell_task = op.on_items(lambda items: self._on_shell_items(op.task, cid, items)) \
+            .on_success(lambda end: self._on_shell_end(op.task, cid, end)) \
+            .on_failure(lambda error: self._on_shell_end(op.task, cid, error)) \
+            .on_cancel(lambda: self._on_shell_end(op.task, cid, None)).run()
         self._update_shell_buttons()
-        self._session.tasks.submit(task)
         self.terminal.setFocus()
 
     def start_for_shell(self) -> Task | None:
@@ -299,16 +300,14 @@ class ContainerDetailsPane(QWidget):
             self._inspect_timer.start()
 
     def save_log(self, path: str, timestamps: bool) -> Task | None:
-        """Write the shown container's whole log to *path* in a task (listed in the activity panel)."""
-        row, factory = self._row, self._session.factory
-        if row is None or factory is None:
+        """Write the shown container's whole log to *path* (listed in the activity centre)."""
+        row = self._row
+        if row is None:
             return None
-        task = Task(f"Saving the log of {row.name}", container_tasks.save_logs, factory, row.id, path, timestamps,
-                    action=f"save the log of {row.name}")
-        task.signals.succeeded.connect(lambda n: self.log_view.set_state(f"Saved {n:,} lines to {path}"))
-        task.signals.failed.connect(lambda error: self.log_view.set_state(str(error)))
-        self._session.tasks.submit(task)
-        return task
+        return Operation(self._session, f"Saving the log of {row.name}", container_tasks.save_logs, row.id, path,
+                         timestamps, action=f"save the log of {row.name}", retryable=True).owned_by(self) \
+            .on_success(lambda n: self.log_view.set_state(f"Saved {n:,} lines to {path}")) \
+            .on_failure(lambda error: self.log_view.set_state(str(error))).run()
 
     def stop_streams(self) -> None:
         """Stop everything that reads from the engine (logs, stats, inspect, the shell)."""
@@ -378,23 +377,19 @@ class ContainerDetailsPane(QWidget):
 
     # --- logs ---------------------------------------------------------------------------------
     def _start_logs(self) -> None:
-        row, factory = self._row, self._session.factory
-        if row is None or factory is None or self._session.state != CONNECTED:
+        row = self._row
+        if row is None or self._session.state != CONNECTED:  # they start again when it reconnects
             return
         self._stop_logs()
-        relay = StreamRelay(self)
         options = self.log_view.options()
-        task = Task(f"Following the log of {row.name}", container_tasks.follow_logs, factory, row.id, options,
-                    relay.item.emit, background=True, action=f"read the log of {row.name}")
-        relay.item.connect(lambda batch, t=task: self._on_log_batch(t, batch))
-        task.signals.succeeded.connect(lambda cid, t=task: self._on_log_end(t, cid))
-        task.signals.failed.connect(lambda error, t=task: self._on_log_failed(t, error))
-        task.signals.finished.connect(lambda t=task: self._on_stream_finished(t))
-        task.signals.finished.connect(relay.deleteLater)
-        self.log_task = task
+        op = Operation(self._session, f"Following the log of {row.name}", container_tasks.follow_logs, row.id,
+                       options, kind=STREAM, action=f"read the log of {row.name}").owned_by(self)
+        self.log_task = op.on_items(lambda batches: self._on_log_batches(op.task, batches)) \
+            .on_success(lambda cid: self._on_log_end(op.task, cid)) \
+            .on_failure(lambda error: self._on_log_failed(op.task, error)) \
+            .on_finish(lambda: self._on_stream_finished(op.task)).run()
         self._log_state = "running"
         self.log_view.set_state("Following…" if options.follow else "Reading…")
-        self._session.tasks.submit(task)
 
     def _restart_logs(self) -> None:
         self._stop_logs()
@@ -410,9 +405,10 @@ class ContainerDetailsPane(QWidget):
             self.log_view.set_state("")
         self._log_state = "idle"
 
-    def _on_log_batch(self, task: Task, batch) -> None:
+    def _on_log_batches(self, task: Task, batches: list) -> None:
         if task is self.log_task:
-            self.log_view.append_batch(batch)
+            for batch in batches:
+                self.log_view.append_batch(batch)
 
     def _on_log_end(self, task: Task, container_id: str) -> None:
         if task is not self.log_task:
@@ -435,29 +431,26 @@ class ContainerDetailsPane(QWidget):
 
     # --- stats --------------------------------------------------------------------------------
     def _start_stats(self) -> None:
-        row, factory = self._row, self._session.factory
-        if row is None or factory is None or self._session.state != CONNECTED:
+        row = self._row
+        if row is None or self._session.state != CONNECTED:  # they start again when it reconnects
             return
-        relay = StreamRelay(self)
-        task = Task(f"Measuring {row.name}", container_tasks.stream_stats, factory, row.id, relay.item.emit,
-                    background=True, action=f"measure {row.name}")
-        relay.item.connect(lambda sample, t=task: self._on_sample(t, sample))
-        task.signals.succeeded.connect(lambda _cid, t=task: self._on_stats_end(t, None))
-        task.signals.failed.connect(lambda error, t=task: self._on_stats_end(t, error))
-        task.signals.finished.connect(lambda t=task: self._on_stream_finished(t))
-        task.signals.finished.connect(relay.deleteLater)
-        self.stats_task = task
+        op = Operation(self._session, f"Measuring {row.name}", container_tasks.stream_stats, row.id, kind=STREAM,
+                       action=f"measure {row.name}").owned_by(self)
+        self.stats_task = op.on_items(lambda samples: self._on_samples(op.task, samples)) \
+            .on_success(lambda _cid: self._on_stats_end(op.task, None)) \
+            .on_failure(lambda error: self._on_stats_end(op.task, error)) \
+            .on_finish(lambda: self._on_stream_finished(op.task)).run()
         self.stats_view.clear()
-        self._session.tasks.submit(task)
 
     def _stop_stats(self) -> None:
         if self.stats_task is not None:
             self.stats_task.cancel()
             self.stats_task = None
 
-    def _on_sample(self, task: Task, sample) -> None:
+    def _on_samples(self, task: Task, samples: list) -> None:
         if task is self.stats_task:
-            self.stats_view.add_sample(sample)
+            for sample in samples:
+                self.stats_view.add_sample(sample)
 
     def _on_stats_end(self, task: Task, error: BerthError | None) -> None:
         if task is not self.stats_task:
@@ -473,15 +466,17 @@ class ContainerDetailsPane(QWidget):
         if self.shell is not None:
             self.shell.resize(rows, cols)
 
-    def _on_shell_open(self, task: Task, container_id: str) -> None:
-        if task is self.shell_task:
-            self.terminal.active = True
-            self.shell_status.setText("Connected. Ctrl+Shift+C copies, Ctrl+Shift+V pastes; type exit to end.")
-            self.shellStarted.emit(container_id)
-
-    def _on_shell_output(self, task: Task, data: bytes) -> None:
-        if task is self.shell_task:
-            self.terminal.feed(data)
+    def _on_shell_items(self, task: Task, container_id: str, items: list) -> None:
+        """``OPENED`` once the session is open, then what it prints (bytes)."""
+        for item in items:
+            if task is not self.shell_task:
+                return
+            if item is OPENED:
+                self.terminal.active = True
+                self.shell_status.setText("Connected. Ctrl+Shift+C copies, Ctrl+Shift+V pastes; type exit to end.")
+                self.shellStarted.emit(container_id)
+            else:
+                self.terminal.feed(item)
 
     def _on_shell_end(self, task: Task, container_id: str, outcome) -> None:
         if task is not self.shell_task:
@@ -523,20 +518,18 @@ class ContainerDetailsPane(QWidget):
 
     # --- inspect ------------------------------------------------------------------------------
     def _load_inspect(self) -> None:
-        row, factory = self._row, self._session.factory
-        if row is None or factory is None or self._session.state != CONNECTED:
+        row = self._row
+        if row is None or self._session.state != CONNECTED:  # they start again when it reconnects
             return
         if self.inspect_task is not None:
             self._inspect_dirty = True
             return
-        task = Task(f"Inspecting {row.name}", container_tasks.inspect_container, factory, row.id, background=True,
-                    action=f"inspect {row.name}")
-        task.signals.succeeded.connect(lambda details, t=task: self._on_inspected(t, details))
-        task.signals.failed.connect(lambda error, t=task: self._on_inspect_failed(t, error))
-        task.signals.finished.connect(lambda t=task: self._on_inspect_finished(t))
-        self.inspect_task = task
         self._inspect_dirty = False
-        self._session.tasks.submit(task)
+        op = Operation(self._session, f"Inspecting {row.name}", container_tasks.inspect_container, row.id,
+                       kind=HOUSEKEEPING, action=f"inspect {row.name}").owned_by(self)
+        self.inspect_task = op.on_success(lambda details: self._on_inspected(op.task, details)) \
+            .on_failure(lambda error: self._on_inspect_failed(op.task, error)) \
+            .on_finish(lambda: self._on_inspect_finished(op.task)).run()
 
     def _on_inspected(self, task: Task, details: ContainerDetails) -> None:
         if task is not self.inspect_task or self._row is None or details.id != self._row.id:
@@ -627,19 +620,10 @@ class ContainerDetailsPane(QWidget):
             self.stats_view.set_message("The container was removed.")
             return
         if action in ("start", "restart", "unpause", "pause", "die", "stop", "kill", "rename", "update", "commit"):
-            state = {"start": "running", "restart": "running", "unpause": "running", "pause": "paused",
-                     "die": "exited"}.get(action)
-            if state is not None and state != row.state:
-                self._row = replace(row, state=state)
+            # the row's new state comes from the list (show_container); here only what the event says
             if action == "start" and self.tabs.currentIndex() == LOGS and self.log_task is None:
                 self._restart_logs()  # a restarted container writes on: follow it again
-            self._sync()
             self.refresh()
-            if action in ("start", "unpause") and self._shell_after_start == row.id:
-                self._shell_after_start = ""
-                self.start_status.setText("")
-                if self.tabs.currentIndex() == TERMINAL:
-                    self.open_shell()
 
     def _on_disconnected(self, _error) -> None:
         self.stop_streams()

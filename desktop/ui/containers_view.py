@@ -29,7 +29,7 @@ from desktop.engine.stats import StatsSampler
 from desktop.models.compose_groups import GROUP_ROLE, MEMBERS_ROLE, ComposeGroupsModel
 from desktop.models.containers_model import PORT_URLS_ROLE, ContainersModel
 from desktop.models.keyed_table import ROW_ROLE
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.operations import STREAM, Operation
@@ -37,6 +37,7 @@ from desktop.tasks.task import Task
 from desktop.ui.container_actions import ContainerActions, applicable
 from desktop.ui.dialogs.copy_dialog import IN, OUT
 from desktop.ui.list_page import ListPage
+from desktop.ui.problem_style import mark_problem
 from desktop.ui.window_attention import ACTIVE, HIDDEN, INACTIVE, WindowAttention
 
 MAX_SAMPLED = 48  # running containers measured at once (the rows in view)
@@ -78,8 +79,8 @@ class ContainersView(ListPage):
 
     def __init__(self, model: ContainersModel, feed: LiveFeed, parent=None, session: EngineSession | None = None):
         M = ContainersModel
-        super().__init__(model, feed, "containers", {M.NAME: 150, M.IMAGE: 140, M.COMMAND: 110, M.STATUS: 275,
-                                                     M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 180},
+        super().__init__(model, feed, "containers", {M.NAME: 150, M.IMAGE: 130, M.COMMAND: 100, M.STATUS: 255,
+                                                     M.CPU: 60, M.MEMORY: 75, M.CREATED: 110, M.PORTS: 165},
                          M.CREATED, parent, age_column=M.CREATED)
         self.session: EngineSession = session if session is not None else feed.session
         self.actions_ = ContainerActions(self.session, self)
@@ -139,11 +140,9 @@ class ContainersView(ListPage):
         self.status_label.setObjectName("containersActionStatus")
         self.layout().insertWidget(0, self.toolbar)
         self.layout().addWidget(self.status_label)
-        self._pending_select = ""
-        feed.loaded.connect(self._select_pending)
         self.actions_.runStarted.connect(lambda result: self.select_when_listed(result.id))
         self.actions_.done.connect(self._on_done)
-        self.actions_.failed.connect(lambda _a, error: self.status_label.setText(str(error).splitlines()[0]))
+        self.actions_.failed.connect(self._on_failed_action)
         self.actions_.stopAsked.connect(model.mark_stopping)
         self.actions_.stopEnded.connect(model.end_stopping)
 
@@ -246,20 +245,8 @@ class ContainersView(ListPage):
                 self.tree.setFocus()
         return found
 
-    def select_when_listed(self, container_id: str, timeout_ms: int = 10000) -> bool:
-        """Select a container as soon as the list has it (a run's result arrives before the event
-        that lists it); True when it was selected at once."""
-        self._pending_select = container_id
-        if self.select_keys([container_id]):
-            self._pending_select = ""
-            return True
-        QTimer.singleShot(timeout_ms, lambda: setattr(self, "_pending_select", "")
-                          if self._pending_select == container_id else None)
-        return False
-
-    def _select_pending(self) -> None:
-        if self._pending_select and self.select_keys([self._pending_select]):
-            self._pending_select = ""
+    def selection_models(self):
+        return [self.table.selectionModel(), self.tree.selectionModel()]
 
     def select_group(self, project: str) -> bool:
         index = self.groups.group_index(project)
@@ -325,7 +312,12 @@ class ContainersView(ListPage):
             return a.ask_prune()
         return None
 
+    def _on_failed_action(self, _action: str, error) -> None:
+        self.status_label.setText(str(error).splitlines()[0])
+        mark_problem(self.status_label)
+
     def _on_done(self, action: str, result) -> None:
+        mark_problem(self.status_label, False)
         summary = getattr(result, "summary", None)
         if summary:
             self.status_label.setText(f"{summary}.")

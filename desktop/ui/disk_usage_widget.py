@@ -22,7 +22,8 @@ from desktop.engine.errors import BerthError
 from desktop.engine.events import EngineEvent
 from desktop.models.formatting import exact_time, human_size
 from desktop.tasks import image_ops
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, NOT_CONNECTED, Operation
 from desktop.tasks.task import Task
 
 
@@ -107,23 +108,15 @@ class DiskUsageWidget(QWidget):
 
     def refresh(self) -> None:
         """Measure now, unless a measurement is already under way."""
-        factory = self._session.factory
         if self.task is not None:
-            return
-        if self._session.state != CONNECTED or factory is None:
-            self.label.setText("Images: not connected")
             return
         self.stale = False
         self._asked = time.monotonic()
-        task = Task("Measuring disk usage", image_ops.disk_usage, factory, background=True,
-                    action="measure disk usage")
-        task.signals.succeeded.connect(self._on_loaded)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(self._on_finished)
-        self.task = task
         self.refresh_button.setEnabled(False)
         self.label.setText("Images: measuring disk usage…" if self.usage is None else self.label.text())
-        self._session.tasks.submit(task)
+        self.task = Operation(self._session, "Measuring disk usage", image_ops.disk_usage, kind=HOUSEKEEPING,
+                              action="measure disk usage").owned_by(self) \
+            .on_success(self._on_loaded).on_failure(self._on_failed).on_finish(self._on_finished).run()
 
     def _on_loaded(self, usage: DiskUsage) -> None:
         self.usage = usage
@@ -133,7 +126,8 @@ class DiskUsageWidget(QWidget):
         self.loaded.emit(usage)
 
     def _on_failed(self, error: BerthError) -> None:
-        self.label.setText("Images: disk usage unavailable")
+        unavailable = "not connected" if str(error) == NOT_CONNECTED else "disk usage unavailable"
+        self.label.setText(f"Images: {unavailable}")
         self.setToolTip(str(error))
 
     def _on_finished(self) -> None:

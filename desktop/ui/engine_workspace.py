@@ -18,12 +18,12 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QSplitter, QStackedWidget, QWi
 
 from desktop.engine.connection import Endpoint
 from desktop.engine.events import EngineEvent
-from desktop.models.containers_feed import ContainersFeed
 from desktop.models.containers_model import ContainersModel
 from desktop.models.images_model import ImagesModel
-from desktop.models.live_feed import LiveFeed
 from desktop.tasks import loaders
+from desktop.tasks.containers_feed import ContainersFeed
 from desktop.tasks.engine_session import CONNECTED, CONNECTING, EngineSession
+from desktop.tasks.live_feed import LiveFeed
 from desktop.ui.connection_page import ConnectionPage
 from desktop.ui.container_details import LOGS, ContainerDetailsPane
 from desktop.ui.containers_view import ContainersView

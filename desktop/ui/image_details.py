@@ -27,7 +27,7 @@ from desktop.engine.images import ImageRow
 from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.models.image_details_models import LayersModel, TagsModel, UsedByModel
 from desktop.tasks import details as details_work
-from desktop.tasks.engine_session import CONNECTED
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 from desktop.ui.details_header import SELECTABLE, message_label, message_stack, subtitle_label, title_label
 from desktop.ui.json_view import JsonView
@@ -379,45 +379,38 @@ class ImageDetailsPane(QWidget):
         self._dirty = False
 
     def _load(self) -> None:
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._show_message("Not connected to a Docker engine.")
-            return
         name = self.title.text()
-        task = Task(f"Loading details of {name}", details_work.load_image_details, factory, self._image_id,
-                    background=True, action=f"load the details of {name}")
-        # bound methods, not lambdas: Qt drops the connections if the pane goes away first
-        task.signals.succeeded.connect(self._on_loaded)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(self._on_finished)
-        self._task = task
-        self._task_image_id = self._image_id
         self._dirty = False
-        self._session.tasks.submit(task)
+        self._task_image_id = self._image_id
+        op = Operation(self._session, f"Loading details of {name}", details_work.load_image_details,
+                       self._image_id, kind=HOUSEKEEPING, action=f"load the details of {name}").owned_by(self)
+        # each callback knows its task: only the load under way, for the image still selected, counts
+        self._task = op.on_success(lambda bundle: self._on_loaded(op.task, bundle)) \
+            .on_failure(lambda error: self._on_failed(op.task, error)) \
+            .on_finish(lambda: self._on_finished(op.task)).run()
 
-    def _from_current_task(self) -> bool:
-        """True when the signal comes from the load under way for the image still selected."""
-        task = self._task
-        return task is not None and self.sender() is task.signals and self._task_image_id == self._image_id
+    def _from_current_task(self, task: Task | None) -> bool:
+        """True when the callback comes from the load under way for the image still selected."""
+        return task is not None and task is self._task and self._task_image_id == self._image_id
 
-    def _on_loaded(self, bundle: ImageDetailsBundle) -> None:
-        if not self._from_current_task():
+    def _on_loaded(self, task: Task | None, bundle: ImageDetailsBundle) -> None:
+        if not self._from_current_task(task):
             return  # the selection moved on while this was loading
         self._apply(bundle)
         self.stack.setCurrentWidget(self.content)
         self._shown_id = self._image_id
         self.loaded.emit(self._image_id)
 
-    def _on_failed(self, error: BerthError) -> None:
-        if not self._from_current_task():
+    def _on_failed(self, task: Task | None, error: BerthError) -> None:
+        if not self._from_current_task(task):
             return
         self._show_message(str(error))
         if isinstance(error, NotFound):
             self._dirty = False  # gone is gone; no point asking again
         self.failed.emit(self._image_id, error)
 
-    def _on_finished(self) -> None:
-        if self._task is None or self.sender() is not self._task.signals:
+    def _on_finished(self, task: Task | None) -> None:
+        if task is None or task is not self._task:
             return
         self._task = None
         if self._dirty:

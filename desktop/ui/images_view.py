@@ -3,11 +3,9 @@ that ``ImageActions`` fills (the view itself knows no actions)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-
 from desktop.models.images_model import ImagesModel
-from desktop.models.live_feed import LiveFeed
-from desktop.ui.list_page import ListPage
+from desktop.tasks.live_feed import LiveFeed
+from desktop.ui.list_page import SELECT_WAIT_MS, ListPage
 
 
 class ImagesView(ListPage):
@@ -24,30 +22,13 @@ class ImagesView(ListPage):
                                                  M.SIZE: 90}, M.CREATED, parent,
                          age_column=M.CREATED)
         self.toolbar = self.make_toolbar()
-        self._pending: set[str] = set()
-        self._pending_timer = QTimer(self)
-        self._pending_timer.setSingleShot(True)
-        self._pending_timer.timeout.connect(self._pending.clear)
-        feed.loaded.connect(self._select_pending)
 
-    def select_references(self, refs) -> None:
-        """Select the rows named by these references or ids (what a load or build produced). The
-        event-driven listing may not have them yet: they are selected once it does (for 15 s)."""
-        self._pending = {r for r in refs if r}
-        self._pending_timer.start(15_000)
-        self._select_pending()
+    def row_names(self, row) -> set:
+        """A row is found by its reference ('myapp:v1'), its image id, or both ((id, reference):
+        that name on that image, not on one it moved from)."""
+        return {row.key, row.reference, row.id, f"{row.repository}:{row.tag}", (row.id, row.reference)}
 
-    def _matches(self, row, wanted: set[str]) -> bool:
-        return bool({row.reference, row.id, f"{row.repository}:{row.tag}"} & wanted)
-
-    def _select_pending(self) -> None:
-        if not self._pending:
-            return
-        keys = [r.key for r in self.model.rows() if self._matches(r, self._pending)]
-        if not keys:
-            return
-        wanted_found = {ref for ref in self._pending
-                        if any(self._matches(r, {ref}) for r in self.model.rows() if r.key in keys)}
-        self.select_keys(keys)
-        if wanted_found == self._pending:
-            self._pending = set()
+    def select_references(self, refs, timeout_ms: int = SELECT_WAIT_MS) -> bool:
+        """Select the rows named by these references or ids (what a load or build produced), once
+        the event-driven listing has them."""
+        return self.select_when_listed([r for r in refs if r], timeout_ms)

@@ -1,10 +1,13 @@
 """A filterable, sortable table page with an empty state; Images and Containers build on it.
 
 It also remembers its table's sort column, order and column widths (``save_state`` /
-``restore_state`` with QSettings), and after rows are untagged or removed it selects the row
-that took their place (``select_neighbour_when_gone``)."""
+``restore_state`` with QSettings), selects rows that an action produced once a listing brings them
+(``select_when_listed``: a run's container, a build's, tag's or load's images), and after rows
+are untagged or removed it selects the row that took their place (``select_neighbour_when_gone``)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from PySide6.QtCore import QItemSelectionModel, QObject, QSettings, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -12,7 +15,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QStackedLayout, QTableView, QToolBar, QVBoxLayout, QWidget)
 
 from desktop.models.keyed_table import FILTER_ROLE, KeyedTableModel
-from desktop.models.live_feed import LiveFeed
+from desktop.tasks.live_feed import LiveFeed
+
+SELECT_WAIT_MS = 10_000  # how long a wanted row is waited for before giving up
 
 
 class RowFilterProxy(QSortFilterProxyModel):
@@ -82,6 +87,8 @@ class ListPage(QWidget):
         header.setStretchLastSection(True)
         for column, width in widths.items():
             header.resizeSection(column, width)
+
+        self._pending_selection: _PendingSelection | None = None
 
         self.empty = QLabel()
         self.empty.setObjectName(f"{name}Empty")
@@ -187,6 +194,36 @@ class ListPage(QWidget):
                 self.table.setFocus()
         return len(rows)
 
+    def row_names(self, row) -> set:
+        """The names ``select_when_listed`` finds *row* by: its key here; Images adds its
+        reference and id."""
+        return {row.key}
+
+    def select_when_listed(self, wanted: str | Iterable, timeout_ms: int = SELECT_WAIT_MS,
+                           fallback: Iterable = ()) -> bool:
+        """Select the rows named by *wanted* (a name or several; see ``row_names``) now, or as soon as a listing brings
+        them: an action's result (a run, a build, a load) arrives before the event that lists it.
+        Waiting ends once every wanted name is selected, when the user selects something else, or
+        after *timeout_ms*; then the rows named by *fallback* are selected if none of *wanted*
+        ever was. A newer call replaces the waiting of an older one. True when all were selected
+        at once."""
+        if self._pending_selection is not None:
+            self._pending_selection.stop()
+        pending = _PendingSelection(self, wanted, fallback, timeout_ms)
+        if pending.try_select():
+            return True
+        self._pending_selection = pending
+        return False
+
+    @property
+    def selection_pending(self) -> bool:
+        """A ``select_when_listed`` is still waiting for its rows."""
+        return self._pending_selection is not None
+
+    def selection_models(self) -> list[QItemSelectionModel]:
+        """Where the user's selection lives (the table; the Containers view adds its tree)."""
+        return [self.table.selectionModel()]
+
     def selected_rows(self) -> list:
         return [self.model.row_at(self.proxy.mapToSource(i).row())
                 for i in self.table.selectionModel().selectedRows()]
@@ -243,4 +280,84 @@ class _NeighbourSelection(QObject):
             self._page.feed.loaded.disconnect(self._check)
         except (RuntimeError, TypeError):
             pass
+        self.deleteLater()
+
+
+class _PendingSelection(QObject):
+    """The rows ``ListPage.select_when_listed`` waits for: tried after every listing, given up
+    after a while or when the user selects something else."""
+
+    def __init__(self, page: ListPage, wanted, fallback, timeout_ms: int):
+        super().__init__(page)
+        self._page = page
+        self._wanted = {wanted} if isinstance(wanted, str) else {w for w in wanted if w}
+        self._fallback = {fallback} if isinstance(fallback, str) else {f for f in fallback if f}
+        self._found_any = False
+        self._selecting = False
+        self.active = True
+        page.feed.loaded.connect(self._on_listed)
+        for model in page.selection_models():
+            model.selectionChanged.connect(self._on_selection_changed)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._expire)
+        self._timer.start(timeout_ms)
+
+    def try_select(self) -> bool:
+        """Select what is listed of the wanted rows; True (and done) once all of them are."""
+        if not self.active:
+            return False
+        if self._select(self._wanted) == self._wanted:
+            self.stop()
+            return True
+        return False
+
+    def _select(self, names: set) -> set:
+        """Select the rows with any of *names*; the names found."""
+        page = self._page
+        keys, found = [], set()
+        for row in page.model.rows():
+            hit = page.row_names(row) & names
+            if hit:
+                keys.append(row.key)
+                found |= hit
+        if keys:
+            self._found_any = True
+            self._selecting = True
+            try:
+                page.select_keys(keys)
+            finally:
+                self._selecting = False
+        return found
+
+    def _on_listed(self, *_args) -> None:
+        self.try_select()
+
+    def _on_selection_changed(self, selected, _deselected) -> None:
+        # a row removed under the selection only deselects: that is the listing, not the user
+        if not self._selecting and not selected.isEmpty():
+            self.stop()
+
+    def _expire(self) -> None:
+        if self.active and not self._found_any and self._fallback:
+            self._select(self._fallback)  # e.g. the tag moved on meanwhile: its image will do
+        self.stop()
+
+    def stop(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self._timer.stop()
+        page = self._page
+        if page._pending_selection is self:
+            page._pending_selection = None
+        try:
+            page.feed.loaded.disconnect(self._on_listed)
+        except (RuntimeError, TypeError):
+            pass
+        for model in page.selection_models():
+            try:
+                model.selectionChanged.disconnect(self._on_selection_changed)
+            except (RuntimeError, TypeError):
+                pass
         self.deleteLater()

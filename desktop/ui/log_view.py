@@ -1,10 +1,12 @@
-"""The Logs tab: a container's log as it grows, stderr in its own colour, with timestamps on
-demand, a since/tail choice, search with every match highlighted, copy and save.
+"""The Logs tab: a container's log as it grows, stderr in its own colour and the program's own
+colour codes shown as colours, with timestamps on demand, a since/tail choice, search with every
+match highlighted, copy and save (search, copy and save see the plain text).
 
 Staying responsive with a log that never stops: batches arrive at most ~20 times a second and are
-appended at the end in one edit each (runs of stdout and stderr lines, each run one insert); the
-text keeps at most ``LogBuffer.max_lines`` lines (the document drops the oldest itself), so both
-memory and the cost of an append stay bounded. Search highlights are recomputed at most a few
+appended at the end in one edit each (runs of uncoloured stdout and stderr lines, each run one
+insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines``
+lines (the oldest dropped after each append, in an edit of their own), so both memory and the
+cost of an append stay bounded. Search highlights are recomputed at most a few
 times a second while lines flow.
 
 Signals:
@@ -17,16 +19,18 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop.engine.logs import LogBatch, LogOptions
+from desktop.engine.logs import STDERR, LogBatch, LogOptions
 from desktop.models.log_buffer import DEFAULT_MAX_LINES, LogBuffer
+from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 2000
 STDERR_COLOUR = QColor("#c0392b")
+STDERR_PROPERTY = QTextFormat.Property.UserProperty + 1  # marks stderr text, whatever its colour
 SINCE_CHOICES = (("All time", None), ("Last 5 minutes", 300), ("Last hour", 3600), ("Last 24 hours", 86400))
 TAIL_CHOICES = (("Last 100 lines", 100), ("Last 1,000 lines", 1000), ("Last 10,000 lines", 10000),
                 ("Whole log", None))
@@ -79,7 +83,6 @@ class LogView(SearchableMixin, QWidget):
         self.text.setReadOnly(True)
         self.text.setUndoRedoEnabled(False)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setMaximumBlockCount(max_lines)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -122,6 +125,8 @@ class LogView(SearchableMixin, QWidget):
         self._stdout_format = QTextCharFormat()
         self._stderr_format = QTextCharFormat()
         self._stderr_format.setForeground(STDERR_COLOUR)
+        self._stderr_format.setProperty(STDERR_PROPERTY, True)
+        self._formats = AnsiFormats(self.text)  # recolours the text when the palette changes
         self._state_text = ""
         self._update_status()
 
@@ -152,11 +157,11 @@ class LogView(SearchableMixin, QWidget):
     def append_batch(self, batch: LogBatch) -> None:
         if not batch.lines and not batch.dropped:
             return
-        evicted = self.buffer.append(batch.lines, batch.dropped)  # the text drops as many lines
+        self.buffer.append(batch.lines, batch.dropped)
         start = self.text.document().characterCount() - 1
-        self._insert(batch.lines)
+        removed = self._insert(batch.lines)  # the text drops as many lines as the buffer
         if self.search.text() and not self._research.isActive():
-            if evicted:
+            if removed:
                 self._research.start()  # old lines fell out: every position moved
             else:
                 self.finder.text_appended(start, lines_dropped=False)
@@ -175,31 +180,30 @@ class LogView(SearchableMixin, QWidget):
         """The view keeps the newest line in sight (the user has not scrolled up)."""
         return self._stick
 
-    def _insert(self, lines) -> None:
+    def _insert(self, lines) -> int:
+        """Append *lines* in one edit (``AnsiFormats.insert_lines``: uncoloured text of one stream
+        in one insert, a coloured line an insert per colour), then drop the oldest lines beyond
+        the bound; returns how many were dropped."""
         if not lines:
-            return
+            return 0
         document = self.text.document()
         cursor = QTextCursor(document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         timestamps = self.timestamps
-        first = document.isEmpty()
-        cursor.beginEditBlock()
-        run: list[str] = []
-        run_stderr = lines[0].is_stderr
-        for line in lines:
-            if line.is_stderr != run_stderr:
-                first = self._insert_run(cursor, run, run_stderr, first)
-                run, run_stderr = [], line.is_stderr
-            run.append(LogBuffer.render(line, timestamps))
-        self._insert_run(cursor, run, run_stderr, first)
-        cursor.endEditBlock()
+        stdout, stderr = self._stdout_format, self._stderr_format
 
-    def _insert_run(self, cursor: QTextCursor, run: list[str], stderr: bool, first: bool) -> bool:
-        if not run:
-            return first
-        text = "\n".join(run)
-        cursor.insertText(text if first else "\n" + text, self._stderr_format if stderr else self._stdout_format)
-        return False
+        def items():
+            separator = "" if document.isEmpty() else "\n"
+            for line in lines:
+                is_stderr = line.stream == STDERR
+                yield (f"{separator}{line.timestamp} " if timestamps and line.timestamp else separator,
+                       line.text, line.runs, stderr if is_stderr else stdout, is_stderr)
+                separator = "\n"
+
+        cursor.beginEditBlock()
+        self._formats.insert_lines(cursor, items())
+        cursor.endEditBlock()
+        return drop_oldest_lines(document, self.buffer.max_lines)
 
     def _rerender(self) -> None:
         lines = self.buffer.lines()
@@ -215,12 +219,12 @@ class LogView(SearchableMixin, QWidget):
         return 0 if self.text.document().isEmpty() else self.text.document().blockCount()
 
     def stderr_lines(self) -> list[str]:
-        """The lines shown in the stderr colour (for tests and for copying only errors)."""
+        """The lines the container wrote to stderr (for tests and for copying only errors)."""
         result = []
         block = self.text.document().firstBlock()
         while block.isValid():
             fragments = block.begin()
-            if not fragments.atEnd() and fragments.fragment().charFormat().foreground().color() == STDERR_COLOUR:
+            if not fragments.atEnd() and fragments.fragment().charFormat().boolProperty(STDERR_PROPERTY):
                 result.append(block.text())
             block = block.next()
         return result
@@ -232,8 +236,8 @@ class LogView(SearchableMixin, QWidget):
         self.set_state("Copied to the clipboard")
 
     def _ask_save(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Save the log", "container.log",
-                                                    "Log files (*.log *.txt);;All files (*)")
+        path, _filter = QFileDialog.getSaveFileName(self, "Save the log as plain text (without colour codes)",
+                                                    "container.log", SAVE_FILTER)
         if path:
             self.saveRequested.emit(path, self.timestamps)
 

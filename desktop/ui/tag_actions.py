@@ -1,7 +1,8 @@
 """The user actions on names and builds, as the main window, the Images view's context menu and
 the Details pane call them: open the Tag dialog, remove a tag (offering to remove the image
 when that tag is its last), open the Build dialog, and select an image once the Images view
-lists it.
+lists it. The untag is listed in the activity centre (it changes the user's images); the check
+before it is not.
 
 Nothing here blocks: dialogs and questions are opened window-modal (``open()``), answers arrive
 as signals, and each function returns the object that carries them, so tests drive them too.
@@ -13,17 +14,19 @@ was said.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.engine.errors import BerthError
 from desktop.engine.images import ImageRow
 from desktop.engine.tags import UntagOutcome, UntagPlan, UntagResult
 from desktop.tasks import tag_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, USER, Kind, Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.build_dialog import BuildDialog
 from desktop.ui.dialogs.tag_dialog import TagDialog
+from desktop.ui.list_page import SELECT_WAIT_MS
 
 _alive: set[QObject] = set()  # flows without a parent widget, kept until they finish
 
@@ -69,19 +72,14 @@ class UntagFlow(QObject):
             _alive.add(self)
 
     def start(self) -> None:
-        self._submit("Checking the tag", tag_tasks.plan_untag, self._on_plan)
+        self._submit(HOUSEKEEPING, "Checking the tag", tag_tasks.plan_untag, self._on_plan)
 
-    def _submit(self, title: str, fn, on_result, *extra) -> None:
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._tell(QMessageBox.Icon.Warning, "Not connected to the Docker engine.")
-            return
-        task = Task(title, fn, factory, self.reference, self.image_id, *extra, background=True,
-                    action=f"remove the tag {self.reference}")
-        task.signals.succeeded.connect(on_result)
-        task.signals.failed.connect(self._on_failed)
-        self.task = task
-        self._session.tasks.submit(task)
+    def _submit(self, kind: Kind, title: str, fn, on_result, *extra) -> None:
+        """The check is housekeeping; the untag itself changes the user's images, so it is listed
+        in the activity centre with its outcome. A failure (not connected too) is also told here."""
+        self.task = Operation(self._session, title, fn, self.reference, self.image_id, *extra, kind=kind,
+                              action=f"remove the tag {self.reference}").owned_by(self) \
+            .on_success(on_result).on_failure(self._on_failed).run()
 
     def _on_plan(self, plan: UntagPlan) -> None:
         self.plan = plan
@@ -116,7 +114,10 @@ class UntagFlow(QObject):
             self._finish(None)
 
     def _untag(self, delete_image: bool) -> None:
-        self._submit(f"Removing the tag {self.reference}", tag_tasks.untag, self._on_untagged, delete_image)
+        plan = self.plan
+        title = f"Removing {self.reference} and image {plan.short_id}" if delete_image and plan is not None \
+            else f"Removing the tag {self.reference}"
+        self._submit(USER, title, tag_tasks.untag, self._on_untagged, delete_image)
 
     def _on_untagged(self, result: UntagResult) -> None:
         if result.done:
@@ -156,60 +157,11 @@ def untag(parent: QWidget | None, session: EngineSession, reference: str, image_
     return flow
 
 
-class _PendingSelection(QObject):
-    """Selects a row once a listing brings it, or gives up after a while."""
-
-    def __init__(self, page, image_id: str, reference: str, timeout_ms: int):
-        super().__init__(page)
-        self._page = page
-        self._image_id = image_id
-        self._reference = reference
-        page.feed.loaded.connect(self._try)
-        QTimer.singleShot(timeout_ms, self, self._give_up)
-
-    def _try(self) -> None:
-        if select_image(self._page, self._image_id, self._reference):
-            self._stop()
-
-    def _give_up(self) -> None:
-        if self._reference:  # the name never showed (moved on meanwhile): the image will do
-            select_image(self._page, self._image_id)
-        self._stop()
-
-    def _stop(self) -> None:
-        try:
-            self._page.feed.loaded.disconnect(self._try)
-        except (RuntimeError, TypeError):
-            pass
-        self.deleteLater()
-
-
-def select_image(page, image_id: str, reference: str = "") -> bool:
-    """Select and show the row of *image_id* (the one named *reference*, e.g. 'myapp:v1', when
-    given) in a list page such as the Images view; clears a filter that hides it. False when the
-    page does not list it (yet)."""
-    model = page.model
-    rows = [n for n in range(model.rowCount()) if model.row_at(n).id == image_id]
-    if reference:
-        rows = [n for n in rows if model.row_at(n).reference == reference]
-    if not rows:
-        return False
-    source = model.index(rows[0], 0)
-    index = page.proxy.mapFromSource(source)
-    if not index.isValid():
-        page.filter_edit.clear()
-        index = page.proxy.mapFromSource(source)
-        if not index.isValid():
-            return False
-    selection = page.table.selectionModel()
-    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                              | QItemSelectionModel.SelectionFlag.Rows)
-    page.table.scrollTo(index)
-    return True
-
-
-def select_when_listed(page, image_id: str, reference: str = "", timeout_ms: int = 15000) -> None:
-    """Select the image now if the page lists it, else as soon as a listing brings it (the event
-    stream refreshes the Images view after a build or tag)."""
-    if not select_image(page, image_id, reference):
-        _PendingSelection(page, image_id, reference, timeout_ms)
+def select_when_listed(page, image_id: str, reference: str = "", timeout_ms: int = SELECT_WAIT_MS) -> bool:
+    """Select the row of *image_id* named *reference* (e.g. 'myapp:v1'; any row of the image when
+    not given) in a list page such as the Images view, now or once a listing brings it (the event
+    stream refreshes the Images view after a build or tag). When that name never shows (it moved
+    on meanwhile), the image's row will do."""
+    if not reference:
+        return page.select_when_listed([image_id], timeout_ms)
+    return page.select_when_listed([(image_id, reference)], timeout_ms, fallback=[image_id])

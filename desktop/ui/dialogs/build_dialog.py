@@ -26,15 +26,15 @@ from desktop.engine.errors import BerthError
 from desktop.engine.images import short_id
 from desktop.engine.tags import TagIndex
 from desktop.tasks import build_tasks, tag_tasks
-from desktop.tasks.build_tasks import BuildEventPipe
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Progress, Task
 from desktop.ui.build_drop import build_drop_target
 from desktop.ui.build_log_panel import INFO_PREFIX, BuildLogPanel
 from desktop.ui.dialogs.dialog_layout import align_label_columns, buddy_label, form_grid, grow_with_content, scrolling
-from desktop.ui.dialogs.tag_dialog import ERROR_STYLE, TagTargetsEditor, message_label, show_message
+from desktop.ui.dialogs.tag_dialog import TagTargetsEditor, message_label, show_message
+from desktop.ui.problem_style import PROBLEM_STYLE, mark_problem
 from desktop.ui.recent_names import RecentNames
-from desktop.ui.lifetime import while_alive
 
 CHECK_DELAY_MS = 150  # typing a path checks it once the typing pauses
 FORM_LEAVES = 240  # px of the screen for the log's least height (about 120), the buttons and the margins
@@ -59,7 +59,6 @@ class BuildDialog(QDialog):
         self.index_task: Task | None = None
         self.build_task: Task | None = None
         self.result_value: BuildResult | None = None
-        self._pipe: BuildEventPipe | None = None
         self._args_problem = ""
         self._target_problem = ""
         self._check_timer = QTimer(self)
@@ -101,13 +100,13 @@ class BuildDialog(QDialog):
                                           "variable)")
         self.args_edit.setTabChangesFocus(True)
         self.args_edit.setFixedHeight(self.args_edit.fontMetrics().lineSpacing() * 4 + 12)
-        self.args_error = message_label("buildArgsError", ERROR_STYLE)
+        self.args_error = message_label("buildArgsError", PROBLEM_STYLE)
         self.target_combo = QComboBox()
         self.target_combo.setObjectName("buildTarget")
         self.target_combo.setEditable(True)
         self.target_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.target_combo.lineEdit().setPlaceholderText("(the last stage)")
-        self.target_error = message_label("buildTargetError", ERROR_STYLE)
+        self.target_error = message_label("buildTargetError", PROBLEM_STYLE)
         self.nocache_box = QCheckBox("&No cache (run every step again)")
         self.nocache_box.setObjectName("buildNoCache")
         self.pull_box = QCheckBox("&Pull newer base images first")
@@ -120,7 +119,7 @@ class BuildDialog(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.log = BuildLogPanel(session.tasks, self)
+        self.log = BuildLogPanel(session, self)
 
         self.buttons = QDialogButtonBox()
         self.build_button = self.buttons.addButton("&Build", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -204,12 +203,11 @@ class BuildDialog(QDialog):
         if self.check_task is not None and not self.check_task.state.done:
             self.check_task.cancel()
         wanted = (self.context_edit.text().strip(), self.dockerfile_combo.currentText().strip())
-        task = Task("Checking the build context", build_tasks.check_context, *wanted, background=True,
-                    action="check the build context")
-        task.signals.succeeded.connect(while_alive(self, lambda info, w=wanted: self._on_context(info, w)))
-        task.signals.failed.connect(while_alive(self, lambda error: self._show_context_problem(str(error))))
-        self.check_task = task
-        self._session.tasks.submit(task)
+        # a look at the local disk: it needs no engine
+        self.check_task = Operation(self._session, "Checking the build context", build_tasks.check_context, *wanted,
+                                    kind=HOUSEKEEPING, needs_engine=False, action="check the build context") \
+            .owned_by(self).on_success(lambda info, w=wanted: self._on_context(info, w)) \
+            .on_failure(lambda error: self._show_context_problem(str(error))).run()
 
     def _on_location_edited(self, *_args) -> None:
         self.context_info = None
@@ -245,7 +243,7 @@ class BuildDialog(QDialog):
 
     def _show_context_problem(self, text: str) -> None:
         self.context_status.setText(text)
-        self.context_status.setStyleSheet(ERROR_STYLE)
+        mark_problem(self.context_status)
         self._update_state()
 
     def _browse_context(self) -> None:
@@ -287,13 +285,10 @@ class BuildDialog(QDialog):
     # --- engine tags, for suggestions and completion -------------------------------------------
     def start(self) -> None:
         """Load the engine's tags (suggestions, completion, moves) and check the context."""
-        factory = self._session.factory
-        if self._session.state == CONNECTED and factory is not None:
-            task = Task("Listing image tags", tag_tasks.load_tag_index, factory, background=True,
-                        action="list the image tags")
-            task.signals.succeeded.connect(self._on_index)
-            self.index_task = task
-            self._session.tasks.submit(task)
+        # without them the editor only suggests no versions: a failure needs no word here
+        self.index_task = Operation(self._session, "Listing image tags", tag_tasks.load_tag_index, kind=HOUSEKEEPING,
+                                    action="list the image tags").owned_by(self) \
+            .on_success(self._on_index).on_failure(lambda _error: None).run()
         self.check_context()
 
     def _on_index(self, index: TagIndex) -> None:
@@ -330,29 +325,18 @@ class BuildDialog(QDialog):
         request = self.request()
         if request is None:
             return
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", error=True)
-            return
-        pipe = BuildEventPipe()  # no parent: it outlives the dialog if the dialog is closed mid-build
-        pipe.ready.connect(self._drain)
-        self._pipe = pipe
         refs = self.editor.references()
         name = refs[0].familiar() if refs else os.path.basename(request.context_dir) or request.context_dir
-        task = Task(f"Building {name}",
-                    build_tasks.build, factory, request, pipe, action="build the image")
-        task.signals.progress.connect(self._on_progress)
-        task.signals.succeeded.connect(self._on_built)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.cancelled.connect(self._on_cancelled)
-        task.signals.finished.connect(self._on_finished)
-        self.build_task = task
         self.result_value = None
         self.log.clear()
         self.log.append_lines([f"{INFO_PREFIX}Building {request.dockerfile} in {request.context_dir}"])
         self.log.set_step_text("Packing the build context…")
         self._set_status("Building…")
-        self._session.tasks.submit(task)
+        # the build's events reach the log in batches, all of them before the outcome does
+        self.build_task = Operation(self._session, f"Building {name}", build_tasks.build, request,
+                                    action="build the image", retryable=True).owned_by(self) \
+            .on_items(self.log.append_events).on_progress(self._on_progress).on_success(self._on_built) \
+            .on_failure(self._on_failed).on_cancel(self._on_cancelled).on_finish(self._update_state).run()
         self._update_state()
 
     def cancel_build(self) -> None:
@@ -361,16 +345,11 @@ class BuildDialog(QDialog):
             self.cancel_build_button.setEnabled(False)
             self._set_status("Cancelling…")
 
-    def _drain(self) -> None:
-        if self._pipe is not None:
-            self.log.append_events(self._pipe.take())
-
     def _on_progress(self, progress: Progress) -> None:
         if progress.text and not progress.text.startswith("Step "):
             self.log.set_step_text(progress.text)
 
     def _on_built(self, result: BuildResult) -> None:
-        self._drain()
         self.result_value = result
         self._recent.remember(result.tags)
         names = f", tagged {', '.join(result.tags)}" if result.tags else " (untagged: listed as <none>)"
@@ -380,7 +359,6 @@ class BuildDialog(QDialog):
         self.built.emit(result)
 
     def _on_failed(self, error: BerthError) -> None:
-        self._drain()
         line = f"ERROR: {error}"
         lines = self.log.lines()
         if not lines or lines[-1] != line:
@@ -390,15 +368,10 @@ class BuildDialog(QDialog):
         self.buildFailed.emit(error)
 
     def _on_cancelled(self) -> None:
-        self._drain()
         self.log.append_lines([f"{INFO_PREFIX}Build cancelled; no tag was given."])
         self.log.set_step_text("Cancelled")
         self._set_status("Build cancelled. The engine stopped it; no tag was given to anything it built.")
         self.buildCancelled.emit()
-
-    def _on_finished(self) -> None:
-        self._drain()
-        self._update_state()
 
     # --- state ------------------------------------------------------------------------------
     def _update_state(self, *_args) -> None:
@@ -414,7 +387,7 @@ class BuildDialog(QDialog):
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        mark_problem(self.status, error)
 
     def dragEnterEvent(self, event) -> None:
         if not self.busy and build_drop_target(event.mimeData()) is not None:

@@ -13,6 +13,7 @@ from desktop.engine.commit import CommitResult, commit_problem
 from desktop.engine.containers import ContainerRow
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.task_form import TaskFormDialog
 
@@ -71,14 +72,12 @@ class CommitDialog(TaskFormDialog):
     def commit(self) -> Task | None:
         if not self.validate():
             return None
-        factory = self._factory()
-        if factory is None:
-            return None
         repository, tag = self.repository_edit.text().strip(), self.tag_edit.text().strip()
-        task = Task(f"Committing {self.row.name} to {repository}:{tag or 'latest'}", container_tasks.commit_container,
-                    factory, self.row.id, repository, tag, self.message_edit.text(), self.author_edit.text(),
-                    self.pause_box.isChecked(), cancellable=False, action=f"commit {self.row.name}")
-        return self._submit(task, self.commit_button, "Committing…", self._on_committed)
+        operation = Operation(self._session, f"Committing {self.row.name} to {repository}:{tag or 'latest'}",
+                              container_tasks.commit_container, self.row.id, repository, tag, self.message_edit.text(),
+                              self.author_edit.text(), self.pause_box.isChecked(), cancellable=False,
+                              action=f"commit {self.row.name}")
+        return self._run(operation, self.commit_button, "Committing…", self._on_committed)
 
     def _on_committed(self, result: CommitResult) -> None:
         self.result = result

@@ -19,9 +19,9 @@ from desktop.engine.connection import EngineInfo, Endpoint
 from desktop.engine.errors import BerthError, EngineUnavailable
 from desktop.tasks import engine_probe
 from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
-
-PROBLEM_COLOUR = "#c0392b"
+from desktop.ui.problem_style import mark_problem
 
 
 class ConnectDialog(QDialog):
@@ -99,11 +99,10 @@ class ConnectDialog(QDialog):
 
     # --- suggestions ------------------------------------------------------------------------
     def start(self) -> None:
-        """Gather the hosts worth offering (DOCKER_HOST, contexts) in a worker."""
-        task = Task("Looking for docker contexts", engine_probe.suggestions, background=True)
-        task.signals.succeeded.connect(self._on_suggestions)
-        self.suggest_task = task
-        self._session.tasks.submit(task)
+        """Gather the hosts worth offering (DOCKER_HOST, contexts) in a worker; no engine needed."""
+        self.suggest_task = Operation(self._session, "Looking for docker contexts", engine_probe.suggestions,
+                                      kind=HOUSEKEEPING, needs_engine=False, action="look for docker contexts") \
+            .owned_by(self).on_success(self._on_suggestions).run()
 
     def _add_suggestion(self, endpoint: Endpoint, label: str = "") -> None:
         if endpoint.host in self._suggested:
@@ -148,11 +147,11 @@ class ConnectDialog(QDialog):
         # Return key) to Cancel
         self.host.lineEdit().setReadOnly(True)
         self.connect_button.setEnabled(False)
-        task = Task(f"Checking the engine at {endpoint.host}", engine_probe.probe, endpoint, background=True)
-        task.signals.succeeded.connect(lambda info, t=task: self._on_answer(t, info))
-        task.signals.failed.connect(lambda error, t=task, e=endpoint: self._on_refused(t, e, error))
-        self.probe_task = task
-        self._session.tasks.submit(task)
+        # the candidate is not the session's engine: the probe makes its own client
+        probe = Operation(self._session, f"Checking the engine at {endpoint.host}", engine_probe.probe, endpoint,
+                          kind=HOUSEKEEPING, needs_engine=False, action=f"reach the engine at {endpoint.host}")
+        self.probe_task = probe.owned_by(self).on_success(lambda info: self._on_answer(probe.task, info)) \
+            .on_failure(lambda error: self._on_refused(probe.task, endpoint, error)).run()
 
     def _on_answer(self, task: Task, info: EngineInfo) -> None:
         if task is not self.probe_task or not self.isVisible():
@@ -175,7 +174,7 @@ class ConnectDialog(QDialog):
         self.host.lineEdit().setReadOnly(False)
         self.connect_button.setEnabled(True)
         self.status.setText(text)
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}")
+        mark_problem(self.status)
         self.advice.setText(advice)
         self.advice.setVisible(bool(advice))
         self.host.setFocus()
@@ -189,7 +188,7 @@ class ConnectDialog(QDialog):
 
     def _clear_problem(self) -> None:
         self.status.clear()
-        self.status.setStyleSheet("")
+        mark_problem(self.status, False)
         self.advice.clear()
         self.advice.hide()
 

@@ -14,8 +14,8 @@ from desktop.engine.image_archive import check_import_name
 from desktop.engine.images import short_id
 from desktop.tasks.archive_tasks import ArchivePlan
 from desktop.ui.dialogs.dialog_layout import grow_with_content
+from desktop.ui.problem_style import mark_problem
 
-PROBLEM_COLOUR = "#c0392b"
 WARNING_COLOUR = "#b9770e"
 
 
@@ -90,7 +90,7 @@ class ImportRootfsDialog(QDialog):
         except ArchiveError as exc:
             self.reference = ""
             self.message.setText(str(exc))
-            self.message.setStyleSheet(f"color: {PROBLEM_COLOUR}")
+            mark_problem(self.message)
             self.import_button.setEnabled(False)
             return
         self.reference = reference

@@ -19,8 +19,8 @@ from desktop.engine.images import short_id
 from desktop.models.formatting import human_size
 from desktop.tasks.archive_tasks import ArchivePlan
 from desktop.ui.dialogs.dialog_layout import grow_with_content
+from desktop.ui.problem_style import PROBLEM_COLOUR, mark_problem
 
-PROBLEM_COLOUR = QColor("#c0392b")
 WARNING_COLOUR = QColor("#b9770e")
 QUIET_COLOUR = QColor("#7f8c8d")
 
@@ -109,7 +109,7 @@ class LoadPreviewDialog(QDialog):
         self.problems.setObjectName("loadProblems")
         self.problems.setWordWrap(True)
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
+        mark_problem(self.problems)
 
         self.buttons = QDialogButtonBox()
         self.load_button = QPushButton("&Load")

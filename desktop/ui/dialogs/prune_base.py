@@ -1,6 +1,6 @@
-"""What both prune dialogs share: a list filled by a preview task, a Prune button that runs the prune
-as a second task, and a status line that ends in the result or the error. Subclasses say which tasks
-run and how their answers fill the list.
+"""What both prune dialogs share: a list filled by a preview operation, a Prune button that runs the
+prune as a second one (listed in the activity centre), and a status line that ends in the result or
+the error. Subclasses say which operations run and how their answers fill the list.
 
 Signals of PruneDialogBase: pruned(object) -- whatever the prune task answered, once it has.
 """
@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLayout, QPush
                                QWidget)
 
 from desktop.engine.errors import BerthError
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
+from desktop.ui.problem_style import mark_problem
 
-PROBLEM_COLOUR = QColor("#c0392b")
 GONE_COLOUR = QColor("#7f8c8d")
 
 
@@ -53,10 +54,12 @@ class PruneDialogBase(QDialog):
         box.addWidget(self.status)
         box.addWidget(self.buttons)
 
-    def _preview_task(self, factory) -> Task:
+    def _preview_operation(self) -> Operation:
+        """The listing of what a prune would remove (HOUSEKEEPING)."""
         raise NotImplementedError
 
-    def _prune_task(self, factory) -> Task:
+    def _prune_operation(self) -> Operation:
+        """The prune itself (a USER operation)."""
         raise NotImplementedError
 
     def _nothing_to_prune(self) -> bool:
@@ -71,31 +74,16 @@ class PruneDialogBase(QDialog):
 
     def start(self) -> None:
         """List what a prune would remove, in a worker; the dialog says Checking… meanwhile."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._show_error(BerthError("Not connected to the Docker engine."))
-            return
-        task = self._preview_task(factory)
-        task.signals.succeeded.connect(self.set_preview)
-        task.signals.failed.connect(self._show_error)
-        self.preview_task = task
-        self._session.tasks.submit(task)
+        self.preview_task = self._preview_operation().owned_by(self) \
+            .on_success(self.set_preview).on_failure(self._show_error).run()
 
     def start_prune(self) -> None:
-        factory = self._session.factory
         if self.prune_task is not None or self._nothing_to_prune():
             return
-        if self._session.state != CONNECTED or factory is None:
-            self._show_error(BerthError("Not connected to the Docker engine."))
-            return
-        task = self._prune_task(factory)
-        task.signals.succeeded.connect(self.set_result)
-        task.signals.failed.connect(self._show_error)
-        task.signals.cancelled.connect(self._on_cancelled)
-        self.prune_task = task
         self.prune_button.setEnabled(False)
         self.status.setText("Pruning…")
-        self._session.tasks.submit(task)
+        self.prune_task = self._prune_operation().owned_by(self) \
+            .on_success(self.set_result).on_failure(self._show_error).on_cancel(self._on_cancelled).run()
 
     def set_result(self, result) -> None:
         self._show_result(result)
@@ -104,7 +92,7 @@ class PruneDialogBase(QDialog):
 
     def _show_error(self, error: BerthError) -> None:
         self.status.setText(str(error))
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
+        mark_problem(self.status)
         self.prune_button.setEnabled(False)
         if self.prune_task is not None:
             self._finish()

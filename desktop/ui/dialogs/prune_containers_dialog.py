@@ -15,8 +15,9 @@ from desktop.engine.container_ops import OpsReport, PruneCandidate
 from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
-from desktop.tasks.task import Task
-from desktop.ui.dialogs.prune_base import GONE_COLOUR, PROBLEM_COLOUR, PruneDialogBase
+from desktop.tasks.operations import HOUSEKEEPING, Operation
+from desktop.ui.dialogs.prune_base import GONE_COLOUR, PruneDialogBase
+from desktop.ui.problem_style import PROBLEM_COLOUR
 
 
 class PruneContainersDialog(PruneDialogBase):
@@ -34,9 +35,9 @@ class PruneContainersDialog(PruneDialogBase):
         self.list.setRootIsDecorated(False)
         self.list.header().setSectionResizeMode(self.STATUS, QHeaderView.ResizeMode.Stretch)
 
-    def _preview_task(self, factory) -> Task:
-        return Task("Listing stopped containers", container_tasks.preview_prune, factory, background=True,
-                    action="list the stopped containers")
+    def _preview_operation(self) -> Operation:
+        return Operation(self._session, "Listing stopped containers", container_tasks.preview_prune,
+                         kind=HOUSEKEEPING, action="list the stopped containers")
 
     def set_preview(self, candidates: list[PruneCandidate]) -> None:
         self.candidates = candidates
@@ -60,9 +61,9 @@ class PruneContainersDialog(PruneDialogBase):
     def _nothing_to_prune(self) -> bool:
         return not self.candidates
 
-    def _prune_task(self, factory) -> Task:
-        return Task(f"Pruning {len(self.candidates)} stopped containers", container_tasks.prune, factory,
-                    list(self.candidates), action="prune stopped containers")
+    def _prune_operation(self) -> Operation:
+        return Operation(self._session, f"Pruning {len(self.candidates)} stopped containers", container_tasks.prune,
+                         list(self.candidates), action="prune stopped containers")
 
     def _show_result(self, answer: tuple[OpsReport, int]) -> None:
         report, freed = answer

@@ -16,8 +16,9 @@ from desktop.engine.prune import PrunePreview, PruneResult
 from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.tasks import image_ops
 from desktop.tasks.engine_session import EngineSession
-from desktop.tasks.task import Task
-from desktop.ui.dialogs.prune_base import GONE_COLOUR, PROBLEM_COLOUR, PruneDialogBase
+from desktop.tasks.operations import HOUSEKEEPING, Operation
+from desktop.ui.dialogs.prune_base import GONE_COLOUR, PruneDialogBase
+from desktop.ui.problem_style import PROBLEM_COLOUR
 
 
 def preview_text(preview: PrunePreview) -> str:
@@ -73,9 +74,9 @@ class PruneDialog(PruneDialogBase):
         self.cancel_button.setObjectName("pruneCancel")
         self.cancel_button.setFocus()
 
-    def _preview_task(self, factory) -> Task:
-        return Task("Listing dangling images", image_ops.preview_prune, factory, background=True,
-                    action="list the dangling images")
+    def _preview_operation(self) -> Operation:
+        return Operation(self._session, "Listing dangling images", image_ops.preview_prune, kind=HOUSEKEEPING,
+                         action="list the dangling images")
 
     def set_preview(self, preview: PrunePreview) -> None:
         self.preview = preview
@@ -91,10 +92,10 @@ class PruneDialog(PruneDialogBase):
         self.status.setText(preview_text(preview))
         self.prune_button.setEnabled(bool(preview.images))
 
-    def _prune_task(self, factory) -> Task:
+    def _prune_operation(self) -> Operation:
         self._reports = []  # the worker leaves a cancelled prune's result here
-        return Task("Pruning dangling images", image_ops.prune_listed, factory, self.preview, report_to=self._reports,
-                    action="prune dangling images")
+        return Operation(self._session, "Pruning dangling images", image_ops.prune_listed, self.preview,
+                         report_to=self._reports, action="prune dangling images")
 
     def _show_cancelled(self) -> None:
         if not self._reports:

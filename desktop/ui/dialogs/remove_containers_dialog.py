@@ -1,5 +1,9 @@
-"""Confirm removing containers: which ones, that running ones are killed first (force), and
+"""Confirm removing containers: which ones, whether running ones are killed first (force), and
 whether their anonymous volumes go too. It only confirms; the caller removes.
+
+Force is never ticked for the person: killing a running container is a choice of its own, so the
+dialog says what happens without it (the engine refuses the running ones, the others go) and
+leaves the box to them.
 
 Signals of RemoveContainersDialog: confirmed(bool force, bool volumes).
 """
@@ -29,7 +33,7 @@ class RemoveContainersDialog(QDialog):
         self.force_box = QCheckBox(f"&Kill the {len(running)} running first (force)" if running
                                    else "&Force (kill if it started meanwhile)")
         self.force_box.setObjectName("removeForce")
-        self.force_box.setChecked(bool(running))
+        self.force_box.setChecked(False)
         self.volumes_box = QCheckBox("Also remove their anonymous &volumes")
         self.volumes_box.setObjectName("removeVolumes")
         self.note = QLabel()

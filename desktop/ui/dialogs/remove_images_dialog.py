@@ -18,11 +18,12 @@ from desktop.engine.image_removal import Action, Outcome, RemovalPlan, RemovalRe
 from desktop.engine.images import ImageRow
 from desktop.models.formatting import human_size
 from desktop.tasks import image_ops
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Progress, Task
 from desktop.ui.dialogs.dialog_layout import grow_with_content
+from desktop.ui.problem_style import PROBLEM_COLOUR, mark_problem
 
-PROBLEM_COLOUR = QColor("#c0392b")
 GONE_COLOUR = QColor("#7f8c8d")
 
 
@@ -140,16 +141,9 @@ class RemoveImagesDialog(QDialog):
     # --- planning -----------------------------------------------------------------------
     def start(self) -> None:
         """Ask the engine what removing the rows would do (in a worker); the dialog says Checking…"""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self.set_plan_error(BerthError("Not connected to the Docker engine."))
-            return
-        task = Task("Checking the images to remove", image_ops.plan_removal, factory, self._rows,
-                    background=True, action="check the images to remove")
-        task.signals.succeeded.connect(self.set_plan)
-        task.signals.failed.connect(self.set_plan_error)
-        self.plan_task = task
-        self._session.tasks.submit(task)
+        self.plan_task = Operation(self._session, "Checking the images to remove", image_ops.plan_removal, self._rows,
+                                   kind=HOUSEKEEPING, action="check the images to remove").owned_by(self) \
+            .on_success(self.set_plan).on_failure(self.set_plan_error).run()
 
     def set_plan(self, plan: RemovalPlan) -> None:
         self.plan = plan
@@ -195,28 +189,15 @@ class RemoveImagesDialog(QDialog):
 
     def set_plan_error(self, error: BerthError) -> None:
         self.status.setText(str(error))
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
+        mark_problem(self.status)
         self.remove_button.setEnabled(False)
 
     # --- removal ------------------------------------------------------------------------
     def start_removal(self) -> None:
-        factory = self._session.factory
         if self.plan is None or self.remove_task is not None:
-            return
-        if self._session.state != CONNECTED or factory is None:
-            self.set_plan_error(BerthError("Not connected to the Docker engine."))
             return
         count = len(self.plan.items)
         self._reports = []  # the worker leaves a cancelled removal's report here
-        task = Task(f"Removing {count} image{'s' if count != 1 else ''}", image_ops.remove_images, factory,
-                    self.plan, force=self.force_box.isChecked(),
-                    remove_stopped_containers=self.stopped_box.isChecked() and self.plan.has_stopped_users,
-                    report_to=self._reports, action="remove images")
-        task.signals.progress.connect(self._on_progress)
-        task.signals.succeeded.connect(self.show_report)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.cancelled.connect(self._on_cancelled)
-        self.remove_task = task
         self.remove_button.setEnabled(False)
         self.force_box.setEnabled(False)
         self.stopped_box.setEnabled(False)
@@ -224,7 +205,13 @@ class RemoveImagesDialog(QDialog):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.status.setText("Removing…")
-        self._session.tasks.submit(task)
+        self.remove_task = Operation(
+            self._session, f"Removing {count} image{'s' if count != 1 else ''}", image_ops.remove_images, self.plan,
+            force=self.force_box.isChecked(),
+            remove_stopped_containers=self.stopped_box.isChecked() and self.plan.has_stopped_users,
+            report_to=self._reports, action="remove images").owned_by(self) \
+            .on_progress(self._on_progress).on_success(self.show_report).on_failure(self._on_failed) \
+            .on_cancel(self._on_cancelled).run()
 
     def _on_progress(self, progress: Progress) -> None:
         if progress.total:
@@ -239,7 +226,7 @@ class RemoveImagesDialog(QDialog):
             return
         self._finish()
         self.status.setText(str(error))
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}")
+        mark_problem(self.status)
 
     def _on_cancelled(self) -> None:
         if self._reports:
@@ -263,7 +250,7 @@ class RemoveImagesDialog(QDialog):
         # the rows' texts can be cut off: the status line says in full what needs a look
         lines = [report.summary + "."] + [f"{r.item.label}: {r.message}" for r in report.problems]
         self.status.setText("\n".join(lines))
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR.name()}" if report.problems else "")
+        mark_problem(self.status, bool(report.problems))
         self.removalFinished.emit(report)
 
     def _finish(self) -> None:

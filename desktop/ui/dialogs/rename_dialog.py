@@ -13,12 +13,11 @@ from desktop.engine.containers import ContainerRow
 from desktop.engine.errors import BerthError
 from desktop.engine.run_spec import name_problem
 from desktop.tasks import container_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import grow_with_content
-from desktop.ui.lifetime import while_alive
-
-PROBLEM_COLOUR = "#c0392b"
+from desktop.ui.problem_style import mark_problem
 
 
 class RenameDialog(QDialog):
@@ -60,7 +59,7 @@ class RenameDialog(QDialog):
         if name == self.row.name:
             problem = ""
         self.status.setText(problem or "")
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}" if problem else "")
+        mark_problem(self.status, bool(problem))
         ok = problem is None and not (self.task is not None and not self.task.state.done)
         self.rename_button.setEnabled(ok)
         return ok
@@ -68,21 +67,18 @@ class RenameDialog(QDialog):
     def rename(self) -> Task | None:
         if not self.validate():
             return None
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self.status.setText("Not connected to the Docker engine.")
-            return None
         name = self.name_edit.text().strip()
-        task = Task(f"Renaming {self.row.name} to {name}", container_tasks.rename_container, factory, self.row.id,
-                    name, cancellable=False, action=f"rename {self.row.name}")
-        task.signals.succeeded.connect(while_alive(self, lambda new: (self.renamed.emit(self.row.id, new), self.accept())))
-        task.signals.failed.connect(self._on_failed)
-        self.task = task
         self.rename_button.setEnabled(False)
-        self._session.tasks.submit(task)
-        return task
+        self.task = Operation(self._session, f"Renaming {self.row.name} to {name}", container_tasks.rename_container,
+                              self.row.id, name, cancellable=False, action=f"rename {self.row.name}").owned_by(self) \
+            .on_success(self._on_renamed).on_failure(self._on_failed).run()
+        return self.task
+
+    def _on_renamed(self, name: str) -> None:
+        self.renamed.emit(self.row.id, name)
+        self.accept()
 
     def _on_failed(self, error: BerthError) -> None:
         self.status.setText(str(error))
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}")
+        mark_problem(self.status)
         self.rename_button.setEnabled(True)

@@ -25,12 +25,12 @@ from desktop.engine.run_spec import (MOUNT_KINDS, PROTOCOLS, RestartPolicy, RunS
                                      make_mount, make_ports, parse_cpus, parse_env_lines, parse_labels, parse_memory,
                                      split_command)
 from desktop.tasks import container_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import buddy_label, grow_with_content
-from desktop.ui.lifetime import while_alive
+from desktop.ui.problem_style import mark_problem
 
-PROBLEM_COLOUR = "#c0392b"
 MAX_ENV_FILE = 1024 * 1024  # an env file is a few lines; anything this big is the wrong file
 
 
@@ -335,16 +335,10 @@ class RunDialog(QDialog):
     # --- defaults -----------------------------------------------------------------------------
     def start(self) -> None:
         """Load the image's defaults and the networks in a worker."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._show_problem("Not connected to the Docker engine.")
-            return
-        task = Task(f"Reading the settings of {self.image}", container_tasks.image_defaults, factory, self.image,
-                    background=True, action=f"read the settings of {self.image}")
-        task.signals.succeeded.connect(self._on_defaults)
-        task.signals.failed.connect(while_alive(self, lambda error: self._show_problem(str(error))))
-        self.defaults_task = task
-        self._session.tasks.submit(task)
+        self.defaults_task = Operation(self._session, f"Reading the settings of {self.image}",
+                                       container_tasks.image_defaults, self.image, kind=HOUSEKEEPING,
+                                       action=f"read the settings of {self.image}").owned_by(self) \
+            .on_success(self._on_defaults).on_failure(lambda error: self._show_problem(str(error))).run()
 
     def _on_defaults(self, answer) -> None:
         defaults, networks = answer
@@ -448,28 +442,21 @@ class RunDialog(QDialog):
 
     def _show_problem(self, text: str) -> None:
         self.problems.setText(text)
-        self.problems.setStyleSheet(f"color: {PROBLEM_COLOUR}" if text else "")
+        mark_problem(self.problems, bool(text))
 
     # --- running ------------------------------------------------------------------------------
     def run(self) -> Task | None:
         if not self.validate() or self.spec is None:
             return None
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._show_problem("Not connected to the Docker engine.")
-            return None
         spec = self.spec
-        task = Task(f"Running {spec.name or spec.image}", container_tasks.run_container, factory, spec,
-                    action=f"run {spec.display_name}")
-        task.signals.succeeded.connect(self._on_started)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(while_alive(self, lambda: self.run_button.setEnabled(self.spec is not None)))
-        self.run_task = task
         self.run_button.setEnabled(False)
-        self.problems.setStyleSheet("")
+        mark_problem(self.problems, False)
         self.problems.setText(f"Starting {spec.display_name}…")
-        self._session.tasks.submit(task)
-        return task
+        self.run_task = Operation(self._session, f"Running {spec.name or spec.image}", container_tasks.run_container,
+                                  spec, action=f"run {spec.display_name}").owned_by(self) \
+            .on_success(self._on_started).on_failure(self._on_failed) \
+            .on_finish(lambda: self.run_button.setEnabled(self.spec is not None)).run()
+        return self.run_task
 
     def _on_started(self, result: RunResult) -> None:
         self.result = result

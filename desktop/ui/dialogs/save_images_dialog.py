@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLayout, QList
 from desktop.engine.errors import BerthError
 from desktop.engine.images import NONE, ImageRow, short_id
 from desktop.tasks import archive_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
-from desktop.ui.lifetime import while_alive
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 IMAGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -96,17 +96,10 @@ class SaveImagesDialog(QDialog):
     # --- other tags of the same images -----------------------------------------------------
     def start(self) -> None:
         """Ask the engine for every tag of the selected images (in a worker)."""
-        factory = self._session.factory
-        ids = list(self._sizes)
-        if self._session.state != CONNECTED or factory is None:
-            self.set_error(BerthError("Not connected to the Docker engine."))
-            return
-        task = Task("Listing the tags of the images to save", archive_tasks.tags_of, factory, ids, background=True,
-                    action="list the tags of the images to save")
-        task.signals.succeeded.connect(while_alive(self, self.set_tags))
-        task.signals.failed.connect(while_alive(self, self.set_error))
-        self.tags_task = task
-        self._session.tasks.submit(task)
+        self.tags_task = Operation(self._session, "Listing the tags of the images to save", archive_tasks.tags_of,
+                                   list(self._sizes), kind=HOUSEKEEPING,
+                                   action="list the tags of the images to save").owned_by(self) \
+            .on_success(self.set_tags).on_failure(self.set_error).run()
 
     def set_tags(self, tags: dict[str, list[str]]) -> None:
         """Offer, unticked, the tags of the selected images that were not selected."""

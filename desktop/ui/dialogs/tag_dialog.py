@@ -25,13 +25,13 @@ from desktop.engine.images import NONE, ImageRow, short_id
 from desktop.engine.reference import DEFAULT_TAG, ImageReference, InvalidReference, split_repository_field
 from desktop.engine.tags import TagIndex, TagPlan, TagResult, TargetStatus, plan_from_index, target_references
 from desktop.tasks import tag_tasks
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import buddy_label, form_grid, grow_with_content, scrolling
+from desktop.ui.problem_style import PROBLEM_STYLE, mark_problem
 from desktop.ui.recent_names import RecentNames
-from desktop.ui.lifetime import while_alive
 
-ERROR_STYLE = "color: #c0392b"
 WARNING_STYLE = "color: #a0522d"
 _SEPARATORS = re.compile(r"[,\s]+")
 
@@ -93,7 +93,7 @@ class TagTargetsEditor(QWidget):
         self.repo_edit.setClearButtonEnabled(True)
         self.completer = self._recent.completer(self.repo_edit)
         self.repo_edit.setCompleter(self.completer)
-        self.repo_error = message_label("tagRepositoryError", ERROR_STYLE)
+        self.repo_error = message_label("tagRepositoryError", PROBLEM_STYLE)
         self.split_button = QPushButton()
         self.split_button.setObjectName("tagSplitReference")
         self.split_button.setToolTip("Keep the repository here and move the tag to Tags")
@@ -105,7 +105,7 @@ class TagTargetsEditor(QWidget):
         self.tags_edit.setPlaceholderText("v1.2.0, v1.2, v1, prod   (none: latest)")
         self.tags_edit.setClearButtonEnabled(True)
         self.tags_edit.setToolTip("One or more tags, separated by commas or spaces")
-        self.tags_error = message_label("tagTagsError", ERROR_STYLE)
+        self.tags_error = message_label("tagTagsError", PROBLEM_STYLE)
 
         self.suggest_info = QLabel("Looking up the repository's tags…")
         self.suggest_info.setObjectName("tagSuggestInfo")
@@ -411,16 +411,9 @@ class TagDialog(QDialog):
     # --- loading what the engine has ----------------------------------------------------
     def start(self) -> None:
         """Load the engine's tags (for suggestions and moves) in a worker."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", error=True)
-            return
-        task = Task("Listing image tags", tag_tasks.load_tag_index, factory, background=True,
-                    action="list the image tags")
-        task.signals.succeeded.connect(self.set_index)
-        task.signals.failed.connect(while_alive(self, lambda error: self._set_status(str(error), error=True)))
-        self.index_task = task
-        self._session.tasks.submit(task)
+        self.index_task = Operation(self._session, "Listing image tags", tag_tasks.load_tag_index, kind=HOUSEKEEPING,
+                                    action="list the image tags").owned_by(self) \
+            .on_success(self.set_index).on_failure(lambda error: self._set_status(str(error), error=True)).run()
 
     def set_index(self, index: TagIndex) -> None:
         names = index.references.get(self.image_id)
@@ -443,18 +436,11 @@ class TagDialog(QDialog):
         references = self.editor.references()
         if not references or self.busy:
             return
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", error=True)
-            return
-        task = Task(f"Tagging image {short_id(self.image_id)}", tag_tasks.apply_tags, factory, self.image_id,
-                    [str(r) for r in references], allow_moves, background=True, action="tag the image")
-        task.signals.succeeded.connect(self._on_result)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(self._update_buttons)
-        self.tag_task = task
         self._set_status("Tagging…")
-        self._session.tasks.submit(task)
+        self.tag_task = Operation(self._session, f"Tagging image {short_id(self.image_id)}", tag_tasks.apply_tags,
+                                  self.image_id, [str(r) for r in references], allow_moves, action="tag the image",
+                                  retryable=True).owned_by(self) \
+            .on_success(self._on_result).on_failure(self._on_failed).on_finish(self._update_buttons).run()
         self._update_buttons()
 
     @property
@@ -513,7 +499,7 @@ class TagDialog(QDialog):
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        mark_problem(self.status, error)
 
     def reject(self) -> None:
         if self.index_task is not None and not self.index_task.state.done:

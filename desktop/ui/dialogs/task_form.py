@@ -1,5 +1,6 @@
-"""A form dialog whose one action runs as a task: a status line under the form that says what is
-happening or what is wrong, and the action button off while the task runs and on again if it fails."""
+"""A form dialog whose one action runs as an operation: a status line under the form that says what
+is happening or what is wrong, and the action button off while the work runs and on again if it
+fails. The failure shows here and stays in the activity centre (a USER operation)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QWidget
 
 from desktop.engine.errors import BerthError
-from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import grow_with_content
-
-PROBLEM_COLOUR = "#c0392b"
+from desktop.ui.problem_style import mark_problem
 
 
 class TaskFormDialog(QDialog):
@@ -33,25 +34,16 @@ class TaskFormDialog(QDialog):
 
     def _set_status(self, text: str, problem: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(f"color: {PROBLEM_COLOUR}" if problem and text else "")
+        mark_problem(self.status, problem and bool(text))
 
-    def _factory(self):
-        """The session's client factory, or None (and the status says so) when not connected."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            self._set_status("Not connected to the Docker engine.", problem=True)
-            return None
-        return factory
-
-    def _submit(self, task: Task, button: QAbstractButton, busy_text: str, on_success) -> Task:
-        task.signals.succeeded.connect(on_success)
-        task.signals.failed.connect(self._on_failed)
-        self.task = task
+    def _run(self, operation: Operation, button: QAbstractButton, busy_text: str, on_success) -> Task:
+        """Run *operation* as the dialog's action: *button* off and *busy_text* shown meanwhile,
+        *on_success* with its answer, a failure in the status line with the button on again."""
         self._action_button = button
         button.setEnabled(False)
         self._set_status(busy_text)
-        self._session.tasks.submit(task)
-        return task
+        self.task = operation.owned_by(self).on_success(on_success).on_failure(self._on_failed).run()
+        return self.task
 
     def _on_failed(self, error: BerthError) -> None:
         self._set_status(str(error), problem=True)

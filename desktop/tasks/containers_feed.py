@@ -19,25 +19,40 @@ smallest gap seen between an event's time and its arrival (delivery only ever ad
 that gap is over a second; below, it is latency and the clocks are taken to agree.
 Rows on screen whose wording is coarse ("Up About an hour") are inspected once
 (``refine_anchors``) for the exact instant; nothing is polled.
+
+The feed is a controller: it knows the rows only through ``ContainerRows`` (the containers model
+is one), so its throttling and rechecks can be driven with a stand-in session and plain rows.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Iterable, Protocol, Sequence
 
 from PySide6.QtCore import QTimer
 
 from desktop.engine.container_events import COMPLETE, event_seconds, is_removal, row_after
 from desktop.engine.containers import ContainerRow, anchors_by_inspect
 from desktop.engine.events import EngineEvent
-from desktop.models.containers_model import ContainersModel
-from desktop.models.live_feed import LiveFeed
 from desktop.tasks import loaders
 from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.live_feed import LiveFeed
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 
 UP_STATES = ("running", "paused", "restarting")
+
+
+class ContainerRows(Protocol):
+    """What the feed needs of the rows it keeps (``models/containers_model.py`` has it all)."""
+
+    def apply(self, rows: Sequence[ContainerRow]) -> None: ...  # a whole listing
+    def update_rows(self, rows: Sequence[ContainerRow], removed_keys: Iterable[str] = ()) -> None: ...
+    def row_for_key(self, key: str) -> int: ...  # -1 when absent
+    def row_at(self, row: int) -> ContainerRow: ...
+    def note_signal(self, container_id: str, signal: str, at: float) -> None: ...
+    def set_exact_anchors(self, anchors: dict[str, float]) -> None: ...
 
 
 def is_relevant(event: EngineEvent) -> bool:
@@ -55,9 +70,12 @@ class ContainersFeed(LiveFeed):
     SKEW_S = 1.0  # a gap between the clocks below this is delivery latency, not another clock
     MAX_REFINE = 48  # containers inspected in one go (the rows on screen)
 
-    def __init__(self, session: EngineSession, model: ContainersModel, parent=None):
-        super().__init__(session, "Listing containers", loaders.load_containers, model.apply, is_relevant,
-                         parent=parent)
+    def __init__(self, session: EngineSession, model: ContainerRows, parent=None,
+                 load=loaders.load_containers, load_some=loaders.load_some_containers):
+        """*load* lists every container and *load_some* those of some ids (work functions, like
+        ``loaders``'s; a test may give others)."""
+        super().__init__(session, "Listing containers", load, model.apply, is_relevant, parent=parent)
+        self._load_some = load_some
         self.options["all_containers"] = True
         self._model = model
         self._recent: deque[tuple[float, EngineEvent]] = deque()
@@ -116,8 +134,7 @@ class ContainersFeed(LiveFeed):
     def refine_anchors(self, rows: list[ContainerRow]) -> None:
         """Inspect, once each and in one background task, those of *rows* (the rows on screen)
         whose status anchor is coarse, so their wording is exact from then on."""
-        factory = self._session.factory
-        if self._refine_task is not None or self._session.state != CONNECTED or factory is None:
+        if self._refine_task is not None or self._session.state != CONNECTED:
             return
         wanted = []
         for row in rows:
@@ -130,11 +147,9 @@ class ContainersFeed(LiveFeed):
                 break
         if not wanted:
             return
-        task = Task("Reading start times", _inspect_anchors, factory, wanted, background=True)
-        task.signals.succeeded.connect(self._on_refined)
-        task.signals.finished.connect(lambda: setattr(self, "_refine_task", None))
-        self._refine_task = task
-        self._session.tasks.submit(task)
+        self._refine_task = Operation(self._session, "Reading start times", _inspect_anchors, wanted,
+                                      kind=HOUSEKEEPING, action="read the containers' start times").owned_by(self) \
+            .on_success(self._on_refined).on_finish(lambda: setattr(self, "_refine_task", None)).run()
 
     def _on_refined(self, anchors: dict[str, float]) -> None:
         if self._session.state == CONNECTED:
@@ -185,8 +200,7 @@ class ContainersFeed(LiveFeed):
             self._settle.start()
 
     def _recheck(self) -> None:
-        factory = self._session.factory
-        if not self._unchecked or self._session.state != CONNECTED or factory is None:
+        if not self._unchecked or self._session.state != CONNECTED:
             return
         if self._recheck_task is not None:
             return  # again when the one under way is done
@@ -196,14 +210,11 @@ class ContainersFeed(LiveFeed):
             return
         ids = sorted(self._unchecked)
         self._unchecked.clear()
-        task = Task("Checking containers", loaders.load_some_containers, factory, ids, background=True,
-                    all_containers=self.options.get("all_containers", True))
-        task.signals.succeeded.connect(lambda rows, ids=ids: self._on_rechecked(ids, rows))
-        task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(self._on_recheck_finished)
-        self._recheck_task = task
         self._recheck_started = time.monotonic()
-        self._session.tasks.submit(task)
+        self._recheck_task = Operation(self._session, "Checking containers", self._load_some, ids,
+                                       kind=HOUSEKEEPING, all_containers=self.options.get("all_containers", True)) \
+            .owned_by(self).on_success(lambda rows: self._on_rechecked(ids, rows)).on_failure(self._on_failed) \
+            .on_finish(self._on_recheck_finished).run()
 
     def _on_rechecked(self, ids: list[str], rows) -> None:
         if self._session.state != CONNECTED:

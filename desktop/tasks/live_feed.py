@@ -1,5 +1,7 @@
 """Keeps one model in step with the engine: a listing when the event stream (re)opens, and a
-re-listing after relevant events, bursts throttled into one refresh. No polling.
+re-listing after relevant events, bursts throttled into one refresh. No polling. A controller, not
+a model: it knows the model only by the ``apply`` callable it is given, so a test can drive it
+with a stand-in session (``tests/test_feed_logic.py``).
 
 Re-listing (one request) rather than patching from event payloads is deliberate for images:
 dockerd 20.10's untag events carry the image id, not the tag that went, so only a listing tells
@@ -18,6 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.engine.errors import BerthError
 from desktop.engine.events import EngineEvent
 from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 
 
@@ -72,21 +75,16 @@ class LiveFeed(QObject):
 
     def refresh(self) -> None:
         """List now, or right after the listing under way (whose answer may be stale)."""
-        factory = self._session.factory
-        if self._session.state != CONNECTED or factory is None:
-            return
+        if self._session.state != CONNECTED:
+            return  # the stream's reopening lists again
         if self._task is not None:
             self._dirty = True
             return
         self._dirty = False
-        task = Task(self._title, self._load, factory, background=True, **self.options)
-        task.signals.succeeded.connect(self._on_loaded)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.finished.connect(self._on_finished)
-        self._task = task
         self._started = time.monotonic()
+        self._task = Operation(self._session, self._title, self._load, kind=HOUSEKEEPING, **self.options) \
+            .owned_by(self).on_success(self._on_loaded).on_failure(self._on_failed).on_finish(self._on_finished).run()
         self.busyChanged.emit(True)
-        self._session.tasks.submit(task)
 
     def _on_loaded(self, rows) -> None:
         # A burst of events (100 containers starting) must not turn into back-to-back listings:

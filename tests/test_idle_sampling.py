@@ -62,6 +62,7 @@ def test_the_sampler_slows_when_the_window_is_inactive_and_stops_when_minimised(
     window, session = make_window(docker_engine.docker_host)
     session.start()
     view = window.workspace.containers_view
+    pane = window.workspace.container_details  # its header ("Up 5 seconds") ticks by the same rule
     window.sidebar.setCurrentRow(1)
     window.activateWindow()
     qtbot.waitUntil(lambda: view.attention.state == ACTIVE and view.sampler_task is not None, timeout=20000)
@@ -69,6 +70,7 @@ def test_the_sampler_slows_when_the_window_is_inactive_and_stops_when_minimised(
     assert view.sampler.period == containers_view.SAMPLE_PERIOD_S[ACTIVE] == 5.0
     assert view._status_timer.interval() == containers_view.STATUS_TICK_MS == 1000
     qtbot.waitUntil(lambda: view.model.usage(running) is not None, timeout=20000)  # it measures
+    assert pane.isVisible() and pane._header_timer.isActive() and pane._header_timer.interval() == 1000
 
     other = QWidget()  # another window takes the focus (as another app would)
     qtbot.addWidget(other)
@@ -78,17 +80,18 @@ def test_the_sampler_slows_when_the_window_is_inactive_and_stops_when_minimised(
     assert view.sampler_task is task and not task.state.done  # the same sampler, less often
     assert view.sampler.period == containers_view.SAMPLE_PERIOD_S[INACTIVE] == 15.0
     assert view._status_timer.isActive() and view._status_timer.interval() == 10_000
+    assert pane._header_timer.isActive() and pane._header_timer.interval() == 10_000
 
     window.activateWindow()
     qtbot.waitUntil(lambda: view.attention.state == ACTIVE, timeout=5000)
     assert view.sampler_task is task and view.sampler.period == 5.0
-    assert view._status_timer.interval() == 1000
+    assert view._status_timer.interval() == 1000 and pane._header_timer.interval() == 1000
 
     window.showMinimized()
     qtbot.waitUntil(lambda: view.attention.state == HIDDEN, timeout=5000)
     qtbot.waitUntil(lambda: task.state.done, timeout=10000)  # the sampler stopped, its figures went
     assert view.sampler_task is None and view.model.usage(running) is None
-    assert not view._status_timer.isActive()
+    assert not view._status_timer.isActive() and not pane._header_timer.isActive()
 
     window.showNormal()
     window.activateWindow()

@@ -38,15 +38,15 @@ from desktop.ui.container_actions import ContainerActions, applicable
 from desktop.ui.dialogs.copy_dialog import IN, OUT
 from desktop.ui.list_page import ListPage
 from desktop.ui.problem_style import mark_problem
-from desktop.ui.window_attention import ACTIVE, HIDDEN, INACTIVE, WindowAttention
+from desktop.ui.window_attention import ACTIVE, CLOCK_TICK_MS, HIDDEN, INACTIVE, WindowAttention
 
 MAX_SAMPLED = 48  # running containers measured at once (the rows in view)
-STATUS_TICK_MS = 1000  # the Status cells of the rows in view are reworded this often while shown
+STATUS_TICK_MS = CLOCK_TICK_MS[ACTIVE]  # the Status cells of the rows in view are reworded this often
 # while the window is active / on screen but not active: seconds between usage samples (each
 # sample of each container is a request: ~1-3 ms of CPU here), and milliseconds between looks at
 # which rows are in view (to reword their statuses and tell the sampler which to measure)
 SAMPLE_PERIOD_S = {ACTIVE: 5.0, INACTIVE: 15.0}
-TICK_MS = {ACTIVE: STATUS_TICK_MS, INACTIVE: 10_000}
+TICK_MS = CLOCK_TICK_MS
 
 # action name -> (menu text, shortcut, tooltip)
 _ACTIONS = (

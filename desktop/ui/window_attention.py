@@ -14,6 +14,8 @@ from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QWidget
 
 ACTIVE, INACTIVE, HIDDEN = "active", "inactive", "hidden"
+# how often words that age with the clock ("Up 5 seconds") are refreshed, by state (none when hidden)
+CLOCK_TICK_MS = {ACTIVE: 1000, INACTIVE: 10_000}
 
 
 class WindowAttention(QObject):

@@ -27,6 +27,59 @@ def inspect_with_progress(ctx, factory, image):
     return image
 
 
+def bare_round(app, engine, image, ops: int, within: float, threads: int, beat_cls):
+    """The floor: the same paced image inspects on plain Python threads (a client each, as Berth's
+    workers have), with nothing on the GUI thread but the heartbeat. What the GUI thread waits here
+    is the GIL and the CPUs taken by the requests themselves, not anything Berth does."""
+    import queue
+    import threading
+
+    import docker
+
+    from PySide6.QtCore import QTimer
+
+    work: "queue.Queue[int | None]" = queue.Queue()
+    done = []
+
+    def worker():
+        client = docker.APIClient(base_url=engine.docker_host, version="auto")
+        while (item := work.get()) is not None:
+            client.inspect_image(image)
+            done.append(item)
+        client.close()
+
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    beat = beat_cls()
+    beat.start()
+    spin(app, 0.05)
+    sent = [0]
+    pace = QTimer()
+    pace.setInterval(max(1, int(within * 1000 / ops)))
+
+    def start_due():
+        due = min(ops, int((time.perf_counter() - t0) / within * ops) + 1)
+        while sent[0] < due:
+            work.put(sent[0])
+            sent[0] += 1
+        if sent[0] == ops:
+            pace.stop()
+
+    pace.timeout.connect(start_due)
+    t0 = time.perf_counter()
+    pace.start()
+    wait_for(app, lambda: len(done) == ops, timeout=60, interval_ms=5)
+    finished = time.perf_counter() - t0
+    spin(app, 0.2)
+    stall = beat.stop()
+    for _ in pool:
+        work.put(None)
+    for t in pool:
+        t.join(10)
+    return finished, stall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=200)
@@ -46,7 +99,7 @@ def main() -> None:
     rows = []
     with IsolatedEngine(registry=False) as engine:
         image = engine.build_busybox_image("bench/ops:1")
-        tasks = TaskManager()
+        tasks = TaskManager(max_threads=int(os.environ.get("BERTH_BENCH_THREADS", "8")))
         session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
         session.start()
         wait_for(app, lambda: session.state == CONNECTED, timeout=30)
@@ -57,7 +110,9 @@ def main() -> None:
         window.resize(1000, 700)
         window.show()
         spin(app, 0.5)
+        floor = []
         for _ in range(args.rounds):
+            floor.append(bare_round(app, engine, image, args.ops, args.within, tasks.pool.maxThreadCount(), Heartbeat))
             panel.model.clear_finished()
             beat = Heartbeat()
             beat.start()
@@ -105,6 +160,14 @@ activity centre shown offscreen; {args.rounds} rounds. The stall covers starting
               for n, (f, s, c, sub) in enumerate(rows)) + f"""
 Median stall {statistics.median(float(s) for s in stalls) * 1000:.0f} ms; worst {worst.describe()}.
 Goal: under 50 ms with the model complete.
+
+The floor, alternating with Berth's rounds: the same inspects paced the same way on as many plain
+Python threads, nothing on the GUI thread but the heartbeat (no Berth, no Qt work):
+
+| round | all finished after | longest GUI-thread stall |
+| --- | --- | --- |
+""" + "".join(f"| {n + 1} | {f:.2f} s | {s.describe()} |\n" for n, (f, s) in enumerate(floor)) + f"""
+Median floor stall {statistics.median(float(s) for _, s in floor) * 1000:.0f} ms.
 """
     path = write_result("operations", text)
     print(text)

@@ -184,7 +184,7 @@ def test_actions_from_the_toolbar_shortcuts_menu_and_dialogs(qtbot, window, dock
     remove = view.actions_.last_dialog
     assert remove.objectName() == "removeContainersDialog" and remove.names.count() == 2
     assert not remove.force_box.isChecked() and "1 running" in remove.force_box.text()
-    qtbot.mouseClick(remove.force_box, Qt.MouseButton.LeftButton)
+    remove.force_box.click()  # the person ticks it
     assert remove.force_box.isChecked()
     qtbot.mouseClick(remove.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not ({f"{name}-renamed", names[1]} & cli_names(docker_engine, "-a")), timeout=10000)

@@ -68,12 +68,17 @@ class ActivityModel(QAbstractListModel):
         self._unknown = 0  # running ones without a known fraction
         self._finished = 0
         self._failed = 0
-        self._by_signals: dict[object, Task] = {}
+        self._incoming: dict[int, Task] = {}  # added, listed at the next turn of the event loop
+        self._arrivals = QTimer(self)
+        self._arrivals.setSingleShot(True)
+        self._arrivals.setInterval(0)
+        self._arrivals.timeout.connect(self._insert_arrivals)
         self._summary = ""
         self._tick = QTimer(self)
         self._tick.setInterval(self.TICK_MS)
         self._tick.timeout.connect(self._advance_running)
         tasks.taskAdded.connect(self._on_added)
+        tasks.tasksChanged.connect(self._on_tasks_changed)
         tasks.taskFinished.connect(self._on_any_finished)
         for task in tasks.running():
             self._on_added(task)
@@ -125,7 +130,7 @@ class ActivityModel(QAbstractListModel):
 
     def is_running(self, task: Task) -> bool:
         """Whether the centre still shows *task* as running (its end not yet received)."""
-        return task.id in self._running
+        return task.id in self._running or task.id in self._incoming
 
     def running_count(self) -> int:
         return len(self._running)
@@ -162,36 +167,46 @@ class ActivityModel(QAbstractListModel):
         self.endInsertRows()
 
     def _on_added(self, task: Task) -> None:
-        if task.background or task.id in self._pos:
+        if task.background or task.id in self._pos or task.id in self._incoming:
             return  # background work is listed only if it fails unhandled (_on_any_finished)
-        self._running[task.id] = task
-        self._set_fraction(task.id, task.last_progress.fraction)
-        self._insert(task)
-        # bound methods, not lambdas: Qt drops the connections when this model is deleted
-        self._by_signals[task.signals] = task
-        task.signals.progress.connect(self._on_task_progress)
-        task.signals.stateChanged.connect(self._on_task_changed)
-        task.signals.finished.connect(self._on_task_finished)
+        self._incoming[task.id] = task
+        if not self._arrivals.isActive():
+            self._arrivals.start()  # a burst of operations becomes one insertion
+
+    def _insert_arrivals(self) -> None:
+        tasks = list(self._incoming.values())
+        if not tasks:
+            return
+        self._incoming.clear()
+        self.beginInsertRows(QModelIndex(), 0, len(tasks) - 1)
+        for task in tasks:
+            self._pos[task.id] = len(self._order)
+            self._order.append(task)
+        self.endInsertRows()
+        for task in tasks:
+            self._running[task.id] = task
+            self._set_fraction(task.id, task.last_progress.fraction)
         if not self._tick.isActive():
             self._tick.start()
+        for task in tasks:
+            if task.state.done:  # ended before it was listed
+                self._on_finished(task)
         self._update_summary()
 
-    def _on_task_progress(self, progress) -> None:
-        task = self._by_signals.get(self.sender())
-        if task is not None:
+    def _on_tasks_changed(self, tasks: list[Task]) -> None:
+        """The manager's batch of changes: one dataChanged span and one summary for all of them."""
+        self._insert_arrivals()
+        listed = [t for t in tasks if t.id in self._pos]
+        for task in listed:
             if task.id in self._running:
-                self._set_fraction(task.id, progress.fraction)
-            self._changed(task)
-
-    def _on_task_changed(self) -> None:
-        task = self._by_signals.get(self.sender())
-        if task is not None:
-            self._changed(task)
-
-    def _on_task_finished(self) -> None:
-        task = self._by_signals.pop(self.sender(), None)
-        if task is not None:
-            self._on_finished(task)
+                if task.state.done:
+                    self._on_finished(task, notify=False)
+                else:
+                    self._set_fraction(task.id, task.last_progress.fraction)
+        rows = [self.row_of(t) for t in listed if t.id in self._pos]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
+        self._update_summary()
 
     def _on_any_finished(self, task: Task) -> None:
         """Background work nobody waits on reaches the centre when it fails: nothing fails silently."""
@@ -206,7 +221,7 @@ class ActivityModel(QAbstractListModel):
             self.dataChanged.emit(index, index)
             self._update_summary()
 
-    def _on_finished(self, task: Task) -> None:
+    def _on_finished(self, task: Task, notify: bool = True) -> None:
         if task.id not in self._pos:
             return
         if self._running.pop(task.id, None) is not None:
@@ -217,7 +232,8 @@ class ActivityModel(QAbstractListModel):
         self._failed += task.state == TaskState.FAILED
         if not self._running:
             self._tick.stop()
-        self._changed(task)
+        if notify:
+            self._changed(task)
         if self._finished > self.MAX_FINISHED:  # the oldest finished ones go
             excess = self._finished - self.MAX_FINISHED
             self._remove([t for t in self._order if t.id not in self._running][:excess])

@@ -1,5 +1,8 @@
-"""Owns the thread pool and the list of running tasks, so the activity panel can show them and
-shutdown can cancel them. Signals: taskAdded(Task), taskFinished(Task)."""
+"""Owns the thread pools and the list of running tasks, so the activity centre can show them and
+shutdown can cancel them.
+
+Signals: taskAdded(Task); tasksChanged(list[Task]) -- tasks that started, progressed or ended, in
+batches (one GUI wake-up for many changes, no connection per task); taskFinished(Task)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from desktop.tasks.stream import ItemPipe
 from desktop.tasks.task import Task
 
 
@@ -17,6 +21,7 @@ _live: "weakref.WeakSet[TaskManager]" = weakref.WeakSet()
 
 class TaskManager(QObject):
     taskAdded = Signal(object)
+    tasksChanged = Signal(list)
     taskFinished = Signal(object)
 
     @staticmethod
@@ -39,11 +44,12 @@ class TaskManager(QObject):
         # Finished tasks stay referenced a while: the worker may still be unwinding run(), and the
         # activity panel shows recent outcomes.
         self.recent: deque[Task] = deque(maxlen=100)
+        self._changes = ItemPipe(self._on_changes, self)
 
     def submit(self, task: Task, stream: bool = False) -> Task:
         """Run *task*: on the stream threads when it is a long-lived *stream*."""
         self._tasks[task.id] = task
-        task.signals.finished.connect(lambda t=task: self._on_finished(t))
+        task.notify = self._changes.put
         self.taskAdded.emit(task)
         (self.stream_pool if stream else self.pool).start(task)
         return task
@@ -57,6 +63,13 @@ class TaskManager(QObject):
         if not self.pool.waitForDone(timeout_ms):
             return False
         return self.stream_pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
+
+    def _on_changes(self, changed: list[Task]) -> None:
+        unique = list(dict.fromkeys(changed))
+        self.tasksChanged.emit(unique)
+        for task in unique:
+            if task.state.done and task.wait(0):  # the worker is past its last signal
+                self._on_finished(task)
 
     def _on_finished(self, task: Task) -> None:
         if self._tasks.pop(task.id, None) is not None:

@@ -111,6 +111,9 @@ class Task(QRunnable):
         self.kind = "housekeeping" if background else "user"  # or "stream"; set by the operation
         self.report_failure = False  # a background failure nobody handles goes to the activity centre
         self.pipe = None  # a stream's item pipe, kept alive as long as the task
+        # the manager's batched change feed (any thread): one GUI wake-up for many tasks' changes,
+        # so whoever follows every task (the activity centre) needs no connection per task
+        self.notify: Callable[["Task"], None] | None = None
         self.token = CancelToken()
         self.signals = TaskSignals()
         self.state = TaskState.QUEUED
@@ -142,9 +145,14 @@ class Task(QRunnable):
         return self._done.wait(timeout)
 
     # --- called on the worker thread ------------------------------------------------------
+    def _changed(self) -> None:
+        if self.notify is not None:
+            self.notify(self)
+
     def _emit_progress(self, progress: Progress) -> None:
         self.last_progress = progress
         self.signals.progress.emit(progress)
+        self._changed()
 
     def _end(self, state: TaskState) -> None:
         self.finished_at = time.monotonic()
@@ -159,6 +167,7 @@ class Task(QRunnable):
             self.started_at = time.monotonic()
             self.state = TaskState.RUNNING
             signals.stateChanged.emit()
+            self._changed()
             result = self._fn(TaskContext(self), *self._args, **self._kwargs)
             if self.token.cancelled:
                 raise Cancelled()
@@ -183,3 +192,4 @@ class Task(QRunnable):
         finally:
             self._done.set()
             signals.finished.emit()
+            self._changed()  # after every signal of the task: its end is the last change

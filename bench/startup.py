@@ -1,23 +1,86 @@
-"""Cold start to a populated image list, with 1,000 image tags, beside `docker images`.
+"""Cold start with 1,000 image tags: first paint of the window and the image list populated, beside
+`docker images`, in the same run.
 
-Run as root: `.venv/bin/python bench/startup.py [--tags 1000]`. Starts its own isolated engine.
+Run as root: `.venv/bin/python bench/startup.py [--tags 1000] [--runs 5] [--compare OTHER_CHECKOUT]`.
+Starts its own isolated engine. With ``--compare`` (say a `git worktree` at the previous commit, whose
+app.py knows BERTH_PAINTED_FILE) the two checkouts start alternately, so both see the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import selectors
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-from common import IsolatedEngine, berth_cold_start, time_cli, write_result
+from common import ROOT, IsolatedEngine, time_cli, write_result
+
+IMPORT_PROBE = ("import sys, time; t = time.perf_counter(); import desktop.ui.main_window; "
+                "print(time.perf_counter() - t, 'docker' in sys.modules, 'requests' in sys.modules)")
+
+
+def cold_start(root: Path, docker_host: str, timeout: float = 120) -> tuple[float, float, int]:
+    """Seconds from spawning Berth (offscreen, from checkout *root*) to its first paint and to its
+    image list being populated, and the row count."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BERTH_READY_FILE="-", BERTH_PAINTED_FILE="-",
+               PYTHONPATH=str(root))
+    start = time.perf_counter()
+    app = subprocess.Popen([sys.executable, "-m", "desktop", "-H", docker_host], cwd=root,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    painted = None
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(app.stdout, selectors.EVENT_READ)
+            while time.perf_counter() - start < timeout:
+                if not sel.select(timeout):
+                    break
+                line = app.stdout.readline()
+                if not line:
+                    break
+                if line.startswith("berth-painted"):
+                    painted = time.perf_counter() - start
+                elif line.startswith("berth-ready"):
+                    ready = time.perf_counter() - start
+                    if painted is None:
+                        raise RuntimeError(f"{root} does not announce its first paint (BERTH_PAINTED_FILE)")
+                    return painted, ready, int(line.split()[1])
+        raise RuntimeError("Berth never reported a populated window")
+    finally:
+        app.terminate()
+        app.communicate(timeout=30)
+
+
+def import_probe(root: Path, runs: int) -> tuple[float, bool, bool]:
+    """Median seconds to import desktop.ui.main_window in a fresh process, and whether that pulled
+    in the Docker SDK and requests."""
+    times, last = [], ""
+    for _ in range(runs):
+        last = subprocess.run([sys.executable, "-c", IMPORT_PROBE], cwd=root, check=True, text=True,
+                              env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root)),
+                              capture_output=True).stdout.split()
+        times.append(float(last[0]))
+    return statistics.median(times), last[1] == "True", last[2] == "True"
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tags", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", type=Path, help="another checkout to start alternately (the 'before')")
     args = parser.parse_args()
+    checkouts = {"this checkout": ROOT}
+    if args.compare:
+        checkouts = {"before": args.compare.resolve(), "after": ROOT}
+    load_before = load_average()
     with IsolatedEngine(registry=False) as engine:
         base = engine.build_busybox_image("bench/base:0")
         import docker
@@ -26,24 +89,41 @@ def main() -> None:
         for i in range(args.tags - 1):
             client.api.tag(base, f"bench/app{i // 50}", f"v{i}")
         setup = time.perf_counter() - t0
-        cli = time_cli(engine, "images", runs=5)
-        starts = [berth_cold_start(engine.docker_host) for _ in range(args.runs)]
-        rows = starts[0][1]
-        berth = statistics.median(s for s, _ in starts)
         client.close()
-    text = f"""# Cold start to a populated image list
+        cli_runs, starts = [], {name: [] for name in checkouts}
+        for _ in range(args.runs):  # alternate, so every checkout and the CLI share the machine's load
+            for name, root in checkouts.items():
+                starts[name].append(cold_start(root, engine.docker_host))
+            cli_runs.append(time_cli(engine, "images", runs=1))
+        imports = {name: import_probe(root, args.runs) for name, root in checkouts.items()}
+    cli = statistics.median(cli_runs)
+    rows = ["| measure | " + " | ".join(checkouts) + " |", "| --- |" + " --- |" * len(checkouts)]
 
-Machine: {platform.machine()}, Python {platform.python_version()}; isolated dockerd, {args.tags} image tags
-(created in {setup:.1f} s). Median of {args.runs} Berth starts (offscreen, new process each) and 5 CLI runs.
+    def row(label: str, cells) -> None:
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
 
-| measure | seconds |
-| --- | --- |
-| `docker images` ({args.tags} rows) | {cli:.3f} |
-| Berth: spawn to window with {rows} rows | {berth:.3f} |
-| ratio Berth / CLI | {berth / cli:.1f}x |
+    row("first paint (s)", (f"{statistics.median(s[0] for s in starts[n]):.3f}" for n in checkouts))
+    row(f"list populated, {starts[next(iter(checkouts))][0][2]} rows (s)",
+        (f"{statistics.median(s[1] for s in starts[n]):.3f}" for n in checkouts))
+    row("list populated / `docker images`",
+        (f"{statistics.median(s[1] for s in starts[n]) / cli:.1f}x" for n in checkouts))
+    row("`import desktop.ui.main_window` alone (s)", (f"{imports[n][0]:.3f}" for n in checkouts))
+    row("... pulls in the Docker SDK / requests",
+        (f"{'yes' if imports[n][1] else 'no'} / {'yes' if imports[n][2] else 'no'}" for n in checkouts))
+    table = "\n".join(rows)
+    text = f"""# Cold start: first paint and a populated image list
 
-Berth's figure includes starting Python and Qt and building the window; the CLI's is a
-listing alone, so the ratio says what a user waits beyond `docker images`, not a like-for-like race.
+Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; isolated dockerd,
+{args.tags} image tags (created in {setup:.1f} s). Load average (1, 5, 15 min) {load_before} before,
+{load_average()} after. Medians of {args.runs} Berth starts per column (offscreen, a new process each,
+started alternately{' with the other checkout' if args.compare else ''}) and {args.runs} `docker images` runs
+between them: `docker images` took {cli:.3f} s.
+
+{table}
+
+"First paint" is the window's first paint event, flushed (BERTH_PAINTED_FILE); "list populated" is
+the image list's first load shown (BERTH_READY_FILE). Both include starting Python and Qt; the CLI's
+figure is a listing alone, so the ratio says what a user waits beyond `docker images`.
 """
     path = write_result("startup", text)
     print(text)

@@ -110,6 +110,31 @@ def leave_now(code: int, tasks) -> None:
     os._exit(code)
 
 
+def _announce(target: str, line: str) -> None:
+    """Write a readiness *line* for a test or benchmark: to stdout for "-", else to the file *target*."""
+    if target == "-":
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    else:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(line)
+
+
+def announce_first_paint(window, announce) -> None:
+    """Call *announce* once, right after *window* has painted for the first time."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, announce)  # after this paint has been flushed
+                self.deleteLater()
+            return False
+
+    window.installEventFilter(FirstPaint(window))
+
+
 def main(argv: list[str] | None = None) -> int:
     _attach_windows_console()
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
@@ -157,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     file_open.filesReceived.connect(lambda paths: open_files(window, session, paths))
     open_files(window, session, [os.path.abspath(f) for f in args.files])
 
+    painted_file = os.environ.get("BERTH_PAINTED_FILE")
+    if painted_file:
+        # for benchmarks: say when the window has first been painted (the shell, before any list)
+        announce_first_paint(window, lambda: _announce(painted_file, "berth-painted\n"))
     ready_file = os.environ.get("BERTH_READY_FILE")
     if ready_file:
         # for tests and benchmarks: say when the image list is first populated ("-": stdout)
@@ -164,13 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             app.processEvents()
             window.repaint()  # paint and flush now, so a screenshot taken on this signal is complete
             app.sync()
-            line = f"berth-ready {window.workspace.images_model.rowCount()}\n"
-            if ready_file == "-":
-                sys.stdout.write(line)
-                sys.stdout.flush()
-            else:
-                with open(ready_file, "w", encoding="utf-8") as fh:
-                    fh.write(line)
+            _announce(ready_file, f"berth-ready {window.workspace.images_model.rowCount()}\n")
             window.workspace.images_feed.loaded.disconnect(announce)
         window.workspace.images_feed.loaded.connect(announce)
 

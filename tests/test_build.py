@@ -152,6 +152,8 @@ def test_a_large_context_streams_from_disk(tmp_path):
     context = make_context(tmp_path / "big", {"Dockerfile": "FROM scratch\n"})
     with open(context / "big.bin", "wb") as f:
         f.truncate(48 * 1024 * 1024)
+    import docker.utils.build  # noqa: F401 - pack_context imports the SDK on first use: not part of the peak
+
     tracemalloc.start()
     try:
         with tempfile.TemporaryFile() as archive:

@@ -23,10 +23,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import docker.errors
-import docker.utils.build
-from docker.types import CancellableStream
-
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled, EngineError, translate
 from desktop.engine.images import short_id
@@ -220,6 +216,8 @@ def pack_context(context_dir: str, dockerfile: str, fileobj, token: CancelToken 
     """Write the build context as a tar into *fileobj*, leaving out what ``.dockerignore``
     excludes (the Dockerfile and ``.dockerignore`` themselves are always sent, as by the CLI).
     Files are copied in chunks; the token is checked between files."""
+    import docker.utils.build  # here, not at import: the GUI thread starts without the SDK
+
     root = os.path.abspath(context_dir)
     patterns = read_dockerignore(root)
     paths = sorted(docker.utils.build.exclude_paths(root, list(patterns), dockerfile=dockerfile))
@@ -531,6 +529,8 @@ def build_references(tags: Iterable[str | ImageReference]) -> list[ImageReferenc
 
 def _closer(response) -> Callable[[], None]:
     def close() -> None:
+        from docker.types import CancellableStream  # here, not at import: the GUI thread starts without the SDK
+
         try:
             CancellableStream(iter(()), response).close()  # shuts the socket down under the reader
         except Exception:  # an ssh channel cannot be shut down that way; closing is the next best
@@ -539,6 +539,8 @@ def _closer(response) -> Callable[[], None]:
 
 
 def _holder(client, ref: ImageReference) -> str | None:
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     try:
         return client.api.inspect_image(ref.familiar())["Id"]
     except docker.errors.NotFound:

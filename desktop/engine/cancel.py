@@ -15,8 +15,6 @@ import threading
 import warnings
 from typing import Callable, Iterator
 
-import requests
-
 from desktop.engine.errors import Cancelled
 
 
@@ -73,6 +71,8 @@ def cancel_by_shutdown(api, method: str, url: str, params: dict, token: CancelTo
     function that unregisters the callback."""
     if token is None:
         return lambda: None
+    import requests  # here, not at import: the GUI thread starts without the SDK
+
     try:
         # the SDK's unix-socket adapter keeps one pool per full URL, query string included
         request = requests.Request(method, url, params=params).prepare()

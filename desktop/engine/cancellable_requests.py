@@ -9,8 +9,6 @@ tells apart from a real loss of the engine.
 
 from __future__ import annotations
 
-from docker.utils import convert_filters
-
 from desktop.engine.cancel import CancelToken, cancel_by_shutdown
 
 
@@ -56,12 +54,16 @@ class EngineRequests:
 
     # the few requests removals need, with the parameters the docker CLI sends
     def containers(self, filters: dict | None = None) -> list[dict]:
+        from docker.utils import convert_filters  # here, not at import: the GUI thread starts without the SDK
+
         params = {"all": 1}
         if filters:
             params["filters"] = convert_filters(filters)
         return self.get("/containers/json", params=params)
 
     def images(self, filters: dict | None = None, all: bool = False) -> list[dict]:
+        from docker.utils import convert_filters  # here, not at import: the GUI thread starts without the SDK
+
         params: dict = {"all": 1} if all else {}
         if filters:
             params["filters"] = convert_filters(filters)

@@ -17,11 +17,10 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
-import docker
-import docker.constants
-import docker.tls
+if TYPE_CHECKING:
+    import docker
 
 from desktop.engine.errors import EngineUnavailable, describe_connection_failure
 
@@ -214,12 +213,16 @@ def user_endpoint(host: str) -> Endpoint:
 def _tls_config(tls: TlsFiles | None):
     if tls is None:
         return False
+    import docker.tls
+
     client_cert = (tls.client_cert, tls.client_key) if tls.client_cert and tls.client_key else None
     return docker.tls.TLSConfig(client_cert=client_cert, ca_cert=tls.ca_cert, verify=tls.verify)
 
 
 def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | None = CONNECT_TIMEOUT) -> docker.DockerClient:
     """A new SDK client for *endpoint*. With ``api_version='auto'`` this makes one request."""
+    import docker  # here, in the worker that connects: the GUI thread starts without the SDK
+
     use_ssh_client = endpoint.host.startswith("ssh://")
     client = docker.DockerClient(
         base_url=endpoint.host,
@@ -234,8 +237,13 @@ def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | No
     return client
 
 
-def negotiate_api_version(server_api: str, client_max: str = docker.constants.DEFAULT_DOCKER_API_VERSION) -> str:
-    """As the CLI negotiates: the engine's API version, capped at the newest this SDK speaks."""
+def negotiate_api_version(server_api: str, client_max: str | None = None) -> str:
+    """As the CLI negotiates: the engine's API version, capped at the newest this SDK speaks
+    (*client_max*, by default the SDK's)."""
+    if client_max is None:
+        import docker.constants
+
+        client_max = docker.constants.DEFAULT_DOCKER_API_VERSION
     if not server_api:
         return client_max
     return server_api if version_tuple(server_api) <= version_tuple(client_max) else client_max
@@ -244,6 +252,8 @@ def negotiate_api_version(server_api: str, client_max: str = docker.constants.DE
 def _probe(endpoint: Endpoint, timeout: int) -> tuple[EngineInfo, docker.DockerClient]:
     if endpoint.host.startswith("unix://") and not os.path.exists(endpoint.host[len("unix://"):]):
         raise FileNotFoundError(2, "No such file or directory", endpoint.host)
+    import docker.constants
+
     # A fixed version keeps the constructor from talking to the engine; /version is unversioned.
     client = open_client(endpoint, docker.constants.DEFAULT_DOCKER_API_VERSION, timeout)
     try:

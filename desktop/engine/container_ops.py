@@ -15,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-import docker.errors
-
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.containers import ContainerRow, rows_from_api
 from desktop.engine.errors import BerthError, translate
@@ -112,6 +110,8 @@ def _act(client, action: str, target: Target, timeout: int | None, signal: str |
 
 
 def _outcome(client, action: str, target: Target, token: CancelToken | None = None, **options) -> Outcome:
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     past = ACTIONS[action][0]
     try:
         _act(client, action, target, **options)

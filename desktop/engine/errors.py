@@ -6,9 +6,6 @@ from __future__ import annotations
 import errno
 import socket
 
-import docker.errors
-import requests.exceptions
-
 
 class BerthError(Exception):
     """Base of every error Berth shows to a person; ``str()`` is the message to show."""
@@ -80,6 +77,8 @@ def describe_connection_failure(exc: BaseException) -> str:
         if nxt is None:
             nxt = next((a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)), None)
         cur = nxt
+    import requests.exceptions  # here, not at import: the GUI thread starts without the SDK
+
     for item in chain:
         if isinstance(item, FileNotFoundError):
             return "the socket does not exist (is the engine running?)"
@@ -103,6 +102,9 @@ def is_connection_failure(exc: BaseException) -> bool:
     """True when *exc* means the engine could not be reached (as opposed to refusing a request)."""
     if isinstance(exc, EngineUnavailable):
         return True
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+    import requests.exceptions
+
     if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError)):
         return True
     if isinstance(exc, docker.errors.DockerException) and not isinstance(exc, docker.errors.APIError):
@@ -120,6 +122,8 @@ def translate(exc: BaseException, action: str = "") -> BerthError:
     prefix = f"Could not {action}: " if action else ""
     if is_connection_failure(exc):
         return EngineUnavailable(f"{prefix}lost contact with the Docker engine ({describe_connection_failure(exc)})")
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     if isinstance(exc, docker.errors.APIError):
         explanation = exc.explanation
         if isinstance(explanation, bytes):

@@ -17,10 +17,6 @@ import os
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator
 
-import requests
-import requests.exceptions
-import urllib3.exceptions
-
 from desktop.engine import archive
 from desktop.engine.archive import ArchiveContents, ArchiveError, ArchiveImage
 from desktop.engine.atomic_file import commit_part, discard_part, disk_error, open_part
@@ -269,6 +265,9 @@ def engine_reads(compression: str, engine_version: tuple[int, ...]) -> bool:
 
 
 def _lost_contact(exc: BaseException, action: str) -> BerthError:
+    import requests.exceptions  # here, not at import: the GUI thread starts without the SDK
+    import urllib3.exceptions
+
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError,
                         requests.exceptions.ConnectionError)):
         return EngineUnavailable(f"Could not {action}: the connection to the Docker engine broke off "

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-import docker.errors
-
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import NotFound, translate
 from desktop.engine.images import NONE, split_repo_tag, short_id
@@ -286,6 +284,8 @@ def _gone(image_id: str) -> NotFound:
 
 
 def _call(image_id: str, action: str, fn, *args, **kwargs):
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     try:
         return fn(*args, **kwargs)
     except docker.errors.NotFound:

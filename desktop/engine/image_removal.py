@@ -28,14 +28,15 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
-
-import docker.errors
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from desktop.engine.cancel import CancelToken
 from desktop.engine.cancellable_requests import EngineRequests
 from desktop.engine.errors import Cancelled, is_connection_failure, translate
 from desktop.engine.images import ImageRow, rows_from_api, short_id
+
+if TYPE_CHECKING:
+    import docker.errors
 
 STOPPED_STATES = frozenset({"created", "exited", "dead"})  # the engine counts the rest as running
 ALREADY_REMOVED = "was already removed (by another program or user)"
@@ -397,6 +398,8 @@ def _entries(response) -> tuple[list[str], list[str]]:
 
 def _still_names(engine: EngineRequests, ref: str, image_id: str) -> bool | None:
     """True when *ref* still names the image, False when it names another, None when it is gone."""
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     try:
         return engine.inspect_image(ref).get("Id") == image_id
     except docker.errors.APIError as exc:
@@ -437,6 +440,8 @@ class _Attempt:
         self.deleted += deleted
 
     def remove_container(self, engine: EngineRequests, container: ContainerUse) -> None:
+        import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
         self.sent = f"the stopped container {container.name}"
         try:
             engine.remove_container(container.id)
@@ -465,6 +470,8 @@ def _untag(engine: EngineRequests, attempt: _Attempt) -> RemovalResult:
 
 def _delete(engine: EngineRequests, attempt: _Attempt, force: bool, remove_stopped: bool,
             users: list[ContainerUse]) -> RemovalResult:
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     item = attempt.item
     running = tuple(u for u in users if u.running)
     stopped = tuple(u for u in users if not u.running)
@@ -510,6 +517,8 @@ def carry_out(client, item: RemovalItem, force: bool, remove_stopped: bool,
     are removed first); the engine's refusals and failures become the result. *client* is an SDK
     client or EngineRequests. Raises when the engine cannot be reached or the cancel cut a request
     short (then *attempt* holds what was done)."""
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     engine = client if isinstance(client, EngineRequests) else EngineRequests(client)
     attempt = attempt or _Attempt(item)
     try:

@@ -14,8 +14,6 @@ import socket
 import threading
 from typing import Callable
 
-import requests
-
 from desktop.engine.errors import describe_connection_failure
 
 PING_INTERVAL = 10.0  # seconds between pings while connected, and how long one may take
@@ -71,6 +69,8 @@ class Heartbeat:
         return failure[0] if failure else None
 
     def _run(self) -> None:
+        import requests.exceptions  # here, not at import: the GUI thread starts without the SDK
+
         while not self._stopped.wait(self.interval):
             exc = self._ping_once()
             if exc is None:

@@ -26,8 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-import docker.errors
-
 from desktop.engine.cancel import CancelToken
 from desktop.engine.cancellable_requests import EngineRequests
 from desktop.engine.errors import Cancelled, is_connection_failure, translate
@@ -175,6 +173,8 @@ def preview_prune(client) -> PrunePreview:
 
 
 def _prune_one(engine: EngineRequests, candidate: PruneCandidate) -> tuple[PruneOutcome, list[dict]]:
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     try:
         current = engine.inspect_image(candidate.id)
     except docker.errors.APIError as exc:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import socket
 
-from docker.types.daemon import CancellableStream
-
 from desktop.engine.errors import translate
 
 
@@ -45,6 +43,8 @@ def _sockets(response) -> list:
 
 def close_response(response) -> None:
     """End *response* from any thread: a reader blocked on it returns (EOF or an error) at once."""
+    from docker.types.daemon import CancellableStream  # here, not at import: the GUI thread starts without the SDK
+
     try:
         CancellableStream(iter(()), response).close()
     except Exception:

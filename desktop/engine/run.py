@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-import docker.errors
-
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import Cancelled, Conflict, EngineError, NotFound, translate
 from desktop.engine.run_spec import PortSpec, RunSpec, create_body
@@ -156,6 +154,8 @@ def explain_create_failure(message: str, spec: RunSpec) -> str:
 
 
 def _remove_quietly(client, container_id: str) -> bool:
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     try:
         client.api.remove_container(container_id, force=True, v=True)
         return True

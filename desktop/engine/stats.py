@@ -27,6 +27,9 @@ from desktop.engine.errors import Cancelled, translate
 from desktop.engine.raw_stream import close_response, open_stream
 
 
+PRIME_S = 1.0  # the most a container newly in view waits for its second sample (its first CPU %)
+
+
 @dataclass(frozen=True)
 class StatsSample:
     container_id: str
@@ -146,9 +149,10 @@ class StatsSampler:
 
     A one-shot request waits for the engine's next collection tick (once a second), and
     concurrent requests share that tick, so a round asks for up to *parallel* containers at once
-    and takes about a second per *parallel* containers. ``set_wanted`` is called from any thread
-    (the list says which running containers are on screen); ``run`` blocks in the caller's thread
-    until the token is cancelled."""
+    and takes about a second per *parallel* containers. ``set_wanted`` and ``set_period`` are
+    called from any thread (the list says which running containers are on screen, and how often it
+    wants them: less often while its window is not the active one); ``run`` blocks in the caller's
+    thread until the token is cancelled."""
 
     def __init__(self, new_client: Callable[[], object], parallel: int = 16, period: float = 2.0):
         self._new_client = new_client
@@ -170,6 +174,21 @@ class StatsSampler:
     def wanted(self) -> tuple[str, ...]:
         with self._lock:
             return self._wanted
+
+    @property
+    def period(self) -> float:
+        """Seconds from the start of one round to the start of the next."""
+        with self._lock:
+            return self._period
+
+    def set_period(self, seconds: float) -> None:
+        """Sample every *seconds* from now on; a shorter period starts the next round at once
+        (the user came back to the window: fresh figures now, not in a while)."""
+        with self._lock:
+            shorter = seconds < self._period
+            self._period = seconds
+        if shorter:
+            self._wake.set()
 
     def run(self, token: CancelToken, on_samples: Callable[[dict[str, StatsSample]], None]) -> None:
         local = threading.local()
@@ -210,7 +229,10 @@ class StatsSampler:
                     self._previous = results
                     if known:
                         on_samples(known)
-                    rest = self._period - (time.monotonic() - started)
+                    # a container measured for the first time has no CPU % until a second look:
+                    # take it at once (the request waits for the engine's next tick), then slow down
+                    period = self.period if len(known) == len(results) else min(self.period, PRIME_S)
+                    rest = period - (time.monotonic() - started)
                     if rest > 0:
                         self._wake.wait(rest)
         finally:

@@ -23,8 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import docker.errors
-
 from desktop.engine.errors import Conflict, NotFound, translate
 from desktop.engine.image_removal import ContainerUse, containers_by_image
 from desktop.engine.images import split_repo_tag, short_id
@@ -97,6 +95,8 @@ def load_tag_index(client) -> TagIndex:
 
 def resolve_image_id(client, image: str) -> str:
     """The full id of *image* (an id, short id or reference); NotFound with a plain message."""
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     try:
         return client.api.inspect_image(image)["Id"]
     except docker.errors.NotFound:
@@ -394,6 +394,8 @@ def untag(client, reference: str, image_id: str, *, delete_image: bool = False) 
     """Remove *reference* from the image, re-planned first. When that deletes the image, only with
     ``delete_image``; otherwise nothing changes and ``done`` is False. A tag of an image in use is
     never forced: that raises Conflict with the plan's explanation."""
+    import docker.errors  # here, not at import: the GUI thread starts without the SDK
+
     plan = plan_untag(client, reference, image_id)
     if plan.outcome is UntagOutcome.GONE:
         return UntagResult(plan, done=False)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
-
 from desktop.engine import commit as commit_engine
 from desktop.engine import container_ops, containers, file_copy, logs, run, stats
 from desktop.engine.cancel import shutdown_on_cancel
@@ -22,13 +20,6 @@ from desktop.engine.exec_shell import ExecShell, ShellEnd
 from desktop.engine.run_spec import RunSpec
 from desktop.tasks.stream import OPENED
 from desktop.tasks.task import TaskContext
-
-
-class StreamRelay(QObject):
-    """Left only for the list's usage sampler (``ui/containers_view.py``), which moves to a STREAM
-    operation in another change; delete this with its last use. Signals: item(object)."""
-
-    item = Signal(object)
 
 
 class ActionIncomplete(BerthError):

@@ -16,7 +16,7 @@ finished().  Signals of SaveFlow: saved(SaveResult); finished().
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QDir, QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMessageBox, QWidget
@@ -30,9 +30,11 @@ from desktop.tasks.archive_tasks import ArchivePlan, LoadIncomplete, LoadOutcome
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import HOUSEKEEPING, NOT_CONNECTED, USER, Kind, Operation
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.import_rootfs_dialog import ImportRootfsDialog
-from desktop.ui.dialogs.load_preview_dialog import LoadPreviewDialog
-from desktop.ui.dialogs.save_images_dialog import SaveImagesDialog
+
+if TYPE_CHECKING:  # each dialog is imported when it first opens, not at start-up
+    from desktop.ui.dialogs.import_rootfs_dialog import ImportRootfsDialog
+    from desktop.ui.dialogs.load_preview_dialog import LoadPreviewDialog
+    from desktop.ui.dialogs.save_images_dialog import SaveImagesDialog
 
 LOAD_FILTER = "Image archives ({});;All files (*)".format(" ".join(f"*{s}" for s in ARCHIVE_SUFFIXES))
 TAR_FILTER = "Image archive (*.tar)"
@@ -135,6 +137,8 @@ class LoadFlow(_Flow):
             self._imports = list(plans)  # nothing to preview: go straight to naming the images
             self._next_import()
             return
+        from desktop.ui.dialogs.load_preview_dialog import LoadPreviewDialog
+
         dialog = LoadPreviewDialog(plans, self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._on_confirmed(dialog.selected_plans()))
@@ -186,6 +190,8 @@ class LoadFlow(_Flow):
             self._maybe_done()
             return
         plan = self._imports.pop(0)
+        from desktop.ui.dialogs.import_rootfs_dialog import ImportRootfsDialog
+
         dialog = ImportRootfsDialog(plan, self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result, d=dialog, p=plan: self._on_import_named(d, p, result))
@@ -243,6 +249,8 @@ class SaveFlow(_Flow):
         if not self.names:
             self._done()
             return
+        from desktop.ui.dialogs.save_images_dialog import SaveImagesDialog
+
         dialog = SaveImagesDialog(self.session, self.rows, self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(self._on_names_chosen)

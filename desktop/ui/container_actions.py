@@ -16,6 +16,8 @@ Signals of ContainerActions:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -26,13 +28,15 @@ from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.commit_dialog import CommitDialog
 from desktop.ui.dialogs.copy_dialog import IN, OUT, CopyDialog
-from desktop.ui.dialogs.prune_containers_dialog import PruneContainersDialog
-from desktop.ui.dialogs.remove_containers_dialog import RemoveContainersDialog
-from desktop.ui.dialogs.rename_dialog import RenameDialog
-from desktop.ui.dialogs.run_dialog import RunDialog
-from desktop.ui.dialogs.signal_dialog import KillDialog, StopDialog
+
+if TYPE_CHECKING:  # each dialog is imported when it first opens, not at start-up
+    from desktop.ui.dialogs.commit_dialog import CommitDialog
+    from desktop.ui.dialogs.prune_containers_dialog import PruneContainersDialog
+    from desktop.ui.dialogs.remove_containers_dialog import RemoveContainersDialog
+    from desktop.ui.dialogs.rename_dialog import RenameDialog
+    from desktop.ui.dialogs.run_dialog import RunDialog
+    from desktop.ui.dialogs.signal_dialog import KillDialog, StopDialog
 
 
 # the engine's grace period for a stop that names none: the container's own --stop-timeout when it
@@ -65,6 +69,8 @@ def run_image(parent: QWidget | None, session: EngineSession, image) -> RunDialo
     """Open the Run dialog for *image* (an ImageRow or a reference/id string); returns it (opened,
     not blocking). Connect ``started`` to learn the new container."""
     reference = image if isinstance(image, str) else image.reference
+    from desktop.ui.dialogs.run_dialog import RunDialog
+
     dialog = RunDialog(session, reference, parent)
     _open(dialog)
     dialog.start()
@@ -136,6 +142,8 @@ class ContainerActions(QObject):
         rows = applicable("stop", rows)
         if not rows:
             return None
+        from desktop.ui.dialogs.signal_dialog import StopDialog
+
         dialog = StopDialog([r.name for r in rows], parent=self._parent)
         dialog.chosen.connect(lambda timeout: self.stop(rows, timeout))
         self._show(dialog)
@@ -145,6 +153,8 @@ class ContainerActions(QObject):
         rows = applicable("kill", rows)
         if not rows:
             return None
+        from desktop.ui.dialogs.signal_dialog import KillDialog
+
         dialog = KillDialog([r.name for r in rows], self._parent)
         dialog.chosen.connect(lambda signal: self.act("kill", rows, signal=signal))
         self._show(dialog)
@@ -153,6 +163,8 @@ class ContainerActions(QObject):
     def ask_remove(self, rows: list[ContainerRow]) -> RemoveContainersDialog | None:
         if not rows:
             return None
+        from desktop.ui.dialogs.remove_containers_dialog import RemoveContainersDialog
+
         dialog = RemoveContainersDialog(list(rows), self._parent)
         dialog.confirmed.connect(lambda force, volumes: self.act("remove", rows, force=force, volumes=volumes))
         self._show(dialog)
@@ -161,12 +173,16 @@ class ContainerActions(QObject):
     def ask_rename(self, row: ContainerRow | None) -> RenameDialog | None:
         if row is None:
             return None
+        from desktop.ui.dialogs.rename_dialog import RenameDialog
+
         dialog = RenameDialog(self._session, row, self._parent)
         dialog.renamed.connect(lambda _id, name: self.done.emit("rename", name))
         self._show(dialog)
         return dialog
 
     def ask_prune(self) -> PruneContainersDialog:
+        from desktop.ui.dialogs.prune_containers_dialog import PruneContainersDialog
+
         dialog = PruneContainersDialog(self._session, self._parent)
         dialog.pruned.connect(lambda answer: self.done.emit("prune", answer))
         self._show(dialog)
@@ -176,6 +192,8 @@ class ContainerActions(QObject):
     def ask_commit(self, row: ContainerRow | None) -> CommitDialog | None:
         if row is None:
             return None
+        from desktop.ui.dialogs.commit_dialog import CommitDialog
+
         dialog = CommitDialog(self._session, row, self._parent)
         dialog.committed.connect(lambda result: self.done.emit("commit", result))
         self._show(dialog)

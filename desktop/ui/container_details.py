@@ -41,6 +41,7 @@ from desktop.ui.json_view import JsonView
 from desktop.ui.log_view import LogView
 from desktop.ui.stats_charts import StatsView
 from desktop.ui.terminal_widget import TerminalWidget
+from desktop.ui.window_attention import CLOCK_TICK_MS, HIDDEN, WindowAttention
 
 LOGS, STATS, TERMINAL, INSPECT = range(4)
 _COUNTED = ("Environment", "Ports", "Mounts", "Networks", "Labels")  # sections whose size says something
@@ -119,6 +120,8 @@ class ContainerDetailsPane(QWidget):
         self._header_timer = QTimer(self)  # the subtitle's "Up 5 seconds" ages while someone looks
         self._header_timer.setInterval(1000)
         self._header_timer.timeout.connect(self._update_header)
+        self.attention = WindowAttention(self)  # the tick slows behind another window, stops when minimised
+        self.attention.changed.connect(self._follow_attention)
         session.eventReceived.connect(self._on_event)
         session.disconnected.connect(self._on_disconnected)
         session.eventsOpened.connect(self._on_reconnected)
@@ -321,12 +324,19 @@ class ContainerDetailsPane(QWidget):
     # --- visibility -----------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._header_timer.start()
+        self._follow_attention(self.attention.watch())
         self._update_header()
         self._sync()
 
+    def _follow_attention(self, state: str) -> None:
+        if state == HIDDEN:
+            self._header_timer.stop()
+        elif self._header_timer.interval() != CLOCK_TICK_MS[state] or not self._header_timer.isActive():
+            self._header_timer.start(CLOCK_TICK_MS[state])
+
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
+        self.attention.update()
         self._header_timer.stop()
         self._stop_logs()
         self._stop_stats()

@@ -4,11 +4,14 @@ by compose project, with the lifecycle actions in a toolbar, a context menu and 
 Actions work on the selection; a selected compose project stands for all its containers. Ports
 that map to a host port are links: a click opens the address in the browser (a menu when there
 are several). While the view is on screen, a sampler measures the running containers in view
-for the CPU and Memory columns; it stops when the view is hidden.
+for the CPU and Memory columns: every 5 s while its window is the active one, every 15 s while
+the window is behind another, not at all when the view is hidden or the window minimised (so an
+idle Berth in the background costs next to nothing; desktop/ui/window_attention.py).
 
 Statuses ("Up 3 seconds") are worded from each row's anchor (``models/containers_model.py``):
-while the view is on screen a one-second tick rewords the Status cells of the rows in view,
-and asks once for the exact start of rows whose wording was coarse. Neither lists anything.
+while the view is on screen a tick (each second; each 10 s while the window is not active)
+rewords the Status cells of the rows in view, and asks once for the exact start of rows whose
+wording was coarse. Neither lists anything.
 
 Signals:
   selectedRowsChanged(list)  -- the ContainerRows now selected (a project counts as its members)
@@ -28,16 +31,22 @@ from desktop.models.containers_model import PORT_URLS_ROLE, ContainersModel
 from desktop.models.keyed_table import ROW_ROLE
 from desktop.tasks.live_feed import LiveFeed
 from desktop.tasks import container_tasks
-from desktop.tasks.container_tasks import StreamRelay
 from desktop.tasks.engine_session import CONNECTED, EngineSession
+from desktop.tasks.operations import STREAM, Operation
 from desktop.tasks.task import Task
 from desktop.ui.container_actions import ContainerActions, applicable
 from desktop.ui.dialogs.copy_dialog import IN, OUT
 from desktop.ui.list_page import ListPage
 from desktop.ui.problem_style import mark_problem
+from desktop.ui.window_attention import ACTIVE, CLOCK_TICK_MS, HIDDEN, INACTIVE, WindowAttention
 
 MAX_SAMPLED = 48  # running containers measured at once (the rows in view)
-STATUS_TICK_MS = 1000  # the Status cells of the rows in view are reworded this often while shown
+STATUS_TICK_MS = CLOCK_TICK_MS[ACTIVE]  # the Status cells of the rows in view are reworded this often
+# while the window is active / on screen but not active: seconds between usage samples (each
+# sample of each container is a request: ~1-3 ms of CPU here), and milliseconds between looks at
+# which rows are in view (to reword their statuses and tell the sampler which to measure)
+SAMPLE_PERIOD_S = {ACTIVE: 5.0, INACTIVE: 15.0}
+TICK_MS = CLOCK_TICK_MS
 
 # action name -> (menu text, shortcut, tooltip)
 _ACTIONS = (
@@ -146,12 +155,12 @@ class ContainersView(ListPage):
         model.dataChanged.connect(self._on_data_changed)
         model.rowsRemoved.connect(lambda *_: self._selection_changed())
 
-        # the usage sampler: only while the view is on screen
+        # the usage sampler and the status tick: only while the view is on screen, slower while
+        # its window is not the active one
         self.sampler: StatsSampler | None = None
         self.sampler_task: Task | None = None
-        self._wanted_timer = QTimer(self)
-        self._wanted_timer.setInterval(1000)
-        self._wanted_timer.timeout.connect(self._update_wanted)
+        self.attention = WindowAttention(self)
+        self.attention.changed.connect(lambda _state: self._follow_attention())
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_TICK_MS)
         self._status_timer.timeout.connect(self.tick_status)
@@ -383,14 +392,30 @@ class ContainersView(ListPage):
     # --- usage sampler --------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._start_sampler()
-        self._status_timer.start()
+        self.attention.watch()
+        self._follow_attention()
         self.tick_status()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
-        self._stop_sampler()
-        self._status_timer.stop()
+        self.attention.update()
+        self._follow_attention()
+
+    def _follow_attention(self) -> None:
+        """Sample and tick as often as the window's attention deserves: none when hidden."""
+        state = self.attention.state if self.isVisible() else HIDDEN
+        if state == HIDDEN:
+            self._stop_sampler()
+            self._status_timer.stop()
+            return
+        if not self._status_timer.isActive():
+            self._status_timer.start(TICK_MS[state])
+        elif self._status_timer.interval() != TICK_MS[state]:
+            self._status_timer.setInterval(TICK_MS[state])
+            self.tick_status()  # back to the window: reword now, not at the next tick
+        if self.sampler is not None:
+            self.sampler.set_period(SAMPLE_PERIOD_S[state])
+        self._start_sampler()
 
     # --- status wording -------------------------------------------------------------------------
     def tick_status(self) -> None:
@@ -400,11 +425,12 @@ class ContainersView(ListPage):
         refine = getattr(self.feed, "refine_anchors", None)
         if refine is not None:
             refine(rows)
+        self._update_wanted(rows)  # the same look at the rows in view tells the sampler which to measure
 
     def _on_connected(self, info) -> None:
         self.model.engine_host = info.endpoint.host
         if self.isVisible():
-            self._start_sampler()
+            self._follow_attention()
 
     def rows_in_view(self) -> list[ContainerRow]:
         """The rows visible on screen now (for the sampler)."""
@@ -428,35 +454,38 @@ class ContainersView(ListPage):
                 index = self.tree.indexBelow(index)
         return rows
 
-    def _update_wanted(self) -> None:
+    def _update_wanted(self, rows: list[ContainerRow] | None = None) -> None:
         if self.sampler is not None:
-            running = [r.id for r in self.rows_in_view() if r.state == "running"][:MAX_SAMPLED]
+            rows = self.rows_in_view() if rows is None else rows
+            running = [r.id for r in rows if r.state == "running"][:MAX_SAMPLED]
             self.sampler.set_wanted(running)
 
     def _start_sampler(self) -> None:
         factory = self.session.factory
-        if self.sampler_task is not None or self.session.state != CONNECTED or factory is None:
+        if (self.sampler_task is not None or self.attention.state == HIDDEN or self.session.state != CONNECTED
+                or factory is None):
             return
-        self.sampler = StatsSampler(lambda: factory.new_client(timeout=30))
+        self.sampler = StatsSampler(lambda: factory.new_client(timeout=30),
+                                    period=SAMPLE_PERIOD_S[self.attention.state])
         self._update_wanted()
-        relay = StreamRelay(self)
-        relay.item.connect(self.model.set_usage)
-        task = Task("Measuring the running containers", container_tasks.sample_usage, factory, self.sampler,
-                    relay.item.emit, background=True)
-        task.signals.finished.connect(relay.deleteLater)
-        task.signals.finished.connect(lambda t=task: self._on_sampler_finished(t))
-        self.sampler_task = task
-        self._wanted_timer.start()
-        self.session.tasks.submit(task)
+        self.sampler_task = Operation(self.session, "Measuring the running containers", container_tasks.sample_usage,
+                                      self.sampler, kind=STREAM).owned_by(self) \
+            .on_items(self._on_usage).on_finish(self._on_sampler_finished).run()
 
     def _stop_sampler(self) -> None:
-        self._wanted_timer.stop()
         if self.sampler_task is not None:
             self.sampler_task.cancel()
             self.sampler_task = None
         self.sampler = None
         self.model.clear_usage()
 
-    def _on_sampler_finished(self, task: Task) -> None:
-        if task is self.sampler_task:
+    def _on_usage(self, rounds: list[dict]) -> None:
+        """One or more rounds of samples (several when the GUI thread was busy): the latest wins."""
+        merged: dict = {}
+        for samples in rounds:
+            merged.update(samples)
+        self.model.set_usage(merged)
+
+    def _on_sampler_finished(self) -> None:
+        if self.sampler_task is not None and self.sampler_task.state.done:
             self.sampler_task = None

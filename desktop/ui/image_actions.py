@@ -13,8 +13,6 @@ from PySide6.QtWidgets import QMenu, QWidget
 from desktop.engine.images import NONE
 from desktop.tasks.engine_session import EngineSession
 from desktop.ui import archive_actions, tag_actions
-from desktop.ui.dialogs.prune_dialog import confirm_and_prune
-from desktop.ui.dialogs.remove_images_dialog import confirm_and_remove
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
 
@@ -180,11 +178,15 @@ class ImageActions(QObject):
         rows = self.view.selected_rows()
         if rows:
             anchor = self.view.selection_anchor()
+            from desktop.ui.dialogs.remove_images_dialog import confirm_and_remove  # on first use
+
             dialog = confirm_and_remove(self._window, self._session, rows)
             dialog.removalFinished.connect(lambda _report: self.view.select_neighbour_when_gone(anchor))
             self._keep(dialog)
 
     def prune(self) -> None:
+        from desktop.ui.dialogs.prune_dialog import confirm_and_prune  # on first use
+
         self._keep(confirm_and_prune(self._window, self._session))
 
     def tag_selected(self) -> None:

@@ -8,6 +8,8 @@ restored at start). Its first size fits every Containers column on a 1366x768 sc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter
@@ -20,8 +22,10 @@ from desktop.tasks.manager import TaskManager
 from desktop.ui.activity_panel import ActivityPanel, ActivitySummary
 from desktop.ui.archive_drop import ArchiveDropHandler
 from desktop.ui.connection_indicator import ConnectionIndicator
-from desktop.ui.dialogs.connect_dialog import ConnectDialog, open_connect_dialog
 from desktop.ui.engine_workspace import VIEWS, EngineWorkspace
+
+if TYPE_CHECKING:
+    from desktop.ui.dialogs.connect_dialog import ConnectDialog
 
 # The first size: the sidebar and every Containers column (their default widths add up to about
 # 1,130 px) side by side, within a 1366x768 screen less a panel and the title bar.
@@ -120,6 +124,8 @@ class MainWindow(QMainWindow):
         if self.connect_dialog is not None and self.connect_dialog.isVisible():
             self.connect_dialog.raise_()
             return self.connect_dialog
+        from desktop.ui.dialogs.connect_dialog import open_connect_dialog  # on first use
+
         self.connect_dialog = open_connect_dialog(self, self.session, self.switch_engine)
         return self.connect_dialog
 

@@ -1,0 +1,69 @@
+"""Start-up stays light: building the window's module graph loads neither the Docker SDK nor
+requests/urllib3 (the connecting worker imports them), nor the dialogs the actions open (each loads when it opens)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json, sys
+import desktop.app
+from desktop.ui.main_window import MainWindow
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('docker', 'requests', 'urllib3')
+                        or m.startswith('desktop.ui.dialogs.'))))
+"""
+
+# the dialogs the window's actions open on demand (tag, build and copy are still imported by
+# modules that build the views)
+LAZY_DIALOGS = {f"desktop.ui.dialogs.{name}" for name in (
+    "commit_dialog", "connect_dialog", "import_rootfs_dialog", "load_preview_dialog", "prune_containers_dialog",
+    "prune_dialog", "remove_containers_dialog", "remove_images_dialog", "rename_dialog", "run_dialog",
+    "save_images_dialog", "signal_dialog")}
+
+
+def test_main_window_imports_neither_the_sdk_nor_dialogs():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    loaded = json.loads(out.splitlines()[-1])
+    sdk = [m for m in loaded if not m.startswith("desktop.")]
+    dialogs = [m for m in loaded if m.startswith("desktop.ui.dialogs.")]
+    assert sdk == [], f"the GUI thread's start-up imports the SDK: {sdk}"
+    assert not LAZY_DIALOGS & set(dialogs), f"dialogs imported at start-up: {sorted(LAZY_DIALOGS & set(dialogs))}"
+
+
+def test_the_sdk_still_translates_its_errors_once_imported():
+    """errors.translate imports docker.errors when called: an SDK error still becomes Berth's."""
+    import docker.errors
+
+    from desktop.engine.errors import NotFound, translate
+
+    class Response:
+        status_code = 404
+        reason = "Not Found"
+        url = "http://engine/images/nope/json"
+
+    err = translate(docker.errors.NotFound("no such image", response=Response(), explanation="No such image: nope"),
+                    "inspect nope")
+    assert isinstance(err, NotFound) and str(err) == "Could not inspect nope: No such image: nope"
+
+
+def test_berth_announces_its_first_paint_before_the_populated_list(docker_engine, tmp_path):
+    """bench/startup.py times both: BERTH_PAINTED_FILE says when the shell first painted."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), BERTH_READY_FILE="-",
+               BERTH_PAINTED_FILE="-", XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_RUNTIME_DIR=str(tmp_path))
+    berth = subprocess.Popen([sys.executable, "-m", "desktop", "-H", docker_engine.docker_host], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = [berth.stdout.readline(), berth.stdout.readline()]
+    finally:
+        berth.terminate()
+        berth.communicate(timeout=30)
+    assert lines[0] == "berth-painted\n"
+    assert lines[1].startswith("berth-ready ") and int(lines[1].split()[1]) >= 0

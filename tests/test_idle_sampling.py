@@ -89,7 +89,7 @@ def test_the_sampler_slows_when_the_window_is_inactive_and_stops_when_minimised(
 
     window.showMinimized()
     qtbot.waitUntil(lambda: view.attention.state == HIDDEN, timeout=5000)
-    qtbot.waitUntil(lambda: task.state.done, timeout=10000)  # the sampler stopped, its figures went
+    qtbot.waitUntil(lambda: task.state.done and view.sampler_task is None, timeout=10000)  # the sampler stopped
     assert view.sampler_task is None and view.model.usage(running) is None
     assert not view._status_timer.isActive() and not pane._header_timer.isActive()
 
@@ -109,5 +109,5 @@ def test_the_images_view_samples_nothing(qtbot, make_window, docker_engine, runn
     qtbot.waitUntil(lambda: view.sampler_task is not None, timeout=5000)
     task = view.sampler_task
     window.sidebar.setCurrentRow(0)
-    qtbot.waitUntil(lambda: task.state.done, timeout=10000)
+    qtbot.waitUntil(lambda: task.state.done and view.sampler_task is None, timeout=10000)
     assert view.attention.state == HIDDEN and view.sampler_task is None and not view._status_timer.isActive()

@@ -31,11 +31,10 @@ def test_an_operation_without_an_engine_fails_at_once_with_a_sentence_and_is_kep
     failures = []
     task = Operation(session, "Listing images", loaders.load_images, action="list the images") \
         .on_failure(failures.append).run()
-    qtbot.waitUntil(lambda: task.state.done, timeout=5000)
+    qtbot.waitUntil(lambda: bool(failures) and centre.tasks() == [task], timeout=5000)  # both arrive queued
     assert task.state == TaskState.FAILED
     assert [str(e) for e in failures] == [str(task.error)]
     assert isinstance(task.error, EngineUnavailable) and NOT_CONNECTED in str(task.error)
-    assert centre.tasks() == [task]
     assert tasks.shutdown(5000)
 
 

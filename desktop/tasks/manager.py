@@ -24,6 +24,7 @@ class TaskManager(QObject):
     taskAdded = Signal(object)
     tasksChanged = Signal(list)
     taskFinished = Signal(object)
+    _ended = Signal(object)  # emitted by the worker after the task's own last signal
 
     @staticmethod
     def live() -> list["TaskManager"]:
@@ -44,11 +45,15 @@ class TaskManager(QObject):
         # activity panel shows recent outcomes.
         self.recent: deque[Task] = deque(maxlen=100)
         self._changes = ItemPipe(self._on_changes, self)
+        # queued from the worker right after the task's own signals, so taskFinished always comes
+        # after the task's succeeded/failed/finished, with no connection per task
+        self._ended.connect(self._on_finished)
 
     def submit(self, task: Task, stream: bool = False) -> Task:
         """Run *task*: on the stream threads when it is a long-lived *stream*."""
         self._tasks[task.id] = task
         task.notify = self._changes.put
+        task.ended = self._ended.emit
         self.taskAdded.emit(task)
         (self.stream_pool if stream else self.pool).start(task)
         return task
@@ -64,11 +69,7 @@ class TaskManager(QObject):
         return self.stream_pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
 
     def _on_changes(self, changed: list[Task]) -> None:
-        unique = list(dict.fromkeys(changed))
-        self.tasksChanged.emit(unique)
-        for task in unique:
-            if task.state.done and task.wait(0):  # the worker is past its last signal
-                self._on_finished(task)
+        self.tasksChanged.emit(list(dict.fromkeys(changed)))
 
     def _on_finished(self, task: Task) -> None:
         if self._tasks.pop(task.id, None) is not None:

@@ -114,6 +114,7 @@ class Task(QRunnable):
         # the manager's batched change feed (any thread): one GUI wake-up for many tasks' changes,
         # so whoever follows every task (the activity centre) needs no connection per task
         self.notify: Callable[["Task"], None] | None = None
+        self.ended: Callable[["Task"], None] | None = None  # the manager's, called after the last signal
         self.token = CancelToken()
         self.signals = TaskSignals()
         self.state = TaskState.QUEUED
@@ -193,3 +194,5 @@ class Task(QRunnable):
             self._done.set()
             signals.finished.emit()
             self._changed()  # after every signal of the task: its end is the last change
+            if self.ended is not None:
+                self.ended(self)

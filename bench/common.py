@@ -32,12 +32,15 @@ def time_cli(engine: IsolatedEngine, *args: str, runs: int = 5) -> float:
                                               stdout=subprocess.DEVNULL), runs)
 
 
-def berth_cold_start(docker_host: str, timeout: float = 120, extra_env: dict | None = None) -> tuple[float, int]:
-    """Seconds from spawning Berth (offscreen) to its image list being populated, and the row count."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BERTH_READY_FILE="-", **(extra_env or {}))
+def berth_cold_start(docker_host: str, root: Path = ROOT, timeout: float = 120) -> tuple[float, float, int]:
+    """Seconds from spawning Berth (offscreen, from checkout *root*) to its first paint and to its
+    image list being populated, and the row count."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BERTH_READY_FILE="-", BERTH_PAINTED_FILE="-",
+               PYTHONPATH=str(root))
     start = time.perf_counter()
-    app = subprocess.Popen([sys.executable, "-m", "desktop", "-H", docker_host], cwd=ROOT, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    app = subprocess.Popen([sys.executable, "-m", "desktop", "-H", docker_host], cwd=root,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    painted = None
     try:
         with selectors.DefaultSelector() as sel:
             sel.register(app.stdout, selectors.EVENT_READ)
@@ -47,8 +50,13 @@ def berth_cold_start(docker_host: str, timeout: float = 120, extra_env: dict | N
                 line = app.stdout.readline()
                 if not line:
                     break
-                if line.startswith("berth-ready"):
-                    return time.perf_counter() - start, int(line.split()[1])
+                if line.startswith("berth-painted"):
+                    painted = time.perf_counter() - start
+                elif line.startswith("berth-ready"):
+                    ready = time.perf_counter() - start
+                    if painted is None:
+                        raise RuntimeError(f"{root} does not announce its first paint (BERTH_PAINTED_FILE)")
+                    return painted, ready, int(line.split()[1])
         raise RuntimeError("Berth never reported a populated window")
     finally:
         app.terminate()

@@ -11,48 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import selectors
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import ROOT, IsolatedEngine, time_cli, write_result
+from common import ROOT, IsolatedEngine, berth_cold_start, time_cli, write_result
 
 IMPORT_PROBE = ("import sys, time; t = time.perf_counter(); import desktop.ui.main_window; "
                 "print(time.perf_counter() - t, 'docker' in sys.modules, 'requests' in sys.modules)")
-
-
-def cold_start(root: Path, docker_host: str, timeout: float = 120) -> tuple[float, float, int]:
-    """Seconds from spawning Berth (offscreen, from checkout *root*) to its first paint and to its
-    image list being populated, and the row count."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BERTH_READY_FILE="-", BERTH_PAINTED_FILE="-",
-               PYTHONPATH=str(root))
-    start = time.perf_counter()
-    app = subprocess.Popen([sys.executable, "-m", "desktop", "-H", docker_host], cwd=root,
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    painted = None
-    try:
-        with selectors.DefaultSelector() as sel:
-            sel.register(app.stdout, selectors.EVENT_READ)
-            while time.perf_counter() - start < timeout:
-                if not sel.select(timeout):
-                    break
-                line = app.stdout.readline()
-                if not line:
-                    break
-                if line.startswith("berth-painted"):
-                    painted = time.perf_counter() - start
-                elif line.startswith("berth-ready"):
-                    ready = time.perf_counter() - start
-                    if painted is None:
-                        raise RuntimeError(f"{root} does not announce its first paint (BERTH_PAINTED_FILE)")
-                    return painted, ready, int(line.split()[1])
-        raise RuntimeError("Berth never reported a populated window")
-    finally:
-        app.terminate()
-        app.communicate(timeout=30)
 
 
 def import_probe(root: Path, runs: int) -> tuple[float, bool, bool]:
@@ -93,7 +61,7 @@ def main() -> None:
         cli_runs, starts = [], {name: [] for name in checkouts}
         for _ in range(args.runs):  # alternate, so every checkout and the CLI share the machine's load
             for name, root in checkouts.items():
-                starts[name].append(cold_start(root, engine.docker_host))
+                starts[name].append(berth_cold_start(engine.docker_host, root))
             cli_runs.append(time_cli(engine, "images", runs=1))
         imports = {name: import_probe(root, args.runs) for name, root in checkouts.items()}
     cli = statistics.median(cli_runs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +61,38 @@ class Made:
             self.engine.cli("rm", "-f", name, check=False)
         for image_id in reversed(self.images):
             self.engine.cli("rmi", "-f", image_id, check=False)
+
+
+READING = ("unix_stream_read_generic",)  # the kernel's wait channel of a thread reading a unix socket
+IN_SOCKET = READING + ("sock_alloc_send_pskb", "unix_stream_sendmsg", "wait_woken", "unix_wait_for_peer")
+
+
+def run_until_blocked(fn, ready: threading.Event | None = None,
+                      waits: tuple[str, ...] = READING) -> tuple[threading.Thread, dict]:
+    """Run *fn* in a thread and return once that thread sleeps in a socket call (its wait channel in
+    /proc is one of *waits*), after *ready* is set when given: (thread, outcome), where outcome gets
+    "value" or "error" when *fn* ends. For cancels that must reach a request an engine never answers."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    if ready is not None:
+        assert ready.wait(30), outcome
+    deadline = time.monotonic() + 30
+    wchan = f"/proc/self/task/{thread.native_id}/wchan"
+    while thread.is_alive() and time.monotonic() < deadline:
+        with open(wchan) as f:
+            if f.read().strip() in waits:
+                break
+        thread.join(0.01)  # the wait channel has no notification: look again shortly
+    assert thread.is_alive(), outcome
+    return thread, outcome
 
 
 def runs_until_released(ctx, *args) -> str:

@@ -14,7 +14,7 @@ import pytest
 from desktop.engine import container_ops
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import Cancelled
-from tests.test_image_removal import _frozen_thread
+from tests.helpers import run_until_blocked
 
 pytestmark = pytest.mark.engine
 
@@ -38,7 +38,7 @@ def test_cancel_ends_a_container_removal_on_a_stalled_engine(fresh_engine):
     os.kill(fresh_engine.pid, signal.SIGSTOP)
     frozen.set()
     try:
-        thread, outcome = _frozen_thread(
+        thread, outcome = run_until_blocked(
             lambda: container_ops.apply_action(new_client, "remove", targets, parallel=1, token=token), frozen)
         started = time.monotonic()
         token.cancel()

@@ -23,6 +23,7 @@ from desktop.engine import file_copy, tar_extract
 from desktop.engine.archive import ArchiveError
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled, NotFound
+from tests.helpers import IN_SOCKET, run_until_blocked
 
 # --- hostile archives, unpacked -------------------------------------------------------------------
 
@@ -266,29 +267,8 @@ def test_copy_in_follows_the_named_link_keeps_inner_links_and_gives_files_to_roo
 # --- Cancel on an engine that froze ----------------------------------------------------------------------
 
 
-def _blocked_in_socket(thread: threading.Thread) -> bool:
-    with open(f"/proc/self/task/{thread.native_id}/wchan") as f:
-        return f.read().strip() in ("unix_stream_read_generic", "sock_alloc_send_pskb", "unix_stream_sendmsg",
-                                    "wait_woken", "unix_wait_for_peer")
-
-
 def _cancel_when_blocked(work, token: CancelToken, started: threading.Event | None = None):
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while thread.is_alive() and time.monotonic() < deadline:
-        if (started is None or started.is_set()) and _blocked_in_socket(thread):
-            break
-        thread.join(0.01)  # the kernel's wait channel has no notification: look again shortly
-    assert thread.is_alive(), outcome
+    thread, outcome = run_until_blocked(work, started, IN_SOCKET)
     token.cancel()
     thread.join(10)
     assert not thread.is_alive(), "cancel did not reach the blocked copy"

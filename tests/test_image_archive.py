@@ -12,8 +12,6 @@ import signal
 import subprocess
 import sys
 import tarfile
-import threading
-import time
 
 import docker
 import pytest
@@ -26,6 +24,7 @@ from desktop.engine.connection import Endpoint, connect
 from desktop.engine.errors import BerthError, Cancelled, EngineError, EngineUnavailable, NotFound
 from tests.engine_fixtures import BUSYBOX_TAG
 from tests.test_archive_inspect import COMPRESSIONS, SUFFIX, SyntheticImage, docker_archive, oci_layout, tar_bytes
+from tests.helpers import run_until_blocked
 
 pytestmark = pytest.mark.engine
 
@@ -377,24 +376,7 @@ def test_engine_dies_mid_load(fresh_engine, saved):
 def _run_until_blocked_then_cancel(fn, token: CancelToken):
     """Run *fn* in a thread, wait until that thread sleeps reading from the engine's socket (the
     kernel says so in /proc), cancel, and return what *fn* raised."""
-    outcome = {}
-
-    def run():
-        try:
-            fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    wchan = f"/proc/self/task/{thread.native_id}/wchan"
-    while thread.is_alive() and time.monotonic() < deadline:
-        with open(wchan) as f:
-            if f.read().strip() == "unix_stream_read_generic":
-                break
-        thread.join(0.01)  # the kernel's wait channel has no notification: look again shortly
-    assert thread.is_alive(), outcome
+    thread, outcome = run_until_blocked(fn)
     token.cancel()
     thread.join(20)
     assert not thread.is_alive(), "cancel did not reach the blocked request"

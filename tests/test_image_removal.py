@@ -24,7 +24,7 @@ from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import TaskState
 from desktop.ui.dialogs.remove_images_dialog import RemoveImagesDialog, confirm_and_remove
-from tests.helpers import connected_session
+from tests.helpers import connected_session, run_until_blocked
 
 pytestmark = pytest.mark.engine
 _builds = itertools.count(1)
@@ -337,31 +337,6 @@ def test_an_untag_that_would_now_delete_the_image_is_left_alone(docker_engine, d
     assert cli_tags(docker_engine, unique_repo) == {("one", image_id)}
 
 
-def _frozen_thread(fn, frozen: threading.Event):
-    """Run *fn* in a thread until the engine is *frozen* and the thread sleeps reading its socket
-    (the kernel's wait channel says so); returns (thread, outcome dict)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert frozen.wait(30), outcome
-    deadline = time.monotonic() + 30
-    wchan = f"/proc/self/task/{thread.native_id}/wchan"
-    while thread.is_alive() and time.monotonic() < deadline:
-        with open(wchan) as f:
-            if f.read().strip() == "unix_stream_read_generic":
-                break
-        thread.join(0.01)  # the wait channel has no notification: look again shortly
-    assert thread.is_alive(), outcome
-    return thread, outcome
-
-
 def test_cancel_ends_a_removal_the_stalled_engine_never_answers(fresh_engine):
     """dockerd stops (SIGSTOP) after the first image: the second image's request hangs. Cancel
     ends it at once, and the report says per image what was and was not removed."""
@@ -379,7 +354,7 @@ def test_cancel_ends_a_removal_the_stalled_engine_never_answers(fresh_engine):
             frozen.set()
 
     try:
-        thread, outcome = _frozen_thread(lambda: execute_removal(client, plan, token=token, on_progress=progress),
+        thread, outcome = run_until_blocked(lambda: execute_removal(client, plan, token=token, on_progress=progress),
                                          frozen)
         started = time.monotonic()
         token.cancel()

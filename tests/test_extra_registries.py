@@ -5,7 +5,6 @@ helper. Checked from outside with the docker CLI and plain HTTP."""
 from __future__ import annotations
 
 import base64
-import json
 import ssl
 import urllib.error
 import urllib.request

@@ -43,6 +43,7 @@ EXTRACTING = "extracting"
 PUSHING = "pushing"
 EXISTS = "exists"
 MOUNTED = "mounted"
+RETRYING = "retrying"
 COMPLETE = "complete"
 
 _FINISHED = frozenset({EXISTS, MOUNTED, COMPLETE})
@@ -108,6 +109,8 @@ class LayerState:
             return self.text[0].lower() + self.text[1:] if self.text else "mounted"
         if self.state == EXISTS:
             return "already exists"
+        if self.state == RETRYING:
+            return self.text[0].lower() + self.text[1:] + " (the registry did not answer)"
         if self.state == DOWNLOADED:
             return "downloaded"
         return self.state
@@ -247,8 +250,7 @@ def classify(message: str, registry: str, action: str, *, started: bool = False)
                                    "or a mistyped host).", registry=registry, detail=text)
     if started and _GONE.search(text) or (started and _UNREACHABLE.search(text)):
         return RegistryGone(f"Could not {action}: {where} went away during the transfer (it stopped or the "
-                            "connection broke). Nothing is left half-done on the registry; try again once it "
-                            "is back.", registry=registry, detail=text)
+                            "connection broke). Try again once it is back.", registry=registry, detail=text)
     if _UNREACHABLE.search(text) or _GONE.search(text):
         return RegistryUnreachable(f"Could not {action}: the engine cannot reach {where} (connection refused or "
                                    "no route). Check that the registry runs and the host and port are right.",
@@ -322,6 +324,8 @@ class TransferTracker:
         state = _STATES.get(status)
         if state is None and status.startswith("Mounted from"):
             state = MOUNTED
+        elif state is None and status.startswith("Retrying in"):
+            state = RETRYING  # the engine lost the registry and tries the layer again shortly
         if not layer_id or state is None:
             # "Pulling from team/app" (id = the tag), "The push refers to …", anything new
             if status:
@@ -419,8 +423,12 @@ def _follow(api, kind: str, open_stream: Callable[[], Iterable[dict]], reference
     last_progress = 0.0
     watchdog = Watchdog(stall_after, inner.cancel)
 
-    def stalled() -> TransferStalled:
+    def stalled() -> RegistryError:
         seconds = f"{stall_after:g}"
+        if any(layer.state == RETRYING for layer in tracker.layers):
+            return RegistryGone(f"Could not {action}: {registry or 'the registry'} went away during the transfer: "
+                                f"the engine kept retrying and nothing moved for {seconds} s, so Berth stopped "
+                                "it. Try again once the registry is back.", registry=registry)
         return TransferStalled(f"Could not {action}: nothing moved for {seconds} s, so Berth stopped it. "
                                f"{registry or 'The registry'} (or the engine's connection to it) stopped "
                                "answering; try again once it answers.", registry=registry)
@@ -437,10 +445,12 @@ def _follow(api, kind: str, open_stream: Callable[[], Iterable[dict]], reference
                     message = item_error(item)
                     if message:
                         raise classify(message, registry, action, started=started)
-                    if item != last_item:  # anything new from the engine is progress; a repeat is not
-                        watchdog.advanced()
-                        last_item = item
                     layer = tracker.feed(item)
+                    # anything new from the engine is progress; a repeat is not, nor is the
+                    # engine counting down to its next try at a registry that went away
+                    if item != last_item and not (layer is not None and layer.state == RETRYING):
+                        watchdog.advanced()
+                    last_item = item
                     if layer is None:
                         continue
                     if layer.current or layer.finished:

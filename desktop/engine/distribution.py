@@ -19,11 +19,12 @@ digest is not one of the local image's RepoDigests would move to other content.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.errors import BerthError, Cancelled, EngineError, NotFound, translate
@@ -405,6 +406,20 @@ class Watchdog:
                 return
 
 
+@contextlib.contextmanager
+def watched(api, token: CancelToken | None, seconds: float) -> Iterator[Watchdog]:
+    """While inside, the requests *api* makes end at once when *token* is cancelled or when the
+    yielded watchdog has not been told ``advanced()`` for *seconds* (its ``fired`` says which):
+    both shut the sockets down."""
+    inner = CancelToken()
+    unlink = token.on_cancel(inner.cancel) if token is not None else (lambda: None)
+    try:
+        with shutdown_on_cancel(api, inner), Watchdog(seconds, inner.cancel) as watchdog:
+            yield watchdog
+    finally:
+        unlink()
+
+
 Emit = Callable[[LayerState], None]
 OnProgress = Callable[[TransferProgress], None]
 
@@ -416,12 +431,9 @@ def _follow(api, kind: str, open_stream: Callable[[], Iterable[dict]], reference
     registry = registry_of(reference)
     action = f"{kind} {reference}"
     tracker = TransferTracker(kind)
-    inner = CancelToken()  # cancelled by the user's token or by the watchdog: shuts the sockets down
-    unlink = token.on_cancel(inner.cancel) if token is not None else (lambda: None)
     started = False
     last_item: dict | None = None
     last_progress = 0.0
-    watchdog = Watchdog(stall_after, inner.cancel)
 
     def stalled() -> RegistryError:
         seconds = f"{stall_after:g}"
@@ -433,50 +445,45 @@ def _follow(api, kind: str, open_stream: Callable[[], Iterable[dict]], reference
                                f"{registry or 'The registry'} (or the engine's connection to it) stopped "
                                "answering; try again once it answers.", registry=registry)
 
-    try:
-        with shutdown_on_cancel(api, inner), watchdog:
-            try:
-                stream = open_stream()
-                for item in stream:
-                    if inner.cancelled:
-                        break
-                    if not isinstance(item, dict):
-                        continue
-                    message = item_error(item)
-                    if message:
-                        raise classify(message, registry, action, started=started)
-                    layer = tracker.feed(item)
-                    # anything new from the engine is progress; a repeat is not, nor is the
-                    # engine counting down to its next try at a registry that went away
-                    if item != last_item and not (layer is not None and layer.state == RETRYING):
-                        watchdog.advanced()
-                    last_item = item
-                    if layer is None:
-                        continue
-                    if layer.current or layer.finished:
-                        started = True
-                    if on_layer is not None:
-                        on_layer(layer)
-                    now = time.monotonic()
-                    if on_progress is not None and (now - last_progress >= progress_interval or layer.finished):
-                        last_progress = now
-                        on_progress(tracker.progress())
-            except RegistryError:
-                raise
-            except BerthError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a shut-down socket, an engine error, a lost engine
-                if watchdog.fired:
-                    raise stalled() from None
-                if token is not None and token.cancelled:
-                    raise Cancelled() from None
-                raise _translate(exc, registry, action, started) from None
+    with watched(api, token, stall_after) as watchdog:
+        try:
+            stream = open_stream()
+            for item in stream:
+                if watchdog.fired or (token is not None and token.cancelled):
+                    break
+                if not isinstance(item, dict):
+                    continue
+                message = item_error(item)
+                if message:
+                    raise classify(message, registry, action, started=started)
+                layer = tracker.feed(item)
+                # anything new from the engine is progress; a repeat is not, nor is the
+                # engine counting down to its next try at a registry that went away
+                if item != last_item and not (layer is not None and layer.state == RETRYING):
+                    watchdog.advanced()
+                last_item = item
+                if layer is None:
+                    continue
+                if layer.current or layer.finished:
+                    started = True
+                if on_layer is not None:
+                    on_layer(layer)
+                now = time.monotonic()
+                if on_progress is not None and (now - last_progress >= progress_interval or layer.finished):
+                    last_progress = now
+                    on_progress(tracker.progress())
+        except BerthError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a shut-down socket, an engine error, a lost engine
             if watchdog.fired:
-                raise stalled()
+                raise stalled() from None
             if token is not None and token.cancelled:
-                raise Cancelled()
-    finally:
-        unlink()
+                raise Cancelled() from None
+            raise _translate(exc, registry, action, started) from None
+        if watchdog.fired:
+            raise stalled()
+        if token is not None and token.cancelled:
+            raise Cancelled()
     if on_progress is not None:
         on_progress(tracker.progress())
     return tracker
@@ -584,11 +591,14 @@ def repo_digests(inspect: dict, repository: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def check_push(client, reference: str) -> GuardVerdict:
+def check_push(client, reference: str, *, token: CancelToken | None = None,
+               timeout: float = STALL_AFTER) -> GuardVerdict:
     """What pushing *reference* would do to the registry's tag of that name: new there, already
-    this image's content, or moving to other content. Asks the registry through the engine."""
+    this image's content, or moving to other content. Asks the registry through the engine; a
+    registry that does not answer within *timeout* seconds is said to be so."""
     ref = normalise(reference)
     name = str(ref)
+    registry = registry_of(name)
     api = client.api
     action = f"check {name} on its registry"
     try:
@@ -600,13 +610,19 @@ def check_push(client, reference: str) -> GuardVerdict:
         raise error from None
     local = repo_digests(inspect, ref.name)
     remote = ""
-    try:
-        remote = str((api.inspect_distribution(name).get("Descriptor") or {}).get("digest") or "")
-    except Exception as exc:  # noqa: BLE001
-        import docker.errors
+    with watched(api, token, timeout) as watchdog:
+        try:
+            remote = str((api.inspect_distribution(name).get("Descriptor") or {}).get("digest") or "")
+        except Exception as exc:  # noqa: BLE001
+            import docker.errors
 
-        text = str(getattr(exc, "explanation", "") or exc)
-        if not (isinstance(exc, docker.errors.APIError) and exc.status_code == 404
-                and re.search(r"manifest unknown|not found|name unknown", text, re.I)):
-            raise _translate(exc, registry_of(name), action, False) from None
+            if watchdog.fired:
+                raise TransferStalled(f"Could not {action}: {registry} did not answer for {timeout:g} s. Check "
+                                      "that the registry runs, then try again.", registry=registry) from None
+            if token is not None and token.cancelled:
+                raise Cancelled() from None
+            text = str(getattr(exc, "explanation", "") or exc)
+            if not (isinstance(exc, docker.errors.APIError) and exc.status_code == 404
+                    and re.search(r"manifest unknown|not found|name unknown", text, re.I)):
+                raise _translate(exc, registry, action, False) from None
     return GuardVerdict(name, inspect.get("Id", ""), remote, local)

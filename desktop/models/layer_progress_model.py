@@ -13,8 +13,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from desktop.engine.distribution import LayerState, overall_fraction
 from desktop.models.formatting import human_size
+from desktop.models.image_details_models import FRACTION_ROLE  # the role the size-bar delegate paints
 
-FRACTION_ROLE = Qt.ItemDataRole.UserRole + 1  # the layer's progress 0..1 (for a bar delegate)
 LAYER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 LAYER, STATE, PROGRESS = 0, 1, 2
@@ -57,7 +57,7 @@ class LayerProgressModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{layer.id}: {layer.text}"
         if role == FRACTION_ROLE:
-            return layer.fraction
+            return layer.fraction if column == PROGRESS else None
         if role == LAYER_ROLE:
             return layer
         if role == Qt.ItemDataRole.TextAlignmentRole and column == PROGRESS:

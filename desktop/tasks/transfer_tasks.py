@@ -46,8 +46,8 @@ def pull_image(ctx: TaskContext, factory: ClientFactory, reference: str, platfor
 
 def check_push(ctx: TaskContext, factory: ClientFactory, reference: str) -> GuardVerdict:
     ctx.raise_if_cancelled()
-    with factory.private_client(timeout=30) as client:
-        return distribution.check_push(client, reference)
+    with factory.private_client(timeout=None) as client:
+        return distribution.check_push(client, reference, token=ctx.token, timeout=stall_after)
 
 
 def push_image(ctx: TaskContext, factory: ClientFactory, reference: str, *,

@@ -31,6 +31,7 @@ from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
+from desktop.ui.transfer_actions import TransferActions
 
 IMAGES, CONTAINERS = 0, 1
 VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"))  # title, icon, shortcut
@@ -78,6 +79,7 @@ class EngineWorkspace(QStackedWidget):
         session.eventReceived.connect(self._on_event)
         self.image_actions = ImageActions(window, session, self.images_view, self.image_details)
         self.image_actions.shown_loaded.connect(lambda _refs: self.show_view(IMAGES))
+        self.transfer_actions = TransferActions(window, session, self.image_actions)
         self.disk_usage = DiskUsageWidget(session)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

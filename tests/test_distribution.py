@@ -81,6 +81,10 @@ def test_overall_fraction_weighs_by_size_and_waits_for_a_size():
     assert overall_fraction([small, big]) == pytest.approx(0.01)
     unknown = LayerState("c", EXISTS, "Layer already exists")
     assert overall_fraction([unknown]) == 1.0
+    # a layer already there moved no bytes: it does not count as done work against the others
+    assert overall_fraction([unknown, big]) == 0.0
+    waiting = LayerState("d", "waiting", "Waiting")
+    assert overall_fraction([small, waiting]) == pytest.approx(0.5)  # weighs as much as the known one
 
 
 @pytest.mark.parametrize("message, cls, words", [

@@ -52,7 +52,7 @@ def test_a_rebuilt_tag_would_move_and_the_verdict_shows_both_sides(docker_engine
     assert verdict.moves and verdict.remote_digest == pushed.digest and verdict.local_digests == ()
     assert verdict.image_id == rebuilt
     text = verdict.describe()
-    assert pushed.digest in text and rebuilt in text and "moves the remote tag" in text
+    assert pushed.digest in text and rebuilt in text and "Pushing moves that tag" in text
 
 
 def test_digests_of_other_repositories_do_not_count(api_client, registry, made, unique_repo):
@@ -129,7 +129,7 @@ def test_declining_the_question_pushes_nothing(qtbot, make_window, docker_engine
     qtbot.mouseClick(dialog.push_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(dialog.confirm.isVisible, timeout=10000)
     text = dialog.confirm_text.text()
-    assert first in text and rebuilt in text and "moves the remote tag to different content" in text
+    assert first in text and rebuilt in text and "already exists on the registry with other content" in text
     assert dialog.task is None  # nothing is pushed while the question waits
     with qtbot.waitSignal(dialog.finished_all, timeout=10000):
         qtbot.mouseClick(dialog.skip_button, Qt.MouseButton.LeftButton)

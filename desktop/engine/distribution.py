@@ -114,6 +114,8 @@ class LayerState:
             return self.text[0].lower() + self.text[1:] + " (the registry did not answer)"
         if self.state == DOWNLOADED:
             return "downloaded"
+        if self.state == COMPLETE and self.text == "Pushed":
+            return "pushed"
         return self.state
 
 
@@ -167,10 +169,11 @@ class GuardVerdict:
         if self.same:
             return f"{self.reference} on the registry already has this image ({self.remote_digest})."
         local = ", ".join(self.local_digests) if self.local_digests else \
-            f"none yet: image {self.image_id} has not been pushed to this repository"
-        return (f"{self.reference} on the registry names other content than this image: pushing moves the "
-                f"remote tag to different content.\nOn the registry now: {self.remote_digest}\n"
-                f"This image's digests in that repository: {local}")
+            f"{self.image_id} (its image ID: it was never pushed to this repository, so it has no digest there)"
+        return (f"{self.reference} already exists on the registry with other content. Pushing moves that tag "
+                f"to this image; whoever pulls it then gets different content.\n"
+                f"On the registry now: {self.remote_digest}\n"
+                f"This image: {local}")
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -361,17 +364,17 @@ class TransferTracker:
 
 
 def overall_fraction(layers) -> float | None:
-    """The transfer's progress 0..1 with each layer weighted by its size; a layer of unknown size
-    weighs as much as the average known one. None while no size is known and a layer is still
-    to come (nothing to weigh yet)."""
+    """The transfer's progress 0..1 with each layer weighted by its size. A layer that needed no
+    transfer (already there, mounted) and whose size was never told weighs nothing; one still to
+    come weighs as much as the average known one. None while nothing can be weighed yet."""
     layers = list(layers)
     if not layers:
         return None
     sized = [layer.size for layer in layers if layer.size]
-    if not sized and not all(layer.finished for layer in layers):
-        return None
-    unknown = sum(sized) / len(sized) if sized else 1
-    weights = [layer.size or unknown for layer in layers]
+    if not sized:
+        return 1.0 if all(layer.finished for layer in layers) else None
+    unknown = sum(sized) / len(sized)
+    weights = [layer.size or (0 if layer.finished else unknown) for layer in layers]
     return sum(w * layer.fraction for w, layer in zip(weights, layers)) / sum(weights)
 
 

@@ -69,7 +69,10 @@ class TransferProgressPanel(QWidget):
         self.overall.setValue(1000)
 
     def stop(self) -> None:
-        """The transfer ended without success: no busy bar left running."""
+        """The transfer ended without success: no busy bar left running, and no empty table when
+        it failed before any layer was named."""
         if self.overall.maximum() == 0:
             self.overall.setRange(0, 1000)
             self.overall.setValue(0)
+        if not self.model.rowCount():
+            self.setVisible(False)

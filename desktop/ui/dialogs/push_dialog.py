@@ -74,7 +74,6 @@ class PushDialog(QDialog):
         self.tags = QListWidget()
         self.tags.setObjectName("pushTags")
         tags_label.setBuddy(self.tags)
-        self.tags.setMinimumHeight(90)
         self.tags.itemChanged.connect(lambda _item: self._update_buttons())
         self.tag_button = QPushButton("Tag for a &registry…")
         self.tag_button.setObjectName("pushTagForRegistry")
@@ -156,6 +155,7 @@ class PushDialog(QDialog):
         grow_with_content(self)
         if self._selected:
             self._add_tag(self._selected, checked=True)
+        self._fit_tags()
         self._update_buttons()
 
     # --- the image's tags ---------------------------------------------------------------------
@@ -183,6 +183,14 @@ class PushDialog(QDialog):
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         item.setData(TAG_ROLE, tag)
+        self._fit_tags()
+
+    def _fit_tags(self) -> None:
+        """As tall as its tags (up to six; it scrolls beyond), so the layers get the room."""
+        rows = min(max(self.tags.count(), 2), 6)
+        row_height = self.tags.sizeHintForRow(0) if self.tags.count() else self.fontMetrics().height() + 4
+        frame = 2 * self.tags.frameWidth() + 4
+        self.tags.setFixedHeight(rows * row_height + frame)
 
     def _item(self, tag: str) -> QListWidgetItem | None:
         for n in range(self.tags.count()):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.tasks import transfer_tasks
 from desktop.tasks.task import TaskState
+from tests.layout_check import window_problems
 from tests.window_fixture import make_window  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.engine
@@ -94,6 +95,7 @@ def test_the_pull_dialog_checks_and_previews_as_it_is_typed(qtbot, make_window, 
     field.setText("Team/App:1")
     assert dialog.reference_error.isVisible() and "upper-case" in dialog.reference_error.text()
     assert not dialog.pull_button.isEnabled() and dialog.preview.text() == "—"
+    qtbot.waitUntil(lambda: not window_problems(dialog), timeout=3000)  # the long error has its room
     field.setText("127.0.0.1:5000/team/app@sha256:" + "a" * 64)
     assert dialog.preview.text() == "127.0.0.1:5000/team/app@sha256:" + "a" * 64
     # the completion hook: tags the registry lists complete the typed repository
@@ -168,6 +170,7 @@ def test_cancel_a_pull_in_the_dialog(qtbot, make_window, docker_engine, registry
     qtbot.waitUntil(lambda: any(layer.state == "downloading" and layer.current
                                 for layer in pull.progress.model.layers()), timeout=20000)
     task = pull.task
+    assert not window_problems(pull)
     qtbot.mouseClick(pull.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: task.state == TaskState.CANCELLED, timeout=10000)
     assert pull.isVisible() and pull.status.text() == "Pull cancelled."

@@ -9,6 +9,7 @@ import pytest
 
 from desktop.engine import distribution
 from desktop.engine.errors import NotFound
+from tests.layout_check import window_problems
 from tests.window_fixture import make_window  # noqa: F401  (a fixture)
 
 
@@ -131,6 +132,7 @@ def test_declining_the_question_pushes_nothing(qtbot, make_window, docker_engine
     text = dialog.confirm_text.text()
     assert first in text and rebuilt in text and "already exists on the registry with other content" in text
     assert dialog.task is None  # nothing is pushed while the question waits
+    qtbot.waitUntil(lambda: not window_problems(dialog), timeout=3000)
     with qtbot.waitSignal(dialog.finished_all, timeout=10000):
         qtbot.mouseClick(dialog.skip_button, Qt.MouseButton.LeftButton)
     assert dialog.task is None and not dialog.results and dialog.skipped == [ref]

@@ -26,7 +26,9 @@ class TransferProgressPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(LAYER, QHeaderView.ResizeMode.ResizeToContents)
+        # fixed widths: ResizeToContents would measure every row again at each progress update
+        header.setSectionResizeMode(LAYER, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(LAYER, self.table.fontMetrics().horizontalAdvance("0" * 12) + 24)
         header.setSectionResizeMode(STATE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(PROGRESS, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(PROGRESS, 110)

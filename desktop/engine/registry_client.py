@@ -1,0 +1,710 @@
+"""A thin client for a registry's HTTP API (distribution v2), for browsing what the engine
+cannot tell: the repositories a registry holds, their tags, a tag's manifest, and deleting a tag.
+
+Pull and push go through the engine; this talks to the registry directly with ``requests``, so it
+must earn the engine's habits by hand:
+
+- http for 127.0.0.0/8, ``::1`` and ``localhost`` (the engine treats those as insecure registries),
+  https elsewhere; a host written with a scheme (``http://10.0.0.5:5000``) is taken as written.
+- the registry's CA file when one is given, else the system's CAs; ``trust_env`` is off so the
+  environment's ``REQUESTS_CA_BUNDLE`` never silently replaces the CA (nor proxies the request).
+- short timeouts, no retries; a host name is looked up on its own thread with a one-second limit
+  first, because a machine with no network can wait 20 s and more on DNS before requests times out.
+- auth as the engine does: on 401 the ``WWW-Authenticate`` challenge says Bearer (fetch a token
+  from the realm for the scope, with the stored credentials as basic auth or anonymously, cached per
+  scope until it expires) or Basic (send the stored credentials).
+- Docker Hub: ``docker.io`` is served by ``registry-1.docker.io``; official images live under
+  ``library/``.
+
+Every failure is a :class:`RegistryError` whose message names the registry and says what to do.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import json
+import re
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import quote, urljoin, urlsplit
+
+from desktop.engine.errors import BerthError
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "DOCKER_HUB",
+    "MANIFEST_ACCEPT",
+    "DeleteNotAllowed",
+    "ManifestInfo",
+    "Platform",
+    "Registry",
+    "RegistryAuthError",
+    "RegistryError",
+    "RegistryNotFound",
+    "RegistryTlsError",
+    "RegistryUnreachable",
+    "TagMoved",
+    "list_tags",
+    "sort_tags",
+    "stored_credentials",
+]
+
+DOCKER_HUB = "docker.io"
+_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+_HUB_API = "https://registry-1.docker.io"
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+#: Without these a registry answers with a schema1 manifest, whose digest is not the image's.
+MANIFEST_ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
+_INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
+
+DNS_TIMEOUT = 1.0  # seconds a name may take to resolve before Berth says there is no network
+CATALOG_PAGE = 100  # repositories asked for per page of /v2/_catalog
+MAX_PAGES = 1000  # a registry whose Link never ends is cut off here
+MAX_PLATFORM_LOOKUPS = 16  # child manifests of an index read for their sizes
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+class RegistryError(BerthError):
+    """A registry refused, failed or could not be reached; ``registry`` is the host as shown."""
+
+    def __init__(self, message: str, *, registry: str = "", status_code: int | None = None,
+                 code: str = "", detail: str | None = None):
+        super().__init__(message, detail=detail)
+        self.registry = registry
+        self.status_code = status_code
+        self.code = code  # the registry's error code (NAME_UNKNOWN, ...) when it sent one
+
+
+class RegistryUnreachable(RegistryError):
+    """No answer: no network, a name that does not resolve, nothing listening, a timeout."""
+
+
+class RegistryTlsError(RegistryError):
+    """The TLS connection failed: an untrusted certificate, or a registry speaking plain HTTP."""
+
+
+class RegistryAuthError(RegistryError):
+    """401/403: not signed in, wrong credentials, or no permission for this."""
+
+
+class RegistryNotFound(RegistryError):
+    """The repository or the tag/manifest does not exist (NAME_UNKNOWN, MANIFEST_UNKNOWN)."""
+
+
+class DeleteNotAllowed(RegistryError):
+    """405 on DELETE: the registry does not allow deleting."""
+
+
+class TagMoved(RegistryError):
+    """The tag points at another digest than the one the person confirmed deleting."""
+
+
+# --- values -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Platform:
+    """One image of a multi-platform index."""
+
+    os: str
+    architecture: str
+    variant: str = ""
+    digest: str = ""
+    size: int | None = None  # config + layers of that image, when it was read
+    media_type: str = ""
+
+    def __str__(self) -> str:
+        return "/".join(p for p in (self.os, self.architecture, self.variant) if p)
+
+
+@dataclass(frozen=True)
+class ManifestInfo:
+    """What a tag points at. ``size`` is config + layers of an image (for an index: the sum over
+    its platforms that could be read, or None); ``platforms`` is empty for a single image."""
+
+    registry: str
+    repository: str
+    tag: str
+    digest: str
+    media_type: str
+    size: int | None
+    platforms: tuple[Platform, ...] = ()
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in _INDEX_TYPES
+
+    @property
+    def reference(self) -> str:
+        """What ``docker pull`` takes for this tag."""
+        return f"{self.registry}/{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class _Challenge:
+    scheme: str  # "bearer" or "basic"
+    params: dict
+
+
+# --- credentials ------------------------------------------------------------------------------
+
+def stored_credentials(host: str) -> tuple[str, str] | None:
+    """(username, password) the docker CLI keeps for *host* (``auths``, ``credHelpers``,
+    ``credsStore`` of its config, ``DOCKER_CONFIG`` honoured), or None.
+
+    The one place this module asks; ``desktop.engine.docker_config.credentials_for`` is the
+    project's reader of the CLI's config and is used when present, else the SDK's resolver."""
+    try:
+        from desktop.engine import docker_config
+    except ImportError:
+        docker_config = None
+    if docker_config is not None and hasattr(docker_config, "credentials_for"):
+        found = docker_config.credentials_for(host)
+        return (found.username, found.password) if found is not None else None
+    import docker.auth
+    import docker.errors
+
+    try:
+        config = docker.auth.load_config()
+        entry = config.resolve_authconfig(DOCKER_HUB if host in _HUB_ALIASES else host)
+    except docker.errors.DockerException as exc:
+        raise RegistryAuthError(f"Could not read the stored sign-in for {host}: {exc}", registry=host) from exc
+    if not entry:
+        return None
+    username = entry.get("username") or entry.get("Username") or ""
+    password = entry.get("password") or entry.get("Password") or ""
+    if not username and not password:
+        return None
+    return username, password
+
+
+# --- tags in order ----------------------------------------------------------------------------
+
+_CHUNK_RE = re.compile(r"(\d+)")
+_VERSION_LIKE_RE = re.compile(r"[vV]?\d")
+
+
+def _natural(text: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in _CHUNK_RE.split(text) if p)
+
+
+def sort_tags(tags) -> list[str]:
+    """``latest`` first, then version-like tags (starting with a digit or ``v`` and a digit) newest
+    first in natural order (``v10`` before ``v9``, ``1.2.0`` before ``1.2.0-rc1``), then every
+    other tag in natural order, A to Z."""
+    tags = set(tags)
+    head = ["latest"] if "latest" in tags else []
+    rest = tags - {"latest"}
+
+    def version_key(tag: str) -> tuple:
+        core, _, pre = tag.lstrip("vV").partition("-")
+        return (_natural(core), 0 if pre else 1, _natural(pre), tag)
+
+    versions = sorted((t for t in rest if _VERSION_LIKE_RE.match(t)), key=version_key, reverse=True)
+    others = sorted((t for t in rest if not _VERSION_LIKE_RE.match(t)), key=lambda t: (_natural(t), t))
+    return head + versions + others
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+def _split_host(host: str) -> tuple[str | None, str]:
+    """(scheme if written, host[:port]) of what the person typed."""
+    host = host.strip().rstrip("/")
+    if "://" in host:
+        parts = urlsplit(host)
+        return parts.scheme.lower(), parts.netloc
+    return None, host
+
+
+def _hostname(netloc: str) -> str:
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0]
+    return netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
+
+
+def _is_loopback(name: str) -> bool:
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _system_ca() -> str | bool:
+    cafile = ssl.get_default_verify_paths().cafile
+    return cafile if cafile and Path(cafile).is_file() else True
+
+
+def _resolve(name: str, timeout: float) -> str | None:
+    """None when *name* resolves within *timeout*, else why not. The look-up runs on a daemon
+    thread: getaddrinfo cannot be interrupted, and must not hold the caller past the limit."""
+    outcome: dict = {}
+
+    def look_up() -> None:
+        try:
+            socket.getaddrinfo(name, None)
+        except OSError as exc:
+            outcome["error"] = exc
+        outcome["done"] = True
+
+    thread = threading.Thread(target=look_up, name=f"dns {name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome.get("done"):
+        return "timed out"
+    return str(outcome["error"]) if "error" in outcome else None
+
+
+# --- tokens, shared by every client in the process ----------------------------------------------
+
+class _TokenCache:
+    """Bearer tokens per (token realm, service, user, scope) until ``expires_in`` runs out, so a
+    new client (list_tags from the Pull dialog) reuses what an earlier one fetched."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple, tuple[str, float]] = {}
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            found = self._tokens.get(key)
+            if found is None:
+                return None
+            if found[1] <= time.monotonic():
+                del self._tokens[key]
+                return None
+            return found[0]
+
+    def put(self, key: tuple, token: str, expires_in: float) -> None:
+        with self._lock:
+            self._tokens[key] = (token, time.monotonic() + max(expires_in - 5, 1))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+TOKENS = _TokenCache()
+
+_PARAM_RE = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
+
+
+def parse_challenge(header: str) -> _Challenge | None:
+    """The first Bearer or Basic challenge of a ``WWW-Authenticate`` header."""
+    header = (header or "").strip()
+    m = re.match(r"([A-Za-z]+)\s*(.*)", header, re.S)
+    if not m:
+        return None
+    scheme = m.group(1).lower()
+    if scheme not in ("bearer", "basic"):
+        return None
+    params = {k.lower(): (q.replace('\\"', '"') if q is not None and v == "" else v or q or "")
+              for k, q, v in _PARAM_RE.findall(m.group(2))}
+    return _Challenge(scheme, params)
+
+
+def _error_body(response) -> tuple[str, str]:
+    """(code, message) of the first error in a registry's JSON error body."""
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return "", ""
+    if errors and isinstance(errors[0], dict):
+        return str(errors[0].get("code") or ""), str(errors[0].get("message") or "")
+    return "", ""
+
+
+# --- the client -------------------------------------------------------------------------------
+
+class Registry:
+    """One registry: a ``requests.Session`` with its trust, its credentials and its auth state.
+    Not for concurrent use from several threads (one per browser, one per list_tags call)."""
+
+    def __init__(self, host: str, *, ca_file: str | None = None, timeout: float = 5.0,
+                 credentials: Callable[[str], tuple[str, str] | None] = stored_credentials,
+                 token_cache: _TokenCache = TOKENS):
+        scheme, netloc = _split_host(host)
+        if not netloc:
+            raise RegistryError("No registry address given.", registry=host)
+        self.hub = netloc.lower() in _HUB_ALIASES
+        self.name = DOCKER_HUB if self.hub else netloc  # how messages and references name it
+        self._hostname = "registry-1.docker.io" if self.hub else _hostname(netloc)
+        if self.hub:
+            self.base = _HUB_API
+        else:
+            scheme = scheme or ("http" if _is_loopback(self._hostname) else "https")
+            self.base = f"{scheme}://{netloc}"
+        self.ca_file = ca_file or None
+        self.timeout = timeout
+        self._credentials = credentials
+        self._tokens = token_cache
+        self._challenge: _Challenge | None = None
+        self._creds: tuple[str, str] | None | bool = False  # False: not looked up yet
+        self._resolved_at = 0.0
+        self.token_requests = 0  # how many tokens this client fetched (tests, diagnostics)
+        import requests
+
+        self._session = requests.Session()
+        self._session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the registry's CA
+        self._session.verify = self._verify()
+        self._session.headers["User-Agent"] = "Berth"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _verify(self) -> str | bool:
+        if self.ca_file is None:
+            return _system_ca()
+        if not Path(self.ca_file).is_file():
+            raise RegistryTlsError(
+                f"The CA certificate file for {self.name} does not exist: {self.ca_file}. "
+                "Choose the file again in the registry's settings.", registry=self.name)
+        return self.ca_file
+
+    def repository_path(self, repository: str) -> str:
+        """The name as the registry API wants it: official Hub images live under ``library/``."""
+        repository = repository.strip("/")
+        if self.hub and "/" not in repository:
+            return f"library/{repository}"
+        return repository
+
+    # --- reading ---------------------------------------------------------------------------
+    def check(self) -> None:
+        """The ``/v2/`` probe: the registry answers and accepts Berth (signed in if it must be)."""
+        self._request("GET", "/v2/", scope="")
+
+    def repositories(self, page_size: int = CATALOG_PAGE,
+                     on_page: Callable[[list[str]], Any] | None = None) -> list[str]:
+        """Every repository of ``/v2/_catalog``, following its ``Link`` pages; *on_page* hears of
+        each page as it arrives. Docker Hub has no catalog: that is said, not faked."""
+        if self.hub:
+            raise RegistryError("Docker Hub does not list its repositories; type a repository name instead.",
+                                registry=self.name)
+        found: list[str] = []
+        url = f"{self.base}/v2/_catalog?n={int(page_size)}"
+        for _ in range(MAX_PAGES):
+            response = self._request("GET", url, scope="registry:catalog:*")
+            page = [str(r) for r in (self._json(response).get("repositories") or [])]
+            found.extend(page)
+            if on_page is not None:
+                on_page(page)
+            url = self._next_page(response)
+            if url is None:
+                break
+        return found
+
+    def tags(self, repository: str) -> list[str]:
+        """The tags of *repository*, in :func:`sort_tags` order (registries list them unsorted)."""
+        name = self.repository_path(repository)
+        found: list[str] = []
+        url = f"{self.base}/v2/{quote(name)}/tags/list"
+        for _ in range(MAX_PAGES):
+            response = self._request("GET", url, scope=f"repository:{name}:pull", repository=repository)
+            found.extend(str(t) for t in (self._json(response).get("tags") or []))
+            url = self._next_page(response)
+            if url is None:
+                break
+        return sort_tags(found)
+
+    def manifest(self, repository: str, tag: str) -> ManifestInfo:
+        """What *tag* points at: digest, media type, size, and the platforms of an index."""
+        name = self.repository_path(repository)
+        response, body = self._get_manifest(name, tag, repository)
+        media_type = self._media_type(response, body)
+        digest = self._digest(response)
+        platforms: tuple[Platform, ...] = ()
+        if media_type in _INDEX_TYPES:
+            platforms = self._platforms(name, repository, body)
+            sizes = [p.size for p in platforms]
+            size = sum(sizes) if sizes and None not in sizes else None
+        else:
+            size = self._image_size(body)
+        return ManifestInfo(self.name, repository, tag, digest, media_type, size, platforms)
+
+    def digest(self, repository: str, tag: str) -> str:
+        """The digest *tag* points at now (a HEAD with the manifest ``Accept`` types)."""
+        name = self.repository_path(repository)
+        response = self._request("HEAD", f"/v2/{quote(name)}/manifests/{quote(tag, safe=':')}",
+                                 scope=f"repository:{name}:pull", repository=repository, tag=tag,
+                                 headers={"Accept": MANIFEST_ACCEPT})
+        return self._digest(response)
+
+    # --- deleting --------------------------------------------------------------------------
+    def delete_tag(self, repository: str, tag: str, expected_digest: str | None = None) -> str:
+        """Delete the manifest *tag* points at (every other tag on that digest goes with it, as the
+        registry API deletes by digest). With *expected_digest*, refuse when the tag has moved
+        since the person confirmed. Returns the digest deleted."""
+        name = self.repository_path(repository)
+        digest = self.digest(repository, tag)
+        if expected_digest and digest != expected_digest:
+            raise TagMoved(
+                f"{repository}:{tag} on {self.name} now points at {digest}, not at {expected_digest} "
+                "that you confirmed; nothing was deleted. Look at the tag again.",
+                registry=self.name)
+        self._request("DELETE", f"/v2/{quote(name)}/manifests/{digest}", scope=f"repository:{name}:delete",
+                      repository=repository, tag=tag, ok=(200, 202))
+        return digest
+
+    # --- the parts --------------------------------------------------------------------------
+    def _get_manifest(self, name: str, ref: str, repository: str) -> tuple[Any, dict]:
+        response = self._request("GET", f"/v2/{quote(name)}/manifests/{quote(ref, safe=':')}",
+                                 scope=f"repository:{name}:pull", repository=repository, tag=ref,
+                                 headers={"Accept": MANIFEST_ACCEPT})
+        return response, self._json(response)
+
+    @staticmethod
+    def _media_type(response, body: dict) -> str:
+        return str(body.get("mediaType") or response.headers.get("Content-Type", "").split(";")[0].strip())
+
+    @staticmethod
+    def _digest(response) -> str:
+        digest = response.headers.get("Docker-Content-Digest", "")
+        if not digest and response.request.method != "HEAD":
+            digest = "sha256:" + hashlib.sha256(response.content).hexdigest()
+        return digest
+
+    @staticmethod
+    def _image_size(body: dict) -> int | None:
+        parts = [body.get("config") or {}, *(body.get("layers") or [])]
+        try:
+            return sum(int(p.get("size") or 0) for p in parts if isinstance(p, dict)) if body.get("layers") is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def _platforms(self, name: str, repository: str, body: dict) -> tuple[Platform, ...]:
+        platforms = []
+        for entry in body.get("manifests") or []:
+            if not isinstance(entry, dict):
+                continue
+            plat = entry.get("platform") or {}
+            os_name, arch = str(plat.get("os") or ""), str(plat.get("architecture") or "")
+            if (os_name, arch) == ("unknown", "unknown"):  # an attestation, not an image
+                continue
+            digest = str(entry.get("digest") or "")
+            size = None
+            if digest and len(platforms) < MAX_PLATFORM_LOOKUPS:
+                try:
+                    _, child = self._get_manifest(name, digest, repository)
+                    size = self._image_size(child)
+                except RegistryNotFound:
+                    size = None
+            platforms.append(Platform(os_name, arch, str(plat.get("variant") or ""), digest, size,
+                                      str(entry.get("mediaType") or "")))
+        return tuple(platforms)
+
+    def _json(self, response) -> dict:
+        try:
+            data = json.loads(response.content or b"{}")
+        except ValueError as exc:
+            raise RegistryError(f"{self.name} sent an answer that is not JSON ({response.url}).",
+                                registry=self.name, status_code=response.status_code) from exc
+        return data if isinstance(data, dict) else {}
+
+    def _next_page(self, response) -> str | None:
+        link = response.links.get("next", {}).get("url")
+        return urljoin(response.url, link) if link else None
+
+    def _stored(self) -> tuple[str, str] | None:
+        if self._creds is False:
+            self._creds = self._credentials(self.name)
+        return self._creds or None
+
+    def _check_dns(self) -> None:
+        name = self._hostname
+        if _is_ip(name) or _is_loopback(name) or time.monotonic() - self._resolved_at < 60:
+            return
+        problem = _resolve(name, DNS_TIMEOUT)
+        if problem is not None:
+            if self.hub:
+                raise RegistryUnreachable("Can't reach docker.io — no network or DNS.", registry=self.name,
+                                          detail=f"looking up {name}: {problem}")
+            raise RegistryUnreachable(f"Can't reach {self.name}: its name does not resolve (no network or DNS?).",
+                                      registry=self.name, detail=f"looking up {name}: {problem}")
+        self._resolved_at = time.monotonic()
+
+    def _auth_header(self, scope: str) -> dict:
+        challenge = self._challenge
+        if challenge is None:
+            return {}
+        if challenge.scheme == "basic":
+            creds = self._stored()
+            return {"Authorization": _basic(*creds)} if creds else {}
+        token = self._tokens.get(self._token_key(challenge, scope))
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _token_key(self, challenge: _Challenge, scope: str) -> tuple:
+        creds = self._stored()
+        return (challenge.params.get("realm", ""), challenge.params.get("service", ""),
+                creds[0] if creds else "", scope)
+
+    def _fetch_token(self, challenge: _Challenge, scope: str) -> None:
+        import requests
+
+        realm = challenge.params.get("realm", "")
+        if not realm.startswith(("http://", "https://")):
+            raise RegistryAuthError(f"{self.name} asks for a token but names no token server.", registry=self.name)
+        params = {k: v for k, v in (("service", challenge.params.get("service", "")), ("scope", scope)) if v}
+        creds = self._stored()
+        auth = (creds[0], creds[1]) if creds else None
+        self.token_requests += 1
+        try:
+            response = self._session.get(realm, params=params, auth=auth, timeout=self.timeout, allow_redirects=True)
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, realm) from exc
+        if response.status_code in (401, 403):
+            raise self._auth_failed(response, token_server=True)
+        if response.status_code != 200:
+            raise RegistryError(f"The token server of {self.name} answered {response.status_code}.",
+                                registry=self.name, status_code=response.status_code)
+        data = self._json(response)
+        token = data.get("token") or data.get("access_token")
+        if not token:
+            raise RegistryAuthError(f"The token server of {self.name} sent no token.", registry=self.name)
+        try:
+            expires_in = float(data.get("expires_in") or 60)
+        except (TypeError, ValueError):
+            expires_in = 60.0
+        self._tokens.put(self._token_key(challenge, scope), str(token), expires_in)
+
+    def _request(self, method: str, url: str, *, scope: str, repository: str | None = None,
+                 tag: str | None = None, headers: dict | None = None, ok: tuple[int, ...] = (200,)):
+        """Send, answering one auth challenge; raise a RegistryError for anything but *ok*."""
+        import requests
+
+        self._check_dns()
+        if url.startswith("/"):
+            url = self.base + url
+        for attempt in range(2):
+            send_headers = dict(headers or {})
+            send_headers.update(self._auth_header(scope))
+            try:
+                response = self._session.request(method, url, headers=send_headers, timeout=self.timeout,
+                                                 allow_redirects=True)
+            except requests.RequestException as exc:
+                raise self._transport_error(exc, url) from exc
+            if response.status_code != 401 or attempt == 1:
+                break
+            challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+            if challenge is None:
+                break
+            self._challenge = challenge
+            if challenge.scheme == "bearer":
+                self._fetch_token(challenge, challenge.params.get("scope") or scope)
+                if challenge.params.get("scope") and challenge.params["scope"] != scope:
+                    token = self._tokens.get(self._token_key(challenge, challenge.params["scope"]))
+                    if token:
+                        self._tokens.put(self._token_key(challenge, scope), token, 60)
+            elif self._stored() is None or "Authorization" in send_headers:
+                break  # nothing (else) to send
+        if response.status_code in ok:
+            return response
+        raise self._status_error(response, method, repository, tag)
+
+    # --- saying what went wrong ---------------------------------------------------------------
+    def _transport_error(self, exc: BaseException, url: str) -> RegistryError:
+        import requests
+
+        text = str(exc)
+        if isinstance(exc, requests.exceptions.SSLError):
+            lowered = text.lower()
+            if "wrong version number" in lowered or "record layer failure" in lowered or "http request" in lowered:
+                return RegistryTlsError(
+                    f"{self.name} answers in plain HTTP, not HTTPS. If it is an insecure registry, add it "
+                    f"as http://{self.name}.", registry=self.name, detail=text)
+            if "certificate verify failed" in lowered or "certificate" in lowered:
+                hint = ("Check that the CA certificate chosen for it is the one that signed its certificate."
+                        if self.ca_file else "Add the CA certificate that signed it to this registry in Berth.")
+                return RegistryTlsError(f"The TLS certificate of {self.name} is not trusted. {hint}",
+                                        registry=self.name, detail=text)
+            return RegistryTlsError(f"The TLS connection to {self.name} failed.", registry=self.name, detail=text)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return RegistryUnreachable(f"{self.name} did not answer within {self.timeout:g} s.",
+                                       registry=self.name, detail=text)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            if self.hub:
+                return RegistryUnreachable("Can't reach docker.io — no network or DNS.", registry=self.name, detail=text)
+            reason = "nothing answers there (is the registry running, and is the port right?)"
+            if "refused" not in text.lower():
+                reason = "the network does not reach it"
+            return RegistryUnreachable(f"Can't reach {self.name}: {reason}.", registry=self.name, detail=text)
+        return RegistryError(f"The request to {self.name} failed: {text}", registry=self.name, detail=text)
+
+    def _auth_failed(self, response, token_server: bool = False) -> RegistryAuthError:
+        creds = self._stored()
+        code, message = _error_body(response)
+        if response.status_code == 403:
+            text = f"{self.name} does not allow this" + (f" for {creds[0]}" if creds else "") + "."
+        elif creds:
+            text = (f"{self.name} refused the stored sign-in of {creds[0]} (wrong user name or password?). "
+                    "Sign in to it again.")
+        else:
+            text = f"{self.name} needs you to sign in first."
+        return RegistryAuthError(text, registry=self.name, status_code=response.status_code, code=code,
+                                 detail=message or None)
+
+    def _status_error(self, response, method: str, repository: str | None, tag: str | None) -> RegistryError:
+        status = response.status_code
+        code, message = _error_body(response)
+        if status in (401, 403):
+            return self._auth_failed(response)
+        if status == 405 and method == "DELETE":
+            return DeleteNotAllowed(
+                f"{self.name} does not allow deleting (storage.delete.enabled is off in its configuration).",
+                registry=self.name, status_code=status, code=code, detail=message or None)
+        if status == 404 or code in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"):
+            if response.url.rstrip("/").endswith("/v2"):
+                text = f"{self.name} does not speak the registry API (no /v2/ there)."
+            elif code == "NAME_UNKNOWN" or repository and tag is None:
+                text = f"{self.name} has no repository {repository}."
+            elif tag is not None:
+                text = f"{self.name} has no tag {repository}:{tag} (it may have been deleted or moved)."
+            else:
+                text = f"{self.name} has nothing at {urlsplit(response.url).path}."
+            return RegistryNotFound(text, registry=self.name, status_code=status, code=code, detail=message or None)
+        if status == 429:
+            return RegistryError(f"{self.name} says too many requests; wait a little and try again.",
+                                 registry=self.name, status_code=status, code=code)
+        summary = message or response.reason or ""
+        return RegistryError(f"{self.name} answered {status}" + (f": {summary}" if summary else "."),
+                             registry=self.name, status_code=status, code=code, detail=message or None)
+
+
+def _basic(username: str, password: str) -> str:
+    raw = f"{username}:{password}".encode("utf-8")
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def list_tags(host: str, repository: str, *, ca_file: str | None = None, timeout: float = 5.0) -> list[str]:
+    """The tags of *repository* on *host*, in :func:`sort_tags` order; raises a RegistryError
+    (a BerthError) with a sentence. For the Pull dialog's completion; tokens are shared between
+    calls through the module's token cache."""
+    with Registry(host, ca_file=ca_file, timeout=timeout) as registry:
+        return registry.tags(repository)

@@ -5,6 +5,7 @@ oracle for what was pushed and what is gone."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -207,42 +208,131 @@ def test_docker_hub_without_network_fails_in_about_a_second(no_sign_in):
 
 # --- a registry with deleting off ---------------------------------------------------------------
 
-@pytest.fixture
-def no_delete_registry(docker_engine, tmp_path):
-    """A registry of this test's own, in the engine's namespace, with storage.delete off."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # free here; the namespace has its own ports, all free
-    config = {"version": 0.1, "log": {"level": "warn", "accesslog": {"disabled": True}},
-              "storage": {"filesystem": {"rootdirectory": str(tmp_path / "data")}},
-              "http": {"addr": f"0.0.0.0:{port}", "secret": secrets.token_hex(8)}}
-    cfg = tmp_path / "registry.json"
-    cfg.write_text(json.dumps(config))
-    proc = subprocess.Popen(["ip", "netns", "exec", docker_engine.netns, "docker-registry", "serve", str(cfg)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://{docker_engine.ns_address}:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(f"{url}/v2/", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "the registry did not start"
-            time.sleep(0.05)  # fixture start-up, not a test wait
-        yield url, f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def test_405_says_the_registry_does_not_allow_deleting(docker_engine, made, no_delete_registry, no_sign_in):
-    url, for_engine = no_delete_registry
-    ref = f"{for_engine}/solo:v1"
+def test_405_says_the_registry_does_not_allow_deleting(docker_engine, made, registry_factory, no_sign_in):
+    reg_process = registry_factory(delete=False)
+    ref = f"{reg_process.for_engine}/solo:v1"
     made.image(ref)
     docker_engine.cli("push", ref)
-    with Registry(url) as reg:
+    with Registry(reg_process.url) as reg:
         with pytest.raises(DeleteNotAllowed, match=r"does not allow deleting \(storage.delete.enabled is off"):
             reg.delete_tag("solo", "v1")
         assert reg.tags("solo") == ["v1"]  # nothing changed
+
+
+# --- TLS and basic auth -----------------------------------------------------------------------
+
+def _store_sign_in(config_dir: Path, host: str, username: str, password: str) -> None:
+    """What ``docker login`` writes without a credential store: base64 user:password under auths."""
+    path = config_dir / "config.json"
+    config = json.loads(path.read_text()) if path.exists() else {}
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    config.setdefault("auths", {})[host] = {"auth": auth}
+    path.write_text(json.dumps(config))
+
+
+@pytest.fixture(scope="module")
+def secure_pushed(docker_engine, secure_registry, tmp_path_factory):
+    """Two tags pushed to the secure registry with the CLI, signed in with a config of its own."""
+    config = tmp_path_factory.mktemp("cli-config")
+    host = secure_registry.host
+    docker_engine.cli("--config", str(config), "login", "-u", secure_registry.username, "--password-stdin", host,
+                      input=secure_registry.password)
+    repo = "berth-test/secure-browse"
+    ids = []
+    for tag in ("v1", "v2"):
+        ref = f"{host}/{repo}:{tag}"
+        ids.append(docker_engine.build_busybox_image(ref, [f"LABEL berth.test.secure={tag}-{secrets.token_hex(4)}"]))
+        docker_engine.cli("--config", str(config), "push", ref)
+    yield repo
+    for image_id in ids:
+        docker_engine.cli("rmi", "-f", image_id, check=False)
+
+
+def test_tls_and_basic_auth_with_the_registry_ca_despite_requests_ca_bundle(
+        secure_registry, secure_pushed, docker_config, monkeypatch):
+    import certifi
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())  # a bundle that does not hold the test CA
+    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
+    _store_sign_in(docker_config, secure_registry.host, secure_registry.username, secure_registry.password)
+    assert list_tags(secure_registry.host, secure_pushed, ca_file=secure_registry.ca_file) == ["v2", "v1"]
+    with Registry(secure_registry.host, ca_file=secure_registry.ca_file) as reg:
+        reg.check()
+        assert secure_pushed in reg.repositories()
+        assert reg.manifest(secure_pushed, "v1").digest.startswith("sha256:")
+
+
+def test_an_untrusted_certificate_is_said(secure_registry, docker_config):
+    _store_sign_in(docker_config, secure_registry.host, secure_registry.username, secure_registry.password)
+    with pytest.raises(RegistryTlsError, match=f"The TLS certificate of {secure_registry.host} is not trusted"):
+        list_tags(secure_registry.host, "berth-test/anything")
+
+
+def test_wrong_password_and_no_sign_in_are_said(secure_registry, secure_pushed, docker_config):
+    with pytest.raises(RegistryAuthError, match=f"{secure_registry.host} needs you to sign in first"):
+        list_tags(secure_registry.host, secure_pushed, ca_file=secure_registry.ca_file)
+    _store_sign_in(docker_config, secure_registry.host, secure_registry.username, "not-the-password")
+    with pytest.raises(RegistryAuthError, match=f"refused the stored sign-in of {secure_registry.username}"):
+        list_tags(secure_registry.host, secure_pushed, ca_file=secure_registry.ca_file)
+
+
+def test_credentials_from_a_credential_helper(secure_registry, secure_pushed, docker_config, credential_helper):
+    (docker_config / "config.json").write_text(json.dumps({"credHelpers": {secure_registry.host: credential_helper.name}}))
+    credential_helper.store_file.write_text(json.dumps(
+        {secure_registry.host: {"Username": secure_registry.username, "Secret": secure_registry.password}}))
+    assert list_tags(secure_registry.host, secure_pushed, ca_file=secure_registry.ca_file) == ["v2", "v1"]
+
+
+# --- bearer tokens ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def token_pushed(docker_engine, token_registry, tmp_path_factory):
+    config = tmp_path_factory.mktemp("cli-config")
+    host = token_registry.for_engine
+    docker_engine.cli("--config", str(config), "login", "-u", token_registry.username, "--password-stdin", host,
+                      input=token_registry.password)
+    repos = ["berth-test/token-a", "berth-test/token-b"]
+    ids = []
+    for repo in repos:
+        for tag in ("1.0.0", "1.1.0"):
+            ref = f"{host}/{repo}:{tag}"
+            ids.append(docker_engine.build_busybox_image(ref, [f"LABEL berth.test.token={tag}-{secrets.token_hex(4)}"]))
+            docker_engine.cli("--config", str(config), "push", ref)
+    yield repos
+    for image_id in ids:
+        docker_engine.cli("rmi", "-f", image_id, check=False)
+
+
+def test_bearer_tokens_are_fetched_once_per_scope(token_registry, token_pushed, docker_config):
+    rc.TOKENS.clear()
+    token_registry.token.clear_requests()
+    a, b = token_pushed
+    with Registry(f"http://{token_registry.host}") as reg:
+        assert reg.tags(a) == ["1.1.0", "1.0.0"]
+        assert reg.tags(a) == ["1.1.0", "1.0.0"]
+        assert reg.manifest(a, "1.0.0").size > 0
+        assert len(token_registry.token.requests()) == 1  # anonymous pull of a: one token
+        assert reg.tags(b) == ["1.1.0", "1.0.0"]
+        asked = token_registry.token.requests()
+    assert [r["scope"] for r in asked] == [[f"repository:{a}:pull"], [f"repository:{b}:pull"]]
+    assert [r["user"] for r in asked] == [None, None]
+    assert list_tags(f"http://{token_registry.host}", a) == ["1.1.0", "1.0.0"]  # a new client, the cached token
+    assert len(token_registry.token.requests()) == 2
+
+
+def test_bearer_tokens_carry_the_stored_credentials(token_registry, token_pushed, docker_config):
+    rc.TOKENS.clear()
+    token_registry.token.clear_requests()
+    with Registry(f"http://{token_registry.host}") as anonymous:
+        with pytest.raises(RegistryAuthError, match="needs you to sign in first"):
+            anonymous.repositories()
+    _store_sign_in(docker_config, f"http://{token_registry.host}".removeprefix("http://"),
+                   token_registry.username, token_registry.password)
+    with Registry(f"http://{token_registry.host}") as reg:
+        assert set(token_pushed) <= set(reg.repositories())
+    assert token_registry.token.requests()[-1]["user"] == token_registry.username
+    _store_sign_in(docker_config, token_registry.host, token_registry.username, "wrong")
+    rc.TOKENS.clear()
+    with Registry(f"http://{token_registry.host}") as reg:
+        with pytest.raises(RegistryAuthError, match=f"refused the stored sign-in of {token_registry.username}"):
+            reg.tags(token_pushed[0])

@@ -286,6 +286,7 @@ class _TokenCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tokens: dict[tuple, tuple[str, float]] = {}
+        self._challenges: dict[str, _Challenge] = {}
 
     def get(self, key: tuple) -> str | None:
         with self._lock:
@@ -304,6 +305,17 @@ class _TokenCache:
     def clear(self) -> None:
         with self._lock:
             self._tokens.clear()
+            self._challenges.clear()
+
+    def challenge(self, base: str) -> _Challenge | None:
+        """How the registry at *base* asked to be authenticated last time (a new client then
+        sends its cached token at once instead of earning a 401 first)."""
+        with self._lock:
+            return self._challenges.get(base)
+
+    def remember_challenge(self, base: str, challenge: _Challenge) -> None:
+        with self._lock:
+            self._challenges[base] = challenge
 
 
 TOKENS = _TokenCache()
@@ -360,7 +372,7 @@ class Registry:
         self.timeout = timeout
         self._credentials = credentials
         self._tokens = token_cache
-        self._challenge: _Challenge | None = None
+        self._challenge: _Challenge | None = token_cache.challenge(self.base)
         self._creds: tuple[str, str] | None | bool = False  # False: not looked up yet
         self._resolved_at = 0.0
         self.token_requests = 0  # how many tokens this client fetched (tests, diagnostics)
@@ -616,8 +628,11 @@ class Registry:
             if challenge is None:
                 break
             self._challenge = challenge
+            self._tokens.remember_challenge(self.base, challenge)
             if challenge.scheme == "bearer":
-                self._fetch_token(challenge, challenge.params.get("scope") or scope)
+                wanted = challenge.params.get("scope") or scope
+                if self._tokens.get(self._token_key(challenge, wanted)) is None:
+                    self._fetch_token(challenge, wanted)
                 if challenge.params.get("scope") and challenge.params["scope"] != scope:
                     token = self._tokens.get(self._token_key(challenge, challenge.params["scope"]))
                     if token:

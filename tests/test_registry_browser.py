@@ -138,9 +138,10 @@ def test_a_multi_platform_index_shows_its_platforms(qtbot, browser, docker_engin
     assert requests.put(f"{base}/multi", data=json.dumps(index), headers={"Content-Type": rc.OCI_INDEX},
                         timeout=5).status_code == 201
     _open(qtbot, browser, registry, unique_repo, "multi")
-    lines = browser.platforms_label.text().splitlines()
-    assert [line.split("  —  ")[0] for line in lines] == ["linux/amd64", "linux/arm/v7"]
-    assert lines[0].endswith(amd) and lines[1].endswith(arm)
+    rows = browser.platforms_model.rows()
+    assert [(r.platform, r.key) for r in rows] == [("linux/amd64", amd), ("linux/arm/v7", arm)]
+    assert all(r.size and r.size > 0 for r in rows)
+    assert browser.platforms_view.isVisible() and browser.platforms_label.text() == "2 in this index:"
     assert browser.size_label.text().endswith("for all platforms")
 
 

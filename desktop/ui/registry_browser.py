@@ -24,7 +24,7 @@ from desktop.engine.reference import ImageReference, InvalidReference
 from desktop.engine.registry_client import ManifestInfo
 from desktop.models.formatting import human_size
 from desktop.models.keyed_table import KeyedTableModel
-from desktop.models.registry_browse_models import RegistryTagsModel, RepositoriesModel
+from desktop.models.registry_browse_models import PlatformsModel, RegistryTagsModel, RepositoriesModel
 from desktop.tasks import registry_browse_tasks
 from desktop.tasks.operations import HOUSEKEEPING, USER, Operation
 from desktop.ui.list_page import RowFilterProxy
@@ -64,7 +64,7 @@ class _Pane(QWidget):
         return self.message.text() if self._stack.currentWidget() is self.message else ""
 
 
-def _list_view(name: str, model: KeyedTableModel, proxy=None) -> QTableView:
+def _list_view(name: str, model: KeyedTableModel, proxy=None, headers: bool = False) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setModel(proxy if proxy is not None else model)
@@ -73,6 +73,7 @@ def _list_view(name: str, model: KeyedTableModel, proxy=None) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    view.horizontalHeader().setVisible(headers)  # a one-column list: the label above names it
     view.setShowGrid(False)
     view.setAlternatingRowColors(True)
     return view
@@ -85,11 +86,6 @@ def _value_label(name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-def _platform_line(platform) -> str:
-    size = human_size(platform.size) if platform.size is not None else "size unknown"
-    return f"{platform}  —  {size}  —  {platform.digest}"
 
 
 class RegistryBrowser(QWidget):
@@ -129,7 +125,9 @@ class RegistryBrowser(QWidget):
         self.repos_view = _list_view("registryRepositories", self.repos_model, self.repos_proxy)
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("registryRepositoryFilter")
-        self.filter_edit.setPlaceholderText("Filter, or type a repository and press Enter")
+        self.filter_edit.setPlaceholderText("Filter, or a name + Enter")
+        self.filter_edit.setToolTip("Filter the repositories; press Enter to open the repository typed, "
+                                    "for registries that do not list theirs (Docker Hub)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.repos_proxy.setFilterFixedString)
         self.filter_edit.returnPressed.connect(self._open_typed_repository)
@@ -160,7 +158,7 @@ class RegistryBrowser(QWidget):
         # the chosen tag
         details = QWidget()
         grid = QGridLayout(details)
-        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setContentsMargins(8, 0, 0, 0)
         self.reference_label = _value_label("registryReference")
         self.digest_edit = QLineEdit()
         self.digest_edit.setObjectName("registryDigest")
@@ -175,13 +173,20 @@ class RegistryBrowser(QWidget):
         self.type_label = _value_label("registryMediaType")
         self.size_label = _value_label("registrySize")
         self.platforms_label = _value_label("registryPlatforms")
+        self.platforms_model = PlatformsModel(self)
+        self.platforms_view = _list_view("registryPlatformsTable", self.platforms_model, headers=True)
+        self.platforms_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        columns = self.platforms_view.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(PlatformsModel.DIGEST, QHeaderView.ResizeMode.Stretch)
+        self.platforms_view.setVisible(False)
         digest_title = QLabel("&Digest:")
         digest_title.setBuddy(self.digest_edit)
         rows = [("Reference:", self.reference_label), (digest_title, digest_row), ("Media type:", self.type_label),
                 ("Size:", self.size_label), ("Platforms:", self.platforms_label)]
         for i, (title, field) in enumerate(rows):
             label = title if isinstance(title, QLabel) else QLabel(title)
-            grid.addWidget(label, i, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(label, i, 0, Qt.AlignmentFlag.AlignVCenter if i == 1 else Qt.AlignmentFlag.AlignTop)
             if isinstance(field, QWidget):
                 grid.addWidget(field, i, 1)
             else:
@@ -199,8 +204,9 @@ class RegistryBrowser(QWidget):
         buttons.addWidget(self.pull_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
-        grid.addLayout(buttons, len(rows), 0, 1, 2)
-        grid.setRowStretch(len(rows) + 1, 1)
+        grid.addWidget(self.platforms_view, len(rows), 0, 1, 2)
+        grid.addLayout(buttons, len(rows) + 1, 0, 1, 2)
+        grid.setRowStretch(len(rows) + 2, 1)
         self.manifest_pane = _Pane("registryManifestPane", details)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -461,13 +467,26 @@ class RegistryBrowser(QWidget):
         if info.is_index:
             self.size_label.setText(human_size(info.size) + " for all platforms" if info.size is not None
                                     else "see each platform")
-            self.platforms_label.setText("\n".join(_platform_line(p) for p in info.platforms) or "none listed")
+            count = len(info.platforms)
+            self.platforms_label.setText(f"{count} in this index:" if count else "none listed")
+            self.platforms_model.set_platforms(info.platforms)
+            self.platforms_view.setVisible(bool(count))
+            self.platforms_view.setFixedHeight(self._table_height(self.platforms_view, count))
         else:
             self.size_label.setText(f"{human_size(info.size)} (config and layers, compressed)"
                                     if info.size is not None else "unknown")
             self.platforms_label.setText("one image (not a multi-platform index)")
+            self.platforms_model.clear()
+            self.platforms_view.setVisible(False)
         self.manifest_pane.show_content()
         self._set_actions()
+
+    @staticmethod
+    def _table_height(view: QTableView, rows: int) -> int:
+        """Tall enough for *rows* rows (up to 6; more scroll), so the buttons sit right below."""
+        shown = max(1, min(rows, 6))
+        return (view.horizontalHeader().sizeHint().height() + shown * view.verticalHeader().defaultSectionSize()
+                + 2 * view.frameWidth())
 
     def _set_actions(self) -> None:
         shown = self.manifest is not None

@@ -196,3 +196,30 @@ def test_a_405_is_explained_and_the_tag_stays(qtbot, browser, docker_engine, mad
     assert "storage.delete.enabled is off" in browser.manifest_pane.saying
     assert browser.manifest_pane.message.styleSheet() == PROBLEM_STYLE
     assert browser.tags_model.tags() == ["v1"]
+
+
+def test_docker_hub_without_network_says_so_in_about_a_second(qtbot, browser):
+    browser.show_registry("docker.io", "")
+    qtbot.waitUntil(lambda: "Docker Hub does not list its repositories" in browser.repos_pane.saying, timeout=5000)
+    browser.filter_edit.setText("alpine")
+    browser.filter_edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: browser.tags_pane.saying == "Can't reach docker.io — no network or DNS.", timeout=2500)
+    assert browser.tags_pane.message.styleSheet() == PROBLEM_STYLE
+
+
+def test_a_registry_with_tls_and_basic_auth_is_browsed_with_its_ca(qtbot, browser, docker_engine, secure_registry,
+                                                                    docker_config, tmp_path):
+    docker_engine.cli("--config", str(docker_config), "login", "-u", secure_registry.username, "--password-stdin",
+                      secure_registry.host, input=secure_registry.password)  # what the browser signs in with
+    ref = f"{secure_registry.host}/berth-test/browse-secure:v1"
+    image_id = docker_engine.build_busybox_image(ref, [f"LABEL berth.test.browse={tmp_path.name}"])
+    try:
+        docker_engine.cli("--config", str(docker_config), "push", ref)
+        browser.show_registry(secure_registry.host, "")  # no CA: not trusted, said in the pane
+        qtbot.waitUntil(lambda: "is not trusted" in browser.repos_pane.saying, timeout=10000)
+        browser.show_registry(secure_registry.host, secure_registry.ca_file)
+        qtbot.waitUntil(lambda: "berth-test/browse-secure" in browser.repos_model.names(), timeout=10000)
+        _choose(browser.repos_view, "berth-test/browse-secure")
+        qtbot.waitUntil(lambda: browser.tags_model.tags() == ["v1"], timeout=10000)
+    finally:
+        docker_engine.cli("rmi", "-f", image_id, check=False)

@@ -336,3 +336,21 @@ def test_bearer_tokens_carry_the_stored_credentials(token_registry, token_pushed
     with Registry(f"http://{token_registry.host}") as reg:
         with pytest.raises(RegistryAuthError, match=f"refused the stored sign-in of {token_registry.username}"):
             reg.tags(token_pushed[0])
+
+
+def test_deleting_through_a_token_registry_asks_for_a_delete_token(docker_engine, token_registry, docker_config,
+                                                                    made, unique_repo):
+    docker_engine.cli("--config", str(docker_config), "login", "-u", token_registry.username, "--password-stdin",
+                      token_registry.for_engine, input=token_registry.password)
+    ref = f"{token_registry.for_engine}/{unique_repo}:gone"
+    made.image(ref)
+    docker_engine.cli("--config", str(docker_config), "push", ref)
+    _store_sign_in(docker_config, token_registry.host, token_registry.username, token_registry.password)
+    rc.TOKENS.clear()
+    token_registry.token.clear_requests()
+    with Registry(f"http://{token_registry.host}") as reg:
+        digest = reg.digest(unique_repo, "gone")
+        assert reg.delete_tag(unique_repo, "gone", expected_digest=digest) == digest
+        assert reg.tags(unique_repo) == []  # its only tag went
+    scopes = [s for r in token_registry.token.requests() for s in r["scope"]]
+    assert f"repository:{unique_repo}:delete" in scopes

@@ -302,6 +302,16 @@ class _TokenCache:
         with self._lock:
             self._tokens[key] = (token, time.monotonic() + max(expires_in - 5, 1))
 
+    def drop(self, key: tuple) -> None:
+        with self._lock:
+            self._tokens.pop(key, None)
+
+    def alias(self, key: tuple, other: tuple) -> None:
+        """Keep the token of *key* under *other* too, until the same moment."""
+        with self._lock:
+            if key in self._tokens and key != other:
+                self._tokens[other] = self._tokens[key]
+
     def clear(self) -> None:
         with self._lock:
             self._tokens.clear()
@@ -401,6 +411,10 @@ class Registry:
                 "Choose the file again in the registry's settings.", registry=self.name)
         return self.ca_file
 
+    def _timeouts(self) -> tuple[float, float]:
+        """(connect, read): a connection is made in well under 3 s or not at all."""
+        return (min(self.timeout, 3.0), self.timeout)
+
     def repository_path(self, repository: str) -> str:
         """The name as the registry API wants it: official Hub images live under ``library/``."""
         repository = repository.strip("/")
@@ -467,7 +481,10 @@ class Registry:
         response = self._request("HEAD", f"/v2/{quote(name)}/manifests/{quote(tag, safe=':')}",
                                  scope=f"repository:{name}:pull", repository=repository, tag=tag,
                                  headers={"Accept": MANIFEST_ACCEPT})
-        return self._digest(response)
+        digest = self._digest(response)
+        if not digest:  # a registry that leaves the header out: the digest of the manifest itself
+            digest = self._digest(self._get_manifest(name, tag, repository)[0])
+        return digest
 
     # --- deleting --------------------------------------------------------------------------
     def delete_tag(self, repository: str, tag: str, expected_digest: str | None = None) -> str:
@@ -577,7 +594,9 @@ class Registry:
         return (challenge.params.get("realm", ""), challenge.params.get("service", ""),
                 creds[0] if creds else "", scope)
 
-    def _fetch_token(self, challenge: _Challenge, scope: str) -> None:
+    def _fetch_token(self, challenge: _Challenge, scope: str) -> str:
+        """A new token for *scope* from the challenge's realm, cached; the stored credentials go
+        along as basic auth when there are any (else it is an anonymous token)."""
         import requests
 
         realm = challenge.params.get("realm", "")
@@ -588,11 +607,11 @@ class Registry:
         auth = (creds[0], creds[1]) if creds else None
         self.token_requests += 1
         try:
-            response = self._session.get(realm, params=params, auth=auth, timeout=self.timeout, allow_redirects=True)
+            response = self._session.get(realm, params=params, auth=auth, timeout=self._timeouts(), allow_redirects=True)
         except requests.RequestException as exc:
             raise self._transport_error(exc, realm) from exc
         if response.status_code in (401, 403):
-            raise self._auth_failed(response, token_server=True)
+            raise self._auth_failed(response)
         if response.status_code != 200:
             raise RegistryError(f"The token server of {self.name} answered {response.status_code}.",
                                 registry=self.name, status_code=response.status_code)
@@ -605,6 +624,7 @@ class Registry:
         except (TypeError, ValueError):
             expires_in = 60.0
         self._tokens.put(self._token_key(challenge, scope), str(token), expires_in)
+        return str(token)
 
     def _request(self, method: str, url: str, *, scope: str, repository: str | None = None,
                  tag: str | None = None, headers: dict | None = None, ok: tuple[int, ...] = (200,)):
@@ -614,11 +634,12 @@ class Registry:
         self._check_dns()
         if url.startswith("/"):
             url = self.base + url
+        retry_headers: dict = {}
         for attempt in range(2):
             send_headers = dict(headers or {})
-            send_headers.update(self._auth_header(scope))
+            send_headers.update(retry_headers or self._auth_header(scope))
             try:
-                response = self._session.request(method, url, headers=send_headers, timeout=self.timeout,
+                response = self._session.request(method, url, headers=send_headers, timeout=self._timeouts(),
                                                  allow_redirects=True)
             except requests.RequestException as exc:
                 raise self._transport_error(exc, url) from exc
@@ -631,14 +652,17 @@ class Registry:
             self._tokens.remember_challenge(self.base, challenge)
             if challenge.scheme == "bearer":
                 wanted = challenge.params.get("scope") or scope
-                if self._tokens.get(self._token_key(challenge, wanted)) is None:
-                    self._fetch_token(challenge, wanted)
-                if challenge.params.get("scope") and challenge.params["scope"] != scope:
-                    token = self._tokens.get(self._token_key(challenge, challenge.params["scope"]))
-                    if token:
-                        self._tokens.put(self._token_key(challenge, scope), token, 60)
+                key = self._token_key(challenge, wanted)
+                if "Authorization" in send_headers:
+                    self._tokens.drop(key)  # refused: expired early, or for too little
+                token = self._tokens.get(key) or self._fetch_token(challenge, wanted)
+                if wanted != scope:  # the next request for our scope sends it at once
+                    self._tokens.alias(key, self._token_key(challenge, scope))
+                retry_headers = {"Authorization": f"Bearer {token}"}
             elif self._stored() is None or "Authorization" in send_headers:
                 break  # nothing (else) to send
+        if response.status_code == 401 and retry_headers:
+            raise self._auth_failed(response, with_token=True)
         if response.status_code in ok:
             return response
         raise self._status_error(response, method, repository, tag)
@@ -672,11 +696,15 @@ class Registry:
             return RegistryUnreachable(f"Can't reach {self.name}: {reason}.", registry=self.name, detail=text)
         return RegistryError(f"The request to {self.name} failed: {text}", registry=self.name, detail=text)
 
-    def _auth_failed(self, response, token_server: bool = False) -> RegistryAuthError:
+    def _auth_failed(self, response, with_token: bool = False) -> RegistryAuthError:
+        """401/403 in words. *with_token*: a token was granted and still refused, so the
+        credentials were right but do not reach this (a token server leaves out what a user may
+        not do)."""
         creds = self._stored()
         code, message = _error_body(response)
-        if response.status_code == 403:
-            text = f"{self.name} does not allow this" + (f" for {creds[0]}" if creds else "") + "."
+        if response.status_code == 403 or (with_token and creds):
+            who = f" for {creds[0]}" if creds else ""
+            text = f"{self.name} does not allow this{who}. Sign in as a user who may."
         elif creds:
             text = (f"{self.name} refused the stored sign-in of {creds[0]} (wrong user name or password?). "
                     "Sign in to it again.")

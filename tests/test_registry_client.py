@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import socket
-import subprocess
 import time
 from pathlib import Path
 

@@ -30,15 +30,13 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from desktop.engine.errors import BerthError
-
-if TYPE_CHECKING:
-    import requests
 
 __all__ = [
     "DOCKER_HUB",
@@ -336,7 +334,7 @@ _PARAM_RE = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|
 def parse_challenge(header: str) -> _Challenge | None:
     """The first Bearer or Basic challenge of a ``WWW-Authenticate`` header."""
     header = (header or "").strip()
-    m = re.match(r"([A-Za-z]+)\s*(.*)", header, re.S)
+    m = re.match(r"([A-Za-z]+)\s*(.*)", header, re.DOTALL)
     if not m:
         return None
     scheme = m.group(1).lower()
@@ -396,7 +394,7 @@ class Registry:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> "Registry":
+    def __enter__(self) -> Registry:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -741,7 +739,7 @@ class Registry:
 
 
 def _basic(username: str, password: str) -> str:
-    raw = f"{username}:{password}".encode("utf-8")
+    raw = f"{username}:{password}".encode()
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 

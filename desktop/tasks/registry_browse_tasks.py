@@ -4,7 +4,7 @@ threads, and the token cache the clients share makes a new one cheap."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from desktop.engine.registry_client import ManifestInfo, Registry
 from desktop.tasks.task import TaskContext

@@ -192,8 +192,32 @@ def test_a_registry_that_is_not_there_fails_at_once(no_sign_in):
 
 
 def test_plain_http_spoken_to_https_is_explained(registry, no_sign_in):
-    with pytest.raises(RegistryTlsError, match=f"{registry.host} answers in plain HTTP, not HTTPS"):
+    with pytest.raises(RegistryTlsError, match=f"{registry.host} answers in plain HTTP, not HTTPS.*insecure-registries"):
         list_tags(registry.host, "app")
+
+
+def test_a_registry_the_engine_calls_insecure_is_reached_over_http(docker_engine, made, registry, unique_repo,
+                                                                  no_sign_in):
+    _push(docker_engine, made, unique_repo, "v1")
+    assert list_tags(registry.host, unique_repo, insecure=True) == ["v1"]
+    with Registry(registry.host, insecure=True) as reg:
+        assert reg.manifest(unique_repo, "v1").digest.startswith("sha256:")
+        assert reg.base == f"http://{registry.host}"
+
+
+def test_which_registries_the_engine_calls_insecure(docker_client, registry):
+    config = docker_client.info()["RegistryConfig"]
+    assert rc.insecure_by_engine(config, "127.0.0.1:5000")  # 127.0.0.0/8, always
+    assert not rc.insecure_by_engine(config, registry.host)
+    listed = {"IndexConfigs": {"reg.lan:5000": {"Name": "reg.lan:5000", "Secure": False},
+                               "docker.io": {"Name": "docker.io", "Secure": True}},
+              "InsecureRegistryCIDRs": ["127.0.0.0/8", "10.20.0.0/16"]}
+    assert rc.insecure_by_engine(listed, "reg.lan:5000")
+    assert rc.insecure_by_engine(listed, "10.20.3.4:5000")
+    assert not rc.insecure_by_engine(listed, "10.21.3.4:5000")
+    assert not rc.insecure_by_engine(listed, "docker.io")
+    assert not rc.insecure_by_engine(listed, "https://10.20.3.4:5000")  # a scheme written wins
+    assert not rc.insecure_by_engine({}, "reg.lan:5000")
 
 
 def test_docker_hub_without_network_fails_in_about_a_second(no_sign_in):

@@ -5,7 +5,9 @@ Pull and push go through the engine; this talks to the registry directly with ``
 must earn the engine's habits by hand:
 
 - http for 127.0.0.0/8, ``::1`` and ``localhost`` (the engine treats those as insecure registries),
-  https elsewhere; a host written with a scheme (``http://10.0.0.5:5000``) is taken as written.
+  https elsewhere, falling back to http only for a registry the engine calls insecure
+  (``insecure-registries``); a host written with a scheme (``http://10.0.0.5:5000``) is taken as
+  written.
 - the registry's CA file when one is given, else the system's CAs; ``trust_env`` is off so the
   environment's ``REQUESTS_CA_BUNDLE`` never silently replaces the CA (nor proxies the request).
 - short timeouts, no retries; a host name is looked up on its own thread with a one-second limit
@@ -51,6 +53,7 @@ __all__ = [
     "RegistryTlsError",
     "RegistryUnreachable",
     "TagMoved",
+    "insecure_by_engine",
     "list_tags",
     "sort_tags",
     "stored_credentials",
@@ -170,8 +173,10 @@ def stored_credentials(host: str) -> tuple[str, str] | None:
     except ImportError:
         docker_config = None
     if docker_config is not None and hasattr(docker_config, "credentials_for"):
-        found = docker_config.credentials_for(host)
-        return (found.username, found.password) if found is not None else None
+        found = docker_config.credentials_for(DOCKER_HUB if host in _HUB_ALIASES else host)
+        if found is None or not (found.username or found.password):  # nobody, or an identity token only
+            return None
+        return found.username, found.password
     import docker.auth
     import docker.errors
 
@@ -362,10 +367,15 @@ class Registry:
     """One registry: a ``requests.Session`` with its trust, its credentials and its auth state.
     Not for concurrent use from several threads (one per browser, one per list_tags call)."""
 
-    def __init__(self, host: str, *, ca_file: str | None = None, timeout: float = 5.0,
+    def __init__(self, host: str, *, ca_file: str | None = None, timeout: float = 5.0, insecure: bool = False,
                  credentials: Callable[[str], tuple[str, str] | None] = stored_credentials,
                  token_cache: _TokenCache = TOKENS):
+        """*insecure*: the engine lists *host* among its insecure registries (see
+        :func:`insecure_by_engine`); then a registry that answers HTTPS in plain HTTP is asked
+        again over HTTP, as the engine does. A scheme written in *host* is always taken as is."""
         scheme, netloc = _split_host(host)
+        self._scheme_written = scheme is not None
+        self.insecure = insecure
         if not netloc:
             raise RegistryError("No registry address given.", registry=host)
         self.hub = netloc.lower() in _HUB_ALIASES
@@ -639,6 +649,16 @@ class Registry:
             try:
                 response = self._session.request(method, url, headers=send_headers, timeout=self._timeouts(),
                                                  allow_redirects=True)
+            except requests.exceptions.SSLError as exc:
+                if not self._may_fall_back(exc):
+                    raise self._transport_error(exc, url) from exc
+                url = "http://" + url.removeprefix("https://")  # as the engine does for an insecure registry
+                self.base = "http://" + self.base.removeprefix("https://")
+                try:
+                    response = self._session.request(method, url, headers=send_headers, timeout=self._timeouts(),
+                                                     allow_redirects=True)
+                except requests.RequestException as again:
+                    raise self._transport_error(again, url) from again
             except requests.RequestException as exc:
                 raise self._transport_error(exc, url) from exc
             if response.status_code != 401 or attempt == 1:
@@ -666,16 +686,24 @@ class Registry:
         raise self._status_error(response, method, repository, tag)
 
     # --- saying what went wrong ---------------------------------------------------------------
+    def _may_fall_back(self, exc: BaseException) -> bool:
+        """Whether to try plain HTTP after HTTPS failed with *exc*: only for a registry the
+        engine calls insecure, only when no scheme was written, and only when the server answered
+        the TLS handshake in plain HTTP."""
+        return (self.insecure and not self._scheme_written and self.base.startswith("https://")
+                and _speaks_plain_http(exc))
+
     def _transport_error(self, exc: BaseException, url: str) -> RegistryError:
         import requests
 
         text = str(exc)
         if isinstance(exc, requests.exceptions.SSLError):
             lowered = text.lower()
-            if "wrong version number" in lowered or "record layer failure" in lowered or "http request" in lowered:
+            if _speaks_plain_http(exc):
                 return RegistryTlsError(
-                    f"{self.name} answers in plain HTTP, not HTTPS. If it is an insecure registry, add it "
-                    f"as http://{self.name}.", registry=self.name, detail=text)
+                    f"{self.name} answers in plain HTTP, not HTTPS. If it is an insecure registry, list it "
+                    "under insecure-registries in the engine's daemon.json (Berth then follows the engine).",
+                    registry=self.name, detail=text)
             if "certificate verify failed" in lowered or "certificate" in lowered:
                 hint = ("Check that the CA certificate chosen for it is the one that signed its certificate."
                         if self.ca_file else "Add the CA certificate that signed it to this registry in Berth.")
@@ -738,14 +766,44 @@ class Registry:
                              registry=self.name, status_code=status, code=code, detail=message or None)
 
 
+def _speaks_plain_http(exc: BaseException) -> bool:
+    """A TLS handshake answered in plain HTTP (OpenSSL's words for it, old and new)."""
+    text = str(exc).lower()
+    return "wrong version number" in text or "record layer failure" in text or "http request" in text
+
+
+def insecure_by_engine(registry_config: dict, host: str) -> bool:
+    """Whether the engine treats *host* as an insecure registry, from ``RegistryConfig`` of its
+    ``/info``: an ``IndexConfigs`` entry marked not secure (``insecure-registries`` in
+    daemon.json), or an address inside one of ``InsecureRegistryCIDRs`` (127.0.0.0/8 always)."""
+    scheme, netloc = _split_host(host)
+    if scheme is not None or not isinstance(registry_config, dict):
+        return False
+    index = (registry_config.get("IndexConfigs") or {}).get(netloc)
+    if isinstance(index, dict) and index.get("Secure") is False:
+        return True
+    try:
+        address = ipaddress.ip_address(_hostname(netloc))
+    except ValueError:
+        return False
+    for cidr in registry_config.get("InsecureRegistryCIDRs") or []:
+        try:
+            if address in ipaddress.ip_network(str(cidr), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _basic(username: str, password: str) -> str:
     raw = f"{username}:{password}".encode()
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def list_tags(host: str, repository: str, *, ca_file: str | None = None, timeout: float = 5.0) -> list[str]:
+def list_tags(host: str, repository: str, *, ca_file: str | None = None, timeout: float = 5.0,
+              insecure: bool = False) -> list[str]:
     """The tags of *repository* on *host*, in :func:`sort_tags` order; raises a RegistryError
     (a BerthError) with a sentence. For the Pull dialog's completion; tokens are shared between
-    calls through the module's token cache."""
-    with Registry(host, ca_file=ca_file, timeout=timeout) as registry:
+    calls through the module's token cache. *insecure* as for :class:`Registry`."""
+    with Registry(host, ca_file=ca_file, timeout=timeout, insecure=insecure) as registry:
         return registry.tags(repository)

@@ -271,7 +271,7 @@ class RegistryBrowser(QWidget):
 
         self._run("repos", Operation(
             self.session, f"Listing the repositories of {host}", registry_browse_tasks.load_repositories,
-            host, self.ca_file, kind=HOUSEKEEPING, needs_engine=False,
+            self._factory(), host, self.ca_file, kind=HOUSEKEEPING, needs_engine=False,
             action=f"list the repositories of {host}").owned_by(self)
             .on_items(items).on_success(done).on_failure(failed))
 
@@ -310,7 +310,7 @@ class RegistryBrowser(QWidget):
 
         self._run("tags", Operation(
             self.session, f"Listing the tags of {repository}", registry_browse_tasks.load_tags,
-            host, self.ca_file, repository, kind=HOUSEKEEPING, needs_engine=False,
+            self._factory(), host, self.ca_file, repository, kind=HOUSEKEEPING, needs_engine=False,
             action=f"list the tags of {repository}").owned_by(self).on_success(done).on_failure(failed))
 
     def open_tag(self, tag: str) -> None:
@@ -334,7 +334,7 @@ class RegistryBrowser(QWidget):
 
         self._run("manifest", Operation(
             self.session, f"Reading {repository}:{tag}", registry_browse_tasks.load_manifest,
-            host, self.ca_file, repository, tag, kind=HOUSEKEEPING, needs_engine=False,
+            self._factory(), host, self.ca_file, repository, tag, kind=HOUSEKEEPING, needs_engine=False,
             action=f"read {repository}:{tag}").owned_by(self).on_success(done).on_failure(failed))
 
     # --- actions --------------------------------------------------------------------------------
@@ -391,7 +391,8 @@ class RegistryBrowser(QWidget):
                 self.manifest_pane.say(str(error), problem=True)
 
         Operation(self.session, f"Deleting {info.repository}:{info.tag} from {info.registry}",
-                  registry_browse_tasks.delete_tag, host, self.ca_file, info.repository, info.tag, info.digest,
+                  registry_browse_tasks.delete_tag, self._factory(), host, self.ca_file, info.repository, info.tag,
+                  info.digest,
                   kind=USER, needs_engine=False, cancellable=False,
                   action=f"delete {info.repository}:{info.tag}").owned_by(self) \
             .on_success(done).on_failure(failed).run()
@@ -416,8 +417,13 @@ class RegistryBrowser(QWidget):
 
         self._run("tags", Operation(
             self.session, f"Listing the tags of {repository}", registry_browse_tasks.load_tags,
-            self.host, self.ca_file, repository, kind=HOUSEKEEPING, needs_engine=False,
+            self._factory(), self.host, self.ca_file, repository, kind=HOUSEKEEPING, needs_engine=False,
             action=f"list the tags of {repository}").owned_by(self).on_success(done).on_failure(failed))
+
+    def _factory(self):
+        """The engine's client factory while connected (the work asks it which registries are
+        insecure), else None: browsing does not need the engine."""
+        return self.session.factory if getattr(self.session, "state", None) == "connected" else None
 
     def _next(self, pane: str) -> int:
         """A new generation for *pane*: the work under way for the old one is cancelled."""

@@ -201,6 +201,7 @@ def test_a_405_is_explained_and_the_tag_stays(qtbot, browser, docker_engine, mad
 def test_docker_hub_without_network_says_so_in_about_a_second(qtbot, browser):
     browser.show_registry("docker.io", "")
     qtbot.waitUntil(lambda: "Docker Hub does not list its repositories" in browser.repos_pane.saying, timeout=5000)
+    assert browser.repos_pane.message.styleSheet() != PROBLEM_STYLE  # a fact, not a fault
     browser.filter_edit.setText("alpine")
     browser.filter_edit.returnPressed.emit()
     qtbot.waitUntil(lambda: browser.tags_pane.saying == "Can't reach docker.io — no network or DNS.", timeout=2500)
@@ -223,3 +224,48 @@ def test_a_registry_with_tls_and_basic_auth_is_browsed_with_its_ca(qtbot, browse
         qtbot.waitUntil(lambda: browser.tags_model.tags() == ["v1"], timeout=10000)
     finally:
         docker_engine.cli("rmi", "-f", image_id, check=False)
+
+
+def test_the_models_change_row_by_row(qtmodeltester):
+    from desktop.engine.registry_client import Platform
+    from desktop.models.registry_browse_models import PlatformsModel, RegistryTagsModel, RepositoriesModel
+
+    repos = RepositoriesModel()
+    resets = []
+    repos.modelReset.connect(lambda: resets.append(1))
+    repos.add(["b/two", "a/one"])
+    repos.add(["c/three", "a/one"])
+    assert repos.names() == ["a/one", "b/two", "c/three"]
+    removed = []
+    repos.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+    repos.set_names(["a/one", "c/three"])
+    assert repos.names() == ["a/one", "c/three"] and removed == [(1, 1)] and resets == []
+    qtmodeltester.check(repos)
+
+    tags = RegistryTagsModel()
+    tags.set_tags(["dev", "v1.2.0", "latest", "v1.10.0"])
+    assert tags.tags() == ["latest", "v1.10.0", "v1.2.0", "dev"]
+    tags.remove(["v1.2.0"])
+    assert tags.tags() == ["latest", "v1.10.0", "dev"]
+    qtmodeltester.check(tags)
+
+    platforms = PlatformsModel()
+    platforms.set_platforms([Platform("linux", "arm64", "v8", "sha256:" + "b" * 64, 2_000_000),
+                             Platform("linux", "amd64", "", "sha256:" + "a" * 64, None)])
+    assert [platforms.index(r, 0).data() for r in range(2)] == ["linux/arm64/v8", "linux/amd64"]  # index order
+    assert [platforms.index(r, 1).data() for r in range(2)] == ["2MB", "unknown"]
+    qtmodeltester.check(platforms)
+
+
+def test_reload_keeps_the_chosen_repository(qtbot, browser, docker_engine, made, registry, unique_repo):
+    _push(docker_engine, made, unique_repo, "v1")
+    _open(qtbot, browser, registry, unique_repo, "v1")
+    resets = []
+    browser.repos_model.modelReset.connect(lambda: resets.append(1))
+    _push(docker_engine, made, f"{unique_repo}-later", "v1")
+    browser.reload()
+    qtbot.waitUntil(lambda: f"{unique_repo}-later" in browser.repos_model.names(), timeout=10000)
+    qtbot.waitUntil(lambda: not [t for t in browser.session.tasks.running() if t.kind != "stream"], timeout=10000)
+    current = browser.repos_view.selectionModel().currentIndex()
+    assert current.data() == unique_repo and resets == []
+    assert browser.manifest is not None and browser.manifest.tag == "v1"  # nothing was read again

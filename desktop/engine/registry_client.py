@@ -43,6 +43,7 @@ from desktop.engine.errors import BerthError
 __all__ = [
     "DOCKER_HUB",
     "MANIFEST_ACCEPT",
+    "NO_CATALOG",
     "DeleteNotAllowed",
     "ManifestInfo",
     "Platform",
@@ -75,6 +76,7 @@ DNS_TIMEOUT = 1.0  # seconds a name may take to resolve before Berth says there 
 CATALOG_PAGE = 100  # repositories asked for per page of /v2/_catalog
 MAX_PAGES = 1000  # a registry whose Link never ends is cut off here
 MAX_PLATFORM_LOOKUPS = 16  # child manifests of an index read for their sizes
+NO_CATALOG = "BERTH_NO_CATALOG"  # RegistryError.code of a registry that lists no repositories (Docker Hub)
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -440,8 +442,7 @@ class Registry:
         """Every repository of ``/v2/_catalog``, following its ``Link`` pages; *on_page* hears of
         each page as it arrives. Docker Hub has no catalog: that is said, not faked."""
         if self.hub:
-            raise RegistryError("Docker Hub does not list its repositories; type a repository name instead.",
-                                registry=self.name)
+            raise RegistryError("Docker Hub does not list its repositories.", registry=self.name, code=NO_CATALOG)
         found: list[str] = []
         url = f"{self.base}/v2/_catalog?n={int(page_size)}"
         for _ in range(MAX_PAGES):
@@ -566,8 +567,16 @@ class Registry:
         return data if isinstance(data, dict) else {}
 
     def _next_page(self, response) -> str | None:
+        """The ``Link: <...>; rel="next"`` page, resolved against this one; None at the end, and
+        for a link elsewhere (the credentials are this registry's) or back to the same page."""
         link = response.links.get("next", {}).get("url")
-        return urljoin(response.url, link) if link else None
+        if not link:
+            return None
+        url = urljoin(response.url, link)
+        here, there = urlsplit(response.url), urlsplit(url)
+        if (there.scheme, there.netloc) != (here.scheme, here.netloc) or url == response.url:
+            return None
+        return url
 
     def _stored(self) -> tuple[str, str] | None:
         if self._creds is False:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QHea
 
 from desktop.engine.errors import BerthError
 from desktop.engine.reference import ImageReference, InvalidReference
-from desktop.engine.registry_client import ManifestInfo
+from desktop.engine.registry_client import NO_CATALOG, ManifestInfo
 from desktop.models.formatting import human_size
 from desktop.models.keyed_table import KeyedTableModel
 from desktop.models.registry_browse_models import PlatformsModel, RegistryTagsModel, RepositoriesModel
@@ -244,7 +244,8 @@ class RegistryBrowser(QWidget):
             return
         generation = self._next("repos")
         host = self.host
-        self.repos_pane.say(f"Reading the repositories of {host}…")
+        if not self.repos_model.rowCount():  # a reload keeps the list in view while it reads
+            self.repos_pane.say(f"Reading the repositories of {host}…")
         seen: list[str] = []
 
         def items(names: list) -> None:
@@ -267,7 +268,11 @@ class RegistryBrowser(QWidget):
         def failed(error: BerthError) -> None:
             if generation == self._generation["repos"]:
                 self.repos_model.clear()
-                self.repos_pane.say(str(error), problem=True)
+                if getattr(error, "code", "") == NO_CATALOG:  # Docker Hub: not a fault, a fact
+                    self.repos_pane.say(f"{error} Type one above and press Enter.")
+                else:
+                    self.repos_pane.say(f"{error}\n\nA repository typed above opens with Enter even so.",
+                                        problem=True)
 
         self._run("repos", Operation(
             self.session, f"Listing the repositories of {host}", registry_browse_tasks.load_repositories,

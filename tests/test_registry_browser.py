@@ -269,3 +269,21 @@ def test_reload_keeps_the_chosen_repository(qtbot, browser, docker_engine, made,
     current = browser.repos_view.selectionModel().currentIndex()
     assert current.data() == unique_repo and resets == []
     assert browser.manifest is not None and browser.manifest.tag == "v1"  # nothing was read again
+
+
+def test_choosing_another_registry_cancels_a_frozen_one_at_once(qtbot, browser, docker_engine, made, registry,
+                                                                  registry_factory, unique_repo):
+    _push(docker_engine, made, unique_repo, "v1")
+    frozen = registry_factory()
+    frozen.freeze()  # it accepts connections (the kernel does) and answers nothing
+    try:
+        browser.show_registry(frozen.url, "")
+        first = browser._running["repos"]
+        qtbot.waitUntil(lambda: first.state.value == "running", timeout=5000)
+        browser.show_registry(f"http://{registry.host}", "")
+        qtbot.waitUntil(lambda: first.state.done, timeout=2000)  # not the 5 s read timeout
+        assert first.state.value == "cancelled"
+        qtbot.waitUntil(lambda: unique_repo in browser.repos_model.names(), timeout=10000)
+        assert browser.repos_pane.saying == "" and browser.title.text() == f"http://{registry.host}"
+    finally:
+        frozen.thaw()

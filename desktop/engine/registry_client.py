@@ -403,6 +403,12 @@ class Registry:
         self._session.verify = self._verify()
         self._session.headers["User-Agent"] = "Berth"
 
+    @property
+    def http_session(self):
+        """The requests.Session underneath (for ``cancel.shutdown_on_cancel``: a cancel then wakes
+        a request a frozen registry never answers)."""
+        return self._session
+
     def close(self) -> None:
         self._session.close()
 

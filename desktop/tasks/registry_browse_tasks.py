@@ -8,10 +8,12 @@ engine does. Without an engine, browsing still works, over HTTPS (and HTTP for l
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from desktop.engine.cancel import shutdown_on_cancel
 from desktop.engine.connection import ClientFactory
 from desktop.engine.registry_client import ManifestInfo, Registry, insecure_by_engine
 from desktop.tasks.task import TaskContext
@@ -36,9 +38,14 @@ def _engine_registry_config(factory: ClientFactory | None) -> dict:
     return config
 
 
-def _registry(factory: ClientFactory | None, host: str, ca_file: str) -> Registry:
+@contextlib.contextmanager
+def _registry(ctx: TaskContext, factory: ClientFactory | None, host: str, ca_file: str) -> Iterator[Registry]:
+    """A client for *host*, closed afterwards; a cancel shuts its sockets down, so a registry that
+    stopped answering never holds the worker until the read times out."""
     insecure = insecure_by_engine(_engine_registry_config(factory), host)
-    return Registry(host, ca_file=ca_file or None, insecure=insecure)
+    with Registry(host, ca_file=ca_file or None, insecure=insecure) as registry, \
+            shutdown_on_cancel(registry.http_session, ctx.token):
+        yield registry
 
 
 def load_repositories(ctx: TaskContext, factory: ClientFactory | None, host: str, ca_file: str, *,
@@ -55,21 +62,21 @@ def load_repositories(ctx: TaskContext, factory: ClientFactory | None, host: str
             emit(name)
         count += len(names)
 
-    with _registry(factory, host, ca_file) as registry:
+    with _registry(ctx, factory, host, ca_file) as registry:
         registry.repositories(on_page=page)
     return count
 
 
 def load_tags(ctx: TaskContext, factory: ClientFactory | None, host: str, ca_file: str, repository: str) -> list[str]:
     ctx.raise_if_cancelled()
-    with _registry(factory, host, ca_file) as registry:
+    with _registry(ctx, factory, host, ca_file) as registry:
         return registry.tags(repository)
 
 
 def load_manifest(ctx: TaskContext, factory: ClientFactory | None, host: str, ca_file: str, repository: str,
                   tag: str) -> ManifestInfo:
     ctx.raise_if_cancelled()
-    with _registry(factory, host, ca_file) as registry:
+    with _registry(ctx, factory, host, ca_file) as registry:
         return registry.manifest(repository, tag)
 
 
@@ -78,7 +85,7 @@ def delete_tag(ctx: TaskContext, factory: ClientFactory | None, host: str, ca_fi
     """Delete the manifest *tag* points at, only while that is still *digest* (what the person
     confirmed); returns the digest deleted."""
     ctx.raise_if_cancelled()
-    with _registry(factory, host, ca_file) as registry:
+    with _registry(ctx, factory, host, ca_file) as registry:
         deleted = registry.delete_tag(repository, tag, expected_digest=digest)
     ctx.progress(1, 1, f"Deleted {repository}:{tag} ({deleted}) from {registry.name}", force=True)
     return deleted

@@ -630,7 +630,11 @@ class Registry:
         auth = (creds[0], creds[1]) if creds else None
         self.token_requests += 1
         try:
-            response = self._session.get(realm, params=params, auth=auth, timeout=self._timeouts(), allow_redirects=True)
+            # the registry's CA is for the registry: a token server elsewhere has its own certificate
+            same_host = urlsplit(realm).hostname == urlsplit(self.base).hostname
+            verify = self._session.verify if same_host else _system_ca()
+            response = self._session.get(realm, params=params, auth=auth, timeout=self._timeouts(),
+                                         allow_redirects=True, verify=verify)
         except requests.RequestException as exc:
             raise self._transport_error(exc, realm) from exc
         if response.status_code in (401, 403):

@@ -48,6 +48,30 @@ def test_cancel_ends_a_container_removal_on_a_stalled_engine(fresh_engine):
     finally:
         os.kill(fresh_engine.pid, signal.SIGCONT)
     assert isinstance(outcome.get("error"), Cancelled), outcome
+    # what the cancel left is said container by container, not lost
+    assert str(outcome["error"]) == ("Cancelled: removed 0 of 2 containers; 1 was cut short (it may or may not "
+                                     "be done); 1 was not started"), str(outcome["error"])
     # the second was never asked for: the CLI still lists it
     listed = fresh_engine.cli("ps", "-a", "--format", "{{.Names}}").stdout.split()
     assert names[1] in listed
+
+
+def test_a_cancelled_task_keeps_what_its_work_said_for_the_activity_centre(qtbot):
+    from desktop.models.activity_model import detail
+    from desktop.tasks.manager import TaskManager
+    from desktop.tasks.task import Task, TaskState
+
+    def work(ctx):
+        raise Cancelled(container_ops.cancelled_summary("stop", 3, [container_ops.Outcome("a", "a", True, "stopped")]))
+
+    tasks = TaskManager()
+    task = Task("Stopping 3 containers", work)
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        tasks.submit(task)
+    assert task.state == TaskState.CANCELLED
+    assert detail(task) == "Cancelled: stopped 1 of 3 containers; 2 were not started"
+    plain = Task("Listing", lambda ctx: (_ for _ in ()).throw(Cancelled()))
+    with qtbot.waitSignal(plain.signals.finished, timeout=5000):
+        tasks.submit(plain)
+    assert detail(plain) == "Cancelled"
+    assert tasks.shutdown(5000)

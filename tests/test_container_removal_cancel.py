@@ -3,9 +3,6 @@ an engine of the test's own), instead of waiting out the request."""
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
 import time
 
 import docker
@@ -14,7 +11,7 @@ import pytest
 from desktop.engine import container_ops
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import Cancelled
-from tests.helpers import run_until_blocked
+from tests.helpers import run_until_blocked, frozen
 
 pytestmark = pytest.mark.engine
 
@@ -34,19 +31,14 @@ def test_cancel_ends_a_container_removal_on_a_stalled_engine(fresh_engine):
         return docker.DockerClient(base_url=fresh_engine.docker_host, version=version, timeout=None)
 
     token = CancelToken()
-    frozen = threading.Event()
-    os.kill(fresh_engine.pid, signal.SIGSTOP)
-    frozen.set()
-    try:
+    with frozen(fresh_engine):
         thread, outcome = run_until_blocked(
-            lambda: container_ops.apply_action(new_client, "remove", targets, parallel=1, token=token), frozen)
+            lambda: container_ops.apply_action(new_client, "remove", targets, parallel=1, token=token))
         started = time.monotonic()
         token.cancel()
         thread.join(10)
         assert not thread.is_alive(), "the cancel did not reach the removal the engine never answers"
         assert time.monotonic() - started < 5
-    finally:
-        os.kill(fresh_engine.pid, signal.SIGCONT)
     assert isinstance(outcome.get("error"), Cancelled), outcome
     # what the cancel left is said container by container, not lost
     assert str(outcome["error"]) == ("Cancelled: removed 0 of 2 containers; 1 was cut short (it may or may not "

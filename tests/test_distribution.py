@@ -16,7 +16,7 @@ import pytest
 from desktop.engine import distribution
 from desktop.engine.cancel import CancelToken
 from desktop.engine.distribution import (COMPLETE, EXISTS, EXTRACTING, MOUNTED, PUSHING, RETRYING, AccessDenied,
-                                         AuthenticationRequired, LayerState, RegistryGone, RegistryTLSError,
+                                         AuthenticationRequired, LayerState, RegistryGone, RegistryTlsError,
                                          RegistryUnreachable, TransferStalled, TransferTracker, UnknownRepository,
                                          classify, overall_fraction)
 from desktop.engine.errors import Cancelled, NotFound
@@ -93,7 +93,7 @@ def test_overall_fraction_weighs_by_size_and_waits_for_a_size():
     ("denied: requested access to the resource is denied", AccessDenied, "denied access"),
     ("manifest for reg.example:5443/a:b not found: manifest unknown: manifest unknown", UnknownRepository,
      "no such repository or tag"),
-    ('Get "https://reg.example:5443/v2/": x509: certificate signed by unknown authority', RegistryTLSError,
+    ('Get "https://reg.example:5443/v2/": x509: certificate signed by unknown authority', RegistryTlsError,
      "TLS certificate"),
     ('Get "http://reg.example:5443/v2/": dial tcp 127.0.0.1:5999: connect: connection refused',
      RegistryUnreachable, "cannot reach reg.example:5443"),

@@ -239,3 +239,32 @@ def test_push_without_credentials_says_authentication_is_required(qtbot, make_wi
         assert not push.results
     finally:
         docker_engine.cli("rmi", ref)
+
+
+def test_the_pull_dialog_completes_the_tags_the_registry_lists(qtbot, make_window, docker_engine, busybox_image,
+                                                               secure_registry, docker_config, unique_repo):
+    """Through the registry client, with the CA and the account the person gave Berth and the CLI."""
+    import json as _json
+    import subprocess
+
+    registry_list = pytest.importorskip("desktop.engine.registry_list")
+    login = ["docker", "--config", str(docker_config), "-H", docker_engine.docker_host, "login", "-u",
+             secure_registry.username, "--password-stdin", secure_registry.host]
+    subprocess.run(login, input=secure_registry.password, text=True, check=True, capture_output=True)
+    path = registry_list.registries_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_json.dumps({"registries": [{"host": secure_registry.host,
+                                                 "ca_file": secure_registry.ca_file}]}))
+    repo = f"{secure_registry.host}/{unique_repo}"
+    for tag in ("2.0", "1.0"):
+        docker_engine.cli("tag", busybox_image, f"{repo}:{tag}")
+        docker_engine.cli("--config", str(docker_config), "push", f"{repo}:{tag}")
+        docker_engine.cli("rmi", f"{repo}:{tag}")
+    try:
+        window = _open(qtbot, make_window, docker_engine)
+        dialog = window.workspace.transfer_actions.pull()
+        qtbot.keyClicks(dialog.reference_edit, f"{repo}:")
+        # newest first, as the registry browser lists them
+        qtbot.waitUntil(lambda: dialog.tag_model.stringList() == [f"{repo}:2.0", f"{repo}:1.0"], timeout=10000)
+    finally:
+        path.unlink()

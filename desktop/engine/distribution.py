@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
-from desktop.engine.errors import BerthError, Cancelled, EngineError, NotFound, translate
+from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
 from desktop.engine.reference import DEFAULT_DOMAIN, ImageReference, InvalidReference, parse_normalized
+from desktop.engine.registry_client import (RegistryAuthError, RegistryError, RegistryNotFound, RegistryTlsError,
+                                            RegistryUnreachable)
 
 STALL_AFTER = 60.0  # seconds without progress before the watchdog ends a transfer
 
@@ -178,32 +180,19 @@ class GuardVerdict:
 
 # --- errors ------------------------------------------------------------------------------------
 
-class RegistryError(EngineError):
-    """A registry refused or failed a pull or push; ``registry`` is its host ("docker.io")."""
+# The registry client's errors are the ones a registry gives; a transfer adds the ways a stream
+# through the engine ends (a registry gone mid-push, a stall) and tells auth failures apart.
 
-    def __init__(self, message: str, *, registry: str = "", detail: str | None = None):
-        super().__init__(message, detail=detail)
-        self.registry = registry
-
-
-class AuthenticationRequired(RegistryError):
+class AuthenticationRequired(RegistryAuthError):
     """The registry wants credentials and none (or none it accepts) were sent."""
 
 
-class AccessDenied(RegistryError):
+class AccessDenied(RegistryAuthError):
     """Signed in, but not allowed to do this to that repository."""
 
 
-class UnknownRepository(RegistryError):
+class UnknownRepository(RegistryNotFound):
     """The repository or the tag (manifest) does not exist on the registry."""
-
-
-class RegistryTLSError(RegistryError):
-    """The registry's certificate is not trusted by the engine, or TLS did not fit."""
-
-
-class RegistryUnreachable(RegistryError):
-    """The engine could not reach the registry at all (refused, no route, no DNS)."""
 
 
 class RegistryGone(RegistryError):
@@ -242,7 +231,7 @@ def classify(message: str, registry: str, action: str, *, started: bool = False)
     text = message.strip()
     where = registry or "the registry"
     if _TLS.search(text):
-        return RegistryTLSError(f"Could not {action}: the engine does not trust {where}'s TLS certificate (or the "
+        return RegistryTlsError(f"Could not {action}: the engine does not trust {where}'s TLS certificate (or the "
                                 f"registry does not speak TLS). Add the registry's CA certificate to the engine "
                                 f"(/etc/docker/certs.d/{where}/ca.crt) and try again.", registry=registry,
                                 detail=text)

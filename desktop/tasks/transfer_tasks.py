@@ -13,6 +13,8 @@ from typing import Callable
 from desktop.engine import distribution
 from desktop.engine.connection import ClientFactory
 from desktop.engine.distribution import STALL_AFTER, GuardVerdict, TransferProgress, TransferResult
+from desktop.engine.errors import BerthError
+from desktop.tasks import registry_browse_tasks
 from desktop.tasks.task import TaskContext
 
 # tests shorten the watchdog's patience here (seconds without progress before a transfer is stopped)
@@ -67,12 +69,19 @@ def image_tags(ctx: TaskContext, factory: ClientFactory, image_id: str) -> list[
     return sorted(t for t in tags if t != "<none>:<none>")
 
 
-def list_tags(ctx: TaskContext, host: str, repository: str) -> list[str]:
-    """The registry's tags of *repository* (for completion; run with ``needs_engine=False``: it asks
-    the registry itself), through the registry client when Berth has one; [] when it cannot say."""
-    ctx.raise_if_cancelled()
+def registry_tags(ctx: TaskContext, factory: ClientFactory, host: str, repository: str) -> list[str]:
+    """The registry's tags of *repository* (for the Pull dialog's completion), read as the
+    registry browser reads them, with the CA file the person gave for that registry if any."""
+    return registry_browse_tasks.load_tags(ctx, factory, host, known_ca_file(host), repository)
+
+
+def known_ca_file(host: str) -> str:
+    """The CA file of *host* among the registries the person added to Berth, or ""."""
     try:
-        from desktop.engine import registry_client  # written by another part of Berth; optional here
+        from desktop.engine import registry_list  # the sign-in side's list; absent before it lands
     except ImportError:
-        return []
-    return registry_client.list_tags(host, repository, timeout=3.0)
+        return ""
+    try:
+        return next((r.ca_file for r in registry_list.load_registries() if r.host == host), "")
+    except BerthError:
+        return ""

@@ -7,16 +7,20 @@ offers the new names for pushing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from desktop.engine.distribution import TransferResult
 from desktop.engine.images import NONE
 from desktop.engine.reference import InvalidReference, parse_normalized
 from desktop.tasks.engine_session import EngineSession
 from desktop.ui import tag_actions
 from desktop.ui.image_actions import ImageActions
+
+if TYPE_CHECKING:  # the transfer modules (and the registry client) load with the first dialog
+    from desktop.engine.distribution import TransferResult
 
 
 def familiar(reference: str) -> str:
@@ -67,7 +71,7 @@ class TransferActions(QObject):
         dialog.open()
         return dialog
 
-    def show_pulled(self, result: TransferResult) -> None:
+    def show_pulled(self, result: "TransferResult") -> None:
         """Select the pulled image in the list, now or once the listing brings it."""
         view = self._images.view
         if result.image_id:

@@ -138,8 +138,9 @@ class PullDialog(QDialog):
         self._update_buttons()
 
     def ask_for_tags(self) -> None:
-        """Offer the registry's tags of the typed repository (once per repository); the registry
-        client answers where the registry lists tags, else nothing is offered."""
+        """Offer the registry's tags of the typed repository (once per repository), as the
+        registry browser reads them; where the registry lists none (or cannot be asked), nothing
+        is offered and nothing is said: completion is a help, the pull itself says what is wrong."""
         typed_name = repository_part(self.reference_edit.text().strip())
         try:
             ref = parse_normalized(typed_name)
@@ -149,11 +150,11 @@ class PullDialog(QDialog):
         if key in self._asked:
             return
         self._asked.add(key)
-        self.tags_task = Operation(self._session, f"Listing the tags of {ref.name}", transfer_tasks.list_tags,
-                                   key[0], key[1], kind=HOUSEKEEPING, needs_engine=False,
+        self.tags_task = Operation(self._session, f"Listing the tags of {ref.name}", transfer_tasks.registry_tags,
+                                   key[0], key[1], kind=HOUSEKEEPING,
                                    action=f"list the tags of {ref.name}").owned_by(self) \
             .on_success(lambda tags, name=typed_name: self.set_tags(name, tags)) \
-            .on_failure(lambda _error: None).run()  # completion is a help: no tags, no message
+            .on_failure(lambda _error: None).run()
 
     def set_tags(self, repository: str, tags: list[str]) -> None:
         """Complete 'repository:' with these tags."""

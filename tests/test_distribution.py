@@ -338,3 +338,20 @@ def test_push_with_credentials_to_the_secure_registry(docker_engine, busybox_ima
     finally:
         client.close()
         docker_engine.cli("rmi", ref)
+
+
+def test_anonymous_push_to_the_token_registry_is_denied(docker_engine, api_client, busybox_image, token_registry,
+                                                         docker_config, unique_repo):
+    ref = f"{token_registry.for_engine}/{unique_repo}:v1"
+    docker_engine.cli("tag", busybox_image, ref)
+    try:
+        with pytest.raises(AccessDenied) as caught:
+            distribution.push(api_client, ref)
+        assert "denied access" in str(caught.value) and token_registry.for_engine in str(caught.value)
+    finally:
+        docker_engine.cli("rmi", ref)
+
+
+def test_pull_without_credentials_from_the_secure_registry(api_client, secure_registry, docker_config, unique_repo):
+    with pytest.raises(AuthenticationRequired, match=f"{secure_registry.host} requires authentication"):
+        distribution.pull(api_client, f"{secure_registry.host}/{unique_repo}:v1")

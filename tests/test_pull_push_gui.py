@@ -128,6 +128,13 @@ def test_push_then_pull_back_through_the_dialogs(qtbot, make_window, docker_engi
     push.copy_button.click()
     assert QApplication.clipboard().text() == digest
     assert _remote_digest(docker_engine, ref) == digest
+    # the push is an operation of the activity centre, its progress in bytes; the guard's check is not listed
+    model = window.activity.model
+    qtbot.waitUntil(lambda: any(model.task_at(n).title == f"Pushing {ref}" for n in range(model.rowCount())))
+    listed = [model.task_at(n) for n in range(model.rowCount())]
+    pushed_task = next(t for t in listed if t.title == f"Pushing {ref}")
+    assert pushed_task.state == TaskState.SUCCEEDED and pushed_task.last_progress.text.endswith(f"({digest})")
+    assert not any(t.title.startswith("Checking") for t in listed)
     qtbot.keyClick(push, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not push.isVisible())
 

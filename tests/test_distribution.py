@@ -312,8 +312,8 @@ def test_the_watchdog_ends_a_pull_that_never_starts(docker_engine, api_client, m
         os.kill(pid, signal.SIGCONT)
 
 
-def test_push_without_credentials_to_the_secure_registry(docker_engine, api_client, busybox_image, secure_registry,
-                                                         docker_config, unique_repo):
+def test_push_without_credentials_to_the_secure_registry(docker_config, docker_engine, api_client, busybox_image,
+                                                         secure_registry, unique_repo):
     ref = f"{secure_registry.host}/{unique_repo}:v1"
     docker_engine.cli("tag", busybox_image, ref)
     try:
@@ -340,8 +340,8 @@ def test_push_with_credentials_to_the_secure_registry(docker_engine, busybox_ima
         docker_engine.cli("rmi", ref)
 
 
-def test_anonymous_push_to_the_token_registry_is_denied(docker_engine, api_client, busybox_image, token_registry,
-                                                         docker_config, unique_repo):
+def test_anonymous_push_to_the_token_registry_is_denied(docker_config, docker_engine, api_client, busybox_image,
+                                                         token_registry, unique_repo):
     ref = f"{token_registry.for_engine}/{unique_repo}:v1"
     docker_engine.cli("tag", busybox_image, ref)
     try:
@@ -352,6 +352,6 @@ def test_anonymous_push_to_the_token_registry_is_denied(docker_engine, api_clien
         docker_engine.cli("rmi", ref)
 
 
-def test_pull_without_credentials_from_the_secure_registry(api_client, secure_registry, docker_config, unique_repo):
+def test_pull_without_credentials_from_the_secure_registry(docker_config, api_client, secure_registry, unique_repo):
     with pytest.raises(AuthenticationRequired, match=f"{secure_registry.host} requires authentication"):
         distribution.pull(api_client, f"{secure_registry.host}/{unique_repo}:v1")

@@ -231,8 +231,8 @@ def test_a_registry_that_stalls_is_stopped_by_the_watchdog_and_said(qtbot, make_
     assert push.push_button.isEnabled() and push.progress.overall.maximum() > 0  # no busy bar left
 
 
-def test_push_without_credentials_says_authentication_is_required(qtbot, make_window, docker_engine, busybox_image,
-                                                                  secure_registry, docker_config, unique_repo):
+def test_push_without_credentials_says_authentication_is_required(docker_config, qtbot, make_window, docker_engine,
+                                                                  busybox_image, secure_registry, unique_repo):
     ref = f"{secure_registry.host}/{unique_repo}:v1"
     docker_engine.cli("tag", busybox_image, ref)
     try:

@@ -139,9 +139,12 @@ def explain_failure(exc: BaseException, host: str) -> BerthError:
     if any(marker in low for marker in unreachable):
         if hub:
             return RegistryUnreachable(NO_NETWORK_HUB, detail=text)
-        if "no such host" in low or "server misbehaving" in low or ("lookup " in low and "timeout" not in low):
+        if "no such host" in low:
             return RegistryUnreachable(f"The Docker engine cannot find the host of {host} (DNS knows no such name). "
                                        f"Check the registry's address.", detail=text)
+        if "lookup " in low:
+            return RegistryUnreachable(f"The Docker engine cannot look up the name of {host}: no network or DNS "
+                                       f"where the engine runs. Check its network, then try again.", detail=text)
         if "connection refused" in low:
             return RegistryUnreachable(f"Nothing answers at {host} (connection refused). Is the registry running, "
                                        f"and is the port right?", detail=text)

@@ -22,23 +22,31 @@ def account_text(row: RegistryEntry) -> str:
 
 
 def store_text(row: RegistryEntry) -> str:
-    """Where its account is (or would be) kept, as the CLI chooses."""
-    return f"{HELPER_PREFIX}{row.helper}" if row.helper else "config.json"
+    """Where its account is (or would be) kept, as the CLI chooses, in a word or two."""
+    return f"{row.helper} helper" if row.helper else "config.json"
+
+
+def kept_phrase(row: RegistryEntry, config_file: str = "the docker CLI's config.json") -> str:
+    """The same as a phrase: "by the credential helper docker-credential-pass", "in config.json"."""
+    return f"by the credential helper {HELPER_PREFIX}{row.helper}" if row.helper else f"in {config_file}"
 
 
 def origin_text(row: RegistryEntry) -> str:
+    """Why it is listed: Docker Hub always is; the others because Berth or the CLI names them."""
     if row.host == DOCKER_HUB:
-        return "always listed"
+        return "always"
     if row.user_added:
-        return "added in Berth" + (" (with a CA file)" if row.ca_file else "")
+        return "Berth, with CA" if row.ca_file else "Berth"
     return "docker CLI"
 
 
 def row_tip(row: RegistryEntry) -> str:
     lines = [registry_title(row), account_text(row).capitalize() + "."]
+    if row.user_added:
+        lines.append("Added in Berth.")
     if row.problem:
         lines.append(row.problem)
-    lines.append(f"Its account is kept by {store_text(row)}, as the docker CLI keeps it.")
+    lines.append(f"Its account is kept {kept_phrase(row)}, as the docker CLI keeps it.")
     if row.ca_file:
         lines.append(f"CA certificate: {row.ca_file}")
     return "\n".join(lines)
@@ -50,7 +58,7 @@ class RegistriesModel(KeyedTableModel):
         Column("Registry", registry_title, lambda r: (r.host != DOCKER_HUB, r.host), tooltip=row_tip),
         Column("Account", account_text, lambda r: (not r.username, r.username), tooltip=row_tip),
         Column("Kept by", store_text, tooltip=row_tip),
-        Column("Listed because", origin_text, tooltip=row_tip),
+        Column("From", origin_text, tooltip=row_tip),
     )
 
     def filter_text(self, row: RegistryEntry) -> str:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QS
 from desktop.engine.docker_config import DOCKER_HUB, config_path
 from desktop.engine.errors import BerthError
 from desktop.engine.registry_list import RegistryEntry, registries_file
-from desktop.models.registries_model import RegistriesModel, account_text, registry_title, store_text
+from desktop.models.registries_model import RegistriesModel, account_text, kept_phrase, registry_title
 from desktop.tasks import registry_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import HOUSEKEEPING, USER, Operation
@@ -33,6 +33,13 @@ from desktop.ui.problem_style import mark_problem
 
 PLACEHOLDER = "Choose a registry to see what it holds."
 WATCH_DELAY_MS = 200  # a burst of file changes (an atomic rewrite is several) reads the list once
+
+
+def _config_file() -> str:
+    """The CLI's config.json, with the home folder as ~ (a path computed, no disk touched)."""
+    path = str(config_path())
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if home != "/" and path.startswith(home + os.sep) else path
 
 
 class RegistriesView(QWidget):
@@ -67,8 +74,8 @@ class RegistriesView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in ((RegistriesModel.REGISTRY, 210), (RegistriesModel.ACCOUNT, 170),
-                              (RegistriesModel.STORE, 110)):
+        for column, width in ((RegistriesModel.REGISTRY, 190), (RegistriesModel.ACCOUNT, 140),
+                              (RegistriesModel.STORE, 100)):
             header.resizeSection(column, width)
         self.status = QLabel()
         self.status.setObjectName("registriesStatus")
@@ -113,6 +120,7 @@ class RegistriesView(QWidget):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([560, 640])  # in proportion: the browser beside the list needs room
         box = QVBoxLayout(self)
         box.addWidget(self.splitter)
 
@@ -234,7 +242,8 @@ class RegistriesView(QWidget):
             return None
         from desktop.ui.dialogs.sign_in_dialog import sign_in  # on first use
 
-        dialog = sign_in(self._parent_for_dialogs(), self.session, row.host, row.username, store_text(row))
+        dialog = sign_in(self._parent_for_dialogs(), self.session, row.host, row.username,
+                         kept_phrase(row, _config_file()))
         dialog.signedIn.connect(self._on_signed_in)
         self._keep(dialog)
         return dialog
@@ -349,7 +358,8 @@ class RegistriesView(QWidget):
             self.summary.setText("")
             self.summary.setVisible(False)
             return
-        lines = [f"{registry_title(row)} — {account_text(row)}", f"Its account is kept by {store_text(row)}."]
+        lines = [f"{registry_title(row)} — {account_text(row)}",
+                 f"Its account is kept {kept_phrase(row, _config_file())}."]
         if row.problem:
             lines.append(row.problem)
         if row.ca_file:

@@ -53,7 +53,7 @@ class AddRegistryDialog(QDialog):
 
         self.ca_edit = QLineEdit()
         self.ca_edit.setObjectName("addRegistryCa")
-        self.ca_edit.setPlaceholderText("optional: the CA certificate (PEM) that signed the registry's")
+        self.ca_edit.setPlaceholderText("optional: a PEM file (.crt, .pem)")
         self.ca_edit.setClearButtonEnabled(True)
         self.browse_button = QPushButton("&Browse…")
         self.browse_button.setObjectName("addRegistryBrowse")

@@ -34,7 +34,8 @@ class SignInDialog(QDialog):
 
     def __init__(self, session: EngineSession, host: str, username: str = "", kept_by: str = "",
                  parent: QWidget | None = None):
-        """*kept_by* says where the account will be stored (a helper's name, or config.json)."""
+        """*kept_by* says where the account will be stored ("in ~/.docker/config.json", "by the
+        credential helper docker-credential-pass")."""
         super().__init__(parent)
         self.setObjectName("signInDialog")
         self.setWindowTitle("Sign in")
@@ -57,7 +58,7 @@ class SignInDialog(QDialog):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("password or access token")
         hint = ("The Docker engine checks the account with the registry, as 'docker login' does. It is kept "
-                f"{'by ' + kept_by if kept_by else 'where the docker CLI keeps accounts'}, so the docker CLI and "
+                f"{kept_by or 'where the docker CLI keeps accounts'}, so the docker CLI and "
                 "Berth share it.")
         self.hint = QLabel(hint)
         self.hint.setObjectName("signInHint")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 
 import pytest
 import shiboken6
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from desktop.engine.docker_config import DOCKER_HUB
+from desktop.engine.registry_login import Secret
 from desktop.models.registries_model import HUB_TITLE, NOT_SIGNED_IN
 from desktop.ui.registries_view import PLACEHOLDER, RegistriesView
 from desktop.ui.problem_style import PROBLEM_STYLE
@@ -70,6 +72,11 @@ def laid_out_problems(qtbot, widget) -> list[str]:
     return check(widget)
 
 
+def answered(sign) -> bool:
+    """The sign-in's answer is on screen (its task ends on the worker before its callbacks run)."""
+    return not sign.busy and not sign.status.text().startswith("Checking")
+
+
 def closed(widget) -> bool:
     """Closed, and perhaps deleted already (the dialogs delete themselves on close)."""
     return not shiboken6.isValid(widget) or not widget.isVisible()
@@ -124,11 +131,14 @@ def test_add_sign_in_and_out_through_the_dialogs(qtbot, view, secure_registry, d
     qtbot.keyClicks(sign.password_edit, "wrong-password")
     qtbot.keyClick(sign.password_edit, Qt.Key.Key_Return)
     assert sign.password_edit.text() == ""  # sent: gone from the dialog at once
-    qtbot.waitUntil(lambda: not sign.busy, timeout=10000)
+    qtbot.waitUntil(lambda: answered(sign), timeout=10000)
     assert sign.isVisible()
     assert f"{secure_registry.host} refused the user name or password" in sign.status.text()
     assert sign.status.styleSheet() == PROBLEM_STYLE
     assert sign.task.kind == "user"  # in the activity centre
+    assert view.load_task.kind == "housekeeping"
+    secrets = [a for a in sign.task._args if isinstance(a, Secret)]
+    assert len(secrets) == 1 and secrets[0].take() == ""  # the finished task holds no password
     assert not (docker_config / "config.json").exists()
     assert laid_out_problems(qtbot, sign) == []
 
@@ -208,8 +218,10 @@ def test_sign_in_to_docker_hub_without_network_says_so_in_the_dialog(qtbot, view
     assert "Docker Hub" in sign.heading.text()
     qtbot.keyClicks(sign.user_edit, "someone")
     qtbot.keyClicks(sign.password_edit, "pw")
+    started = time.monotonic()
     qtbot.mouseClick(sign.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not sign.busy, timeout=3000)
+    qtbot.waitUntil(lambda: answered(sign), timeout=3000)
+    assert time.monotonic() - started < 1.5
     assert sign.status.text() == "Can't reach docker.io — no network or DNS"
     qtbot.keyClick(sign, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: closed(sign))
@@ -238,3 +250,25 @@ def test_the_registries_view_is_the_third_in_the_sidebar(qtbot, docker_engine, d
         window.close()
         session.stop()
         assert tasks.shutdown(10000)
+
+
+def test_cancel_a_sign_in_the_registry_never_answers(qtbot, view, spare_registry, docker_config):
+    host = spare_registry.for_engine
+    dialog = add_through_dialog(qtbot, view, host)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.selected_row() is not None and view.selected_row().host == host, timeout=5000)
+    spare_registry.freeze()
+    try:
+        sign = view.sign_in_selected()
+        qtbot.waitUntil(sign.isVisible)
+        qtbot.keyClicks(sign.user_edit, "someone")
+        qtbot.keyClicks(sign.password_edit, "pw")
+        qtbot.mouseClick(sign.ok_button, Qt.MouseButton.LeftButton)
+        task = sign.task
+        qtbot.waitUntil(lambda: task.state.value == "running", timeout=5000)
+        qtbot.mouseClick(sign.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: task.state.done, timeout=3000)  # at once, not the engine's timeout
+        assert task.state.value == "cancelled"
+    finally:
+        spare_registry.thaw()
+    assert not (docker_config / "config.json").exists()

@@ -127,8 +127,10 @@ def test_berth_sees_an_account_the_cli_stored(secure_registry, docker_config, do
 
 def test_session_clients_use_the_new_account_after_reload(factory, secure_registry, secure_image, docker_config,
                                                           docker_engine, client):
+    import docker.errors
+
     api = factory.client().api
-    with pytest.raises(Exception):
+    with pytest.raises(docker.errors.APIError, match="no basic auth credentials|unauthorized"):
         api.pull(secure_image)  # the cached (empty) configuration has no account: refused
     sign_in(client, secure_registry.host, secure_registry.username, Secret(secure_registry.password))
     factory.reload_auth()

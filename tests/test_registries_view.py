@@ -272,3 +272,30 @@ def test_cancel_a_sign_in_the_registry_never_answers(qtbot, view, spare_registry
     finally:
         spare_registry.thaw()
     assert not (docker_config / "config.json").exists()
+
+
+def test_without_an_engine_the_list_still_shows_and_sign_in_says_why_not(qtbot, docker_config, berth_config):
+    from desktop.engine.connection import Endpoint
+    from desktop.tasks.engine_session import EngineSession
+    from desktop.tasks.manager import TaskManager
+    from desktop.tasks.operations import NOT_CONNECTED
+
+    tasks = TaskManager()
+    session = EngineSession(tasks, [Endpoint("unix:///nonexistent/docker.sock", "user")])  # never started
+    view = RegistriesView(session)
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        qtbot.waitUntil(lambda: view.loaded_once, timeout=5000)  # files only: no engine needed
+        assert view.select_host(DOCKER_HUB)
+        sign = view.sign_in_selected()
+        qtbot.waitUntil(sign.isVisible)
+        qtbot.keyClicks(sign.user_edit, "someone")
+        qtbot.keyClicks(sign.password_edit, "pw")
+        qtbot.mouseClick(sign.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: answered(sign), timeout=3000)
+        assert NOT_CONNECTED in sign.status.text() and sign.isVisible()
+        assert not (docker_config / "config.json").exists()
+        sign.reject()
+    finally:
+        assert tasks.shutdown(10000)

@@ -162,6 +162,14 @@ def test_sign_in_stores_in_the_credential_helper(how, client, secure_registry, s
     assert credential_helper.entries() == {}
     assert credentials_for(secure_registry.host) is None
 
+    # the other way round: the CLI signs in through the same helper, Berth reads the account
+    _cli(docker_engine, docker_config, "login", "-u", secure_registry.username, "--password-stdin",
+         secure_registry.host, input=secure_registry.password)
+    assert secure_registry.host in credential_helper.entries()
+    assert credentials_for(secure_registry.host).password == secure_registry.password
+    assert [(a.username, a.store) for a in known_registries() if a.host == secure_registry.host] == [
+        (secure_registry.username, credential_helper.name)]
+
 
 def test_a_missing_helper_is_said_before_the_engine_is_asked(client, secure_registry, docker_config):
     (docker_config / "config.json").write_text(json.dumps({"credsStore": "not-installed-here"}))

@@ -64,8 +64,14 @@ def berth_cold_start(docker_host: str, root: Path = ROOT, timeout: float = 120) 
 
 
 def write_result(name: str, text: str) -> Path:
+    """Add this run to ``bench/results/NAME.md`` under a dated heading: earlier runs stay, so a
+    change can be judged against what was measured before it."""
     path = ROOT / "bench" / "results" / f"{name}.md"
-    path.write_text(text, encoding="utf-8")
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    section = f"## Run of {stamp}\n\n" + "\n".join(
+        ("#" + line) if line.startswith("#") else line for line in text.strip().splitlines()) + "\n"
+    old = path.read_text(encoding="utf-8").rstrip() + "\n\n" if path.exists() else f"# bench/{name}\n\n"
+    path.write_text(old + section, encoding="utf-8")
     return path
 
 

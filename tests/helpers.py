@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -110,3 +112,25 @@ def cli_tags(engine, repo: str) -> dict[str, str]:
     out = engine.cli("images", repo, "--no-trunc", "--format", "{{json .}}").stdout
     rows = [json.loads(line) for line in out.splitlines()]
     return {r["Tag"]: r["ID"] for r in rows}
+
+
+def _process_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        return fh.read().rsplit(b")", 1)[1].split()[0].decode()
+
+
+@contextmanager
+def frozen(engine):
+    """*engine*'s dockerd (or a pid) stopped by SIGSTOP inside: requests go out, nothing comes
+    back. Always continued on leaving, however the test ends."""
+    pid = engine if isinstance(engine, int) else engine.pid
+    assert pid, "the engine runs"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        deadline = time.monotonic() + 10
+        while _process_state(pid) != "T" and time.monotonic() < deadline:
+            os.sched_yield()
+        assert _process_state(pid) == "T"
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGCONT)

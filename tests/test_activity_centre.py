@@ -5,7 +5,6 @@ finished ones cleared while a running one stays, and the status bar's summary.""
 from __future__ import annotations
 
 import os
-import signal
 import tarfile
 
 import pytest
@@ -20,7 +19,7 @@ from desktop.tasks import archive_tasks
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task, TaskState
 from desktop.ui.activity_panel import ActivityPanel, ActivitySummary
-from tests.helpers import connected_session, runs_until_released
+from tests.helpers import connected_session, runs_until_released, frozen
 
 pytestmark = pytest.mark.engine
 
@@ -193,8 +192,7 @@ def test_cancel_in_the_centre_reaches_a_save_the_frozen_engine_never_answers(qtb
     fresh_engine.build_busybox_image("berth-test/frozen:1", [])
     with connected_session(qtbot, fresh_engine) as session:
         panel, summary = centre(session.tasks)
-        os.kill(fresh_engine.pid, signal.SIGSTOP)
-        try:
+        with frozen(fresh_engine):
             task = save_task(session, ["berth-test/frozen:1"], tmp_path / "frozen.tar", estimate=1_000_000)
             qtbot.waitUntil(lambda: task.state == TaskState.RUNNING, timeout=5000)
             panel.select_task(task)
@@ -203,8 +201,6 @@ def test_cancel_in_the_centre_reaches_a_save_the_frozen_engine_never_answers(qtb
             QTest.mouseClick(panel.buttons["cancel"], Qt.MouseButton.LeftButton)
             assert task.token.cancelled
             qtbot.waitUntil(lambda: ended(panel.model, task), timeout=20000)
-        finally:
-            os.kill(fresh_engine.pid, signal.SIGCONT)
         assert task.state == TaskState.CANCELLED
         assert row_data(panel.model, task, RETRYABLE_ROLE) is True
         assert not (tmp_path / "frozen.tar").exists()

@@ -7,6 +7,7 @@ import struct
 import pytest
 
 from desktop.engine import logs, run_spec, stats
+from desktop.engine.ansi import PLAIN, Style
 from desktop.engine.containers import PortMapping, port_url, rows_from_api
 from desktop.engine.run import defaults_from_inspect, explain_start_failure, published_clashes
 from desktop.engine.run_spec import RunSpec, SpecError
@@ -431,11 +432,18 @@ def test_terminal_screen_draws_what_a_shell_sends_and_answers_queries():
     assert "/ # echo hi" in screen.all_text() and len(screen.scrollback) == 3
 
 
+def test_terminal_screen_reads_colours_as_the_logs_do():
+    screen = TerminalScreen(2, 10)
+    screen.feed(b"\x1b[38;2;10;20;30;48;5;200mX\x1b[4:3mY\x1b[mZ")  # true colour, 256, a sub-parameter
+    assert [cell.attr for cell in screen.lines[0][:3]] == [Style(fg=(10, 20, 30), bg=200),
+                                                          Style(fg=(10, 20, 30), bg=200, underline=True), PLAIN]
+
+
 def test_terminal_screen_colours_alternate_screen_and_wrapping():
     screen = TerminalScreen(3, 5)
     screen.feed(b"\x1b[1;31mred\x1b[0m")
-    assert screen.lines[0][0].attr == (1, None, True, False, False)
-    assert screen.lines[0][3].attr == (None, None, False, False, False)
+    assert screen.lines[0][0].attr == Style(fg=1, bold=True)
+    assert screen.lines[0][3].attr == PLAIN
     screen.feed(b"\x1b[?1049h\x1b[2J\x1b[HFULL")
     assert screen.alternate and screen.text() == "FULL"
     screen.feed(b"\x1b[?1049l")

@@ -4,6 +4,7 @@ name moving tags, cancels and engine deaths in the middle, a full disk, files th
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -24,7 +25,7 @@ from desktop.engine.connection import Endpoint, connect
 from desktop.engine.errors import BerthError, Cancelled, EngineError, EngineUnavailable, NotFound
 from tests.engine_fixtures import BUSYBOX_TAG
 from tests.test_archive_inspect import COMPRESSIONS, SUFFIX, SyntheticImage, docker_archive, oci_layout, tar_bytes
-from tests.helpers import run_until_blocked
+from tests.helpers import run_until_blocked, frozen
 
 pytestmark = pytest.mark.engine
 
@@ -395,8 +396,7 @@ def test_cancel_reaches_a_load_and_a_save_the_engine_never_answers(fresh_engine,
     contents = inspect_archive(path)
     c = docker.DockerClient(base_url=fresh_engine.docker_host, version=info.api_version, timeout=None)
     c.api.inspect_image(BUSYBOX_TAG)  # answered while the engine runs; the save checks names first
-    os.kill(fresh_engine.pid, signal.SIGSTOP)
-    try:
+    with frozen(fresh_engine), contextlib.closing(c):
         token = CancelToken()
         error = _run_until_blocked_then_cancel(
             lambda: image_archive.load_archive(c, path, contents=contents, engine=info, token=token), token)
@@ -408,9 +408,6 @@ def test_cancel_reaches_a_load_and_a_save_the_engine_never_answers(fresh_engine,
             lambda: image_archive.save_images(c, [BUSYBOX_TAG], target, estimate=1, token=token), token)
         assert isinstance(error, Cancelled), error
         assert os.listdir(target.parent) == []
-    finally:
-        os.kill(fresh_engine.pid, signal.SIGCONT)
-        c.close()
     assert cli_ids(fresh_engine) == before
 
 

@@ -24,7 +24,7 @@ from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import TaskState
 from desktop.ui.dialogs.remove_images_dialog import RemoveImagesDialog, confirm_and_remove
-from tests.helpers import connected_session, run_until_blocked
+from tests.helpers import connected_session, run_until_blocked, frozen
 
 pytestmark = pytest.mark.engine
 _builds = itertools.count(1)
@@ -539,14 +539,11 @@ def test_dialog_cancel_on_a_stalled_engine_ends_the_removal_and_shows_each_image
             client.close()
         dialog = confirm_and_remove(parent, session, rows)
         qtbot.waitUntil(dialog.remove_button.isEnabled, timeout=10000)
-        os.kill(fresh_engine.pid, signal.SIGSTOP)
-        try:
+        with frozen(fresh_engine):
             QTest.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
             qtbot.waitUntil(lambda: dialog.remove_task.state is TaskState.RUNNING, timeout=10000)
             QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
             qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
-        finally:
-            os.kill(fresh_engine.pid, signal.SIGCONT)
         assert dialog.remove_task.state is TaskState.CANCELLED
         assert dialog.report.cancelled and dialog.heading.text() == "Cancelled"
         assert [text for _label, text in texts(dialog.items)] == ["Not attempted: the removal was cancelled."] * 2

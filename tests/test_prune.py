@@ -4,8 +4,6 @@ the prune reports the engine's own figure, and the dialog drives both. The CLI i
 Pruning removes every dangling image of an engine, so these tests run on a fresh engine of their
 own and leave the shared one alone."""
 
-import os
-import signal
 
 import pytest
 from PySide6.QtCore import Qt
@@ -19,6 +17,7 @@ from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import TaskState
 from desktop.ui.dialogs.prune_dialog import confirm_and_prune
+from tests.helpers import frozen
 
 pytestmark = pytest.mark.engine
 
@@ -215,16 +214,13 @@ def test_cancel_ends_a_prune_the_stalled_engine_never_answers(qtbot, engine, ses
     parent.show()
     dialog = confirm_and_prune(parent, session)
     qtbot.waitUntil(dialog.prune_button.isEnabled, timeout=10000)
-    os.kill(engine.pid, signal.SIGSTOP)
-    try:
+    with frozen(engine):
         QTest.mouseClick(dialog.prune_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.prune_task.state is TaskState.RUNNING, timeout=10000)
         QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
         assert dialog.isVisible() and not dialog.cancel_button.isEnabled()
         with qtbot.waitSignal(dialog.pruned, timeout=5000) as blocker:
             pass
-    finally:
-        os.kill(engine.pid, signal.SIGCONT)
     result = blocker.args[0]
     assert result.cancelled and result.deleted == () and dialog.prune_task.state is TaskState.CANCELLED
     assert dialog.status.text().startswith("Cancelled. Reclaimed ") and "removed 0 of 2" in dialog.status.text()

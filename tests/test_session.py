@@ -36,6 +36,29 @@ def test_connects_and_reports_the_engine(qtbot, tasks, docker_engine):
     session.stop()
 
 
+def test_reconnect_while_connected_keeps_one_watch(qtbot, tasks, docker_engine, busybox_image, unique_repo):
+    session = make_session(tasks, docker_engine.docker_host)
+    with qtbot.waitSignal(session.connected, timeout=15000):
+        session.start()
+    old_factory = session.factory
+    with qtbot.waitSignal(session.eventsOpened, timeout=15000):
+        session.connect_now()  # Engine > Reconnect
+    assert session.state == CONNECTED and session.factory is not old_factory
+    watches = lambda: [t for t in tasks.running() if t.title == "Watching engine events"]  # noqa: E731
+    qtbot.waitUntil(lambda: len(watches()) == 1, timeout=10000)
+    heard = []
+    session.eventReceived.connect(lambda e: heard.append(e) if e.type == "image" and e.action == "tag" else None)
+    docker_engine.cli("tag", busybox_image, f"{unique_repo}:once")
+    try:
+        qtbot.waitUntil(lambda: len(heard) >= 1, timeout=10000)
+        docker_engine.cli("tag", busybox_image, f"{unique_repo}:twice")  # a second event marks the end of the first
+        qtbot.waitUntil(lambda: len(heard) >= 2, timeout=10000)
+        assert len(heard) == 2, heard  # each heard once: the old watch is gone
+    finally:
+        docker_engine.cli("rmi", f"{unique_repo}:once", f"{unique_repo}:twice", check=False)
+    session.stop()
+
+
 def test_absent_engine_is_reported_and_retried(qtbot, tasks, tmp_path):
     session = make_session(tasks, f"unix://{tmp_path}/docker.sock")
     with qtbot.waitSignal(session.disconnected, timeout=15000) as blocker:

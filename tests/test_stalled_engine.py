@@ -5,7 +5,6 @@ quitting must not hang on a worker that cannot be cancelled."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -19,7 +18,7 @@ from desktop.engine import container_ops
 from tests.engine_fixtures import IsolatedEngine
 from desktop.tasks import container_tasks
 from desktop.tasks.task import Task, TaskState
-from tests.helpers import connected_session
+from tests.helpers import connected_session, frozen
 
 pytestmark = pytest.mark.engine
 
@@ -27,25 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CANCEL_WITHIN_S = 3  # a cut socket ends the request at once; this only allows for a loaded machine
 
 
-def _state(pid: int) -> str:
-    with open(f"/proc/{pid}/stat", "rb") as fh:
-        return fh.read().rsplit(b")", 1)[1].split()[0].decode()
-
-
-@contextlib.contextmanager
-def frozen(engine):
-    """dockerd stopped by SIGSTOP inside, always continued on leaving."""
-    pid = engine.pid
-    assert pid, "the engine runs"
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        deadline = time.monotonic() + 10
-        while _state(pid) != "T" and time.monotonic() < deadline:
-            os.sched_yield()
-        assert _state(pid) == "T"
-        yield pid
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def waiting_connections(engine) -> int:

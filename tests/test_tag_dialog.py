@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.engine.connection import Endpoint
 from desktop.engine.images import list_images, short_id
 from desktop.engine.reference import InvalidReference, validate_repository, validate_tag
+from desktop.models.activity_model import detail
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.manager import TaskManager
 from desktop.ui import tag_actions
@@ -195,6 +196,8 @@ def test_moving_a_tag_names_the_other_image_and_waits_for_confirmation(qtbot, se
     assert f"Move it to image {short_id(new)}?" in dialog.confirm_text.text()
     assert not dialog.ok_button.isEnabled() and dialog.move_button.isEnabled()
     assert cli_tags(docker_engine, unique_repo) == {"prod": old, "v2": new}  # nothing moved yet
+    asked = dialog.tag_task  # the activity centre says it waits on the question, not "Done"
+    assert detail(asked) == "Not tagged: 1 name would move from another image; the tag dialog asks first"
 
     qtbot.mouseClick(dialog.back_button, Qt.MouseButton.LeftButton)  # changed my mind
     assert not dialog.confirm.isVisible() and dialog.ok_button.isEnabled()
@@ -205,6 +208,8 @@ def test_moving_a_tag_names_the_other_image_and_waits_for_confirmation(qtbot, se
     with qtbot.waitSignal(dialog.tagged, timeout=10000) as tagged:
         qtbot.mouseClick(dialog.move_button, Qt.MouseButton.LeftButton)
     assert tagged.args[0].tagged == (f"{unique_repo}:prod",)
+    qtbot.waitUntil(lambda: dialog.tag_task.state.done, timeout=5000)
+    assert detail(dialog.tag_task) == f"Tagged {unique_repo}:prod"
     assert cli_tags(docker_engine, unique_repo) == {"prod": new, "v2": new}
     dangling = docker_engine.cli("images", "-f", "dangling=true", "--no-trunc", "-q").stdout.split()
     assert old in dangling

@@ -3,8 +3,8 @@ registers a callback (usually its ``close``) so cancelling from another thread u
 
 A request waiting on an engine that does not answer (stopped, frozen, a network that dropped)
 checks nothing: ``shutdown_on_cancel`` shuts down the socket of every request a client makes
-while it is active, so cancel wakes them at once; ``cancel_by_shutdown`` does it for the one
-request about to be made on a known URL.
+while it is active, so cancel wakes them at once (``cancel_by_shutdown`` is the same for work
+that cannot keep it in one ``with`` block).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import warnings
 from typing import Callable, Iterator
 
 from desktop.engine.errors import Cancelled
@@ -64,34 +63,14 @@ class CancelToken:
         return self._event.wait(timeout)
 
 
-def cancel_by_shutdown(api, method: str, url: str, params: dict, token: CancelToken | None) -> Callable[[], None]:
-    """Open now the connection the coming request will use, and shut its socket down when
-    *token* is cancelled: that wakes a thread blocked in sending the archive or in waiting for
-    the engine (an engine preparing a big save answers only after many seconds). Returns the
-    function that unregisters the callback."""
+def cancel_by_shutdown(api, token: CancelToken | None) -> Callable[[], None]:
+    """``shutdown_on_cancel`` from now until the returned function is called, for work whose
+    requests outlive one block (a load hands its response on to be read). Returns that function."""
     if token is None:
         return lambda: None
-    import requests  # here, not at import: the GUI thread starts without the SDK
-
-    try:
-        # the SDK's unix-socket adapter keeps one pool per full URL, query string included
-        request = requests.Request(method, url, params=params).prepare()
-        adapter = api.get_adapter(request.url)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # requests' HTTPAdapter.get_connection
-            if hasattr(adapter, "get_connection_with_tls_context"):
-                pool = adapter.get_connection_with_tls_context(request, api.verify, cert=api.cert)
-            else:
-                pool = adapter.get_connection(request.url)
-        conn = pool._get_conn()
-        if getattr(conn, "sock", None) is None:
-            conn.connect()
-        sock = conn.sock
-        pool._put_conn(conn)
-    except Exception:  # noqa: BLE001 - then cancel acts between chunks only
-        return lambda: None
-
-    return token.on_cancel(lambda: shut_socket(sock))
+    stack = contextlib.ExitStack()
+    stack.enter_context(shutdown_on_cancel(api, token))
+    return stack.close
 
 
 def shut_socket(sock) -> None:

@@ -1,9 +1,8 @@
 """Short engine requests that a cancel ends even when the engine never answers.
 
 A removal is many small requests (list, inspect, delete), each of which can hang on a stalled
-engine; a flag checked between them does not help then. Each request here first opens its
-connection and has the token shut that socket down on cancel (``cancel_by_shutdown``), so the
-blocked thread wakes at once with a connection error, which :meth:`EngineRequests.interrupted`
+engine; a flag checked between them does not help then. Each request here is made while a
+cancel shuts its socket down (``cancel.cancel_by_shutdown``), so the blocked thread wakes at once with a connection error, which :meth:`EngineRequests.interrupted`
 tells apart from a real loss of the engine.
 """
 
@@ -30,7 +29,7 @@ class EngineRequests:
         api = self.api
         url = api._url(path, *args)
         params = dict(params or {})
-        unregister = cancel_by_shutdown(api, method, url, params, self.token)
+        unregister = cancel_by_shutdown(api, self.token)
         try:
             if self.token is not None:
                 self.token.raise_if_cancelled()

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.containers import ContainerRow, rows_from_api
-from desktop.engine.errors import BerthError, translate
+from desktop.engine.errors import BerthError, Cancelled, translate
 from desktop.engine.run_spec import validate_name
 
 # action -> (past tense for outcomes, "-ing" form for progress)
@@ -182,9 +182,27 @@ def apply_action(new_client: Callable[[], object], action: str, targets: Iterabl
             except Exception:
                 pass
     outcomes = tuple(r for r in results if r is not None)
-    if token is not None:
-        token.raise_if_cancelled()  # the outcomes of requests cut short say nothing true
+    if token is not None and token.cancelled:
+        raise Cancelled(cancelled_summary(action, len(targets), outcomes))
     return OpsReport(action, outcomes)
+
+
+def cancelled_summary(action: str, total: int, outcomes: Iterable[Outcome]) -> str:
+    """What a cancel left behind, container by container counted: "Cancelled: removed 2 of 5
+    containers; 1 was cut short (it may or may not be done); 2 were not started"."""
+    outcomes = list(outcomes)
+    past = ACTIONS.get(action, (action + "ed",))[0]
+    cut = sum(1 for o in outcomes if not o.ok and "cancelled while" in o.message)
+    done = sum(1 for o in outcomes if o.ok)
+    failed = len(outcomes) - done - cut
+    parts = [f"Cancelled: {past} {done} of {total} container{'s' if total != 1 else ''}"]
+    if cut:
+        parts.append(f"{cut} {'was' if cut == 1 else 'were'} cut short (it may or may not be done)")
+    if failed:
+        parts.append(f"{failed} refused")
+    if total - len(outcomes):
+        parts.append(f"{total - len(outcomes)} {'was' if total - len(outcomes) == 1 else 'were'} not started")
+    return "; ".join(parts)
 
 
 def rename_container(client, container_id: str, new_name: str) -> str:

@@ -163,7 +163,7 @@ def _receive(client, container_id: str, path: str, root: str, destination: str, 
     url = api._url("/containers/{0}/archive", container_id)
     params = {"path": path}
     action = f"copy {path} out of the container"
-    unregister = cancel_by_shutdown(api, "GET", url, params, token)
+    unregister = cancel_by_shutdown(api, token)
     try:
         if token is not None:
             token.raise_if_cancelled()
@@ -327,7 +327,7 @@ def _send(client, container_id: str, folder: str, name: str, archive, size: int,
     url = api._url("/containers/{0}/archive", container_id)
     # as ``docker cp`` asks: never replace a folder in the container with a file, or the reverse
     params = {"path": folder, "noOverwriteDirNonDir": "true"}
-    unregister = cancel_by_shutdown(api, "PUT", url, params, token)
+    unregister = cancel_by_shutdown(api, token)
     try:
         res = api._put(url, params=params, data=_chunks(archive, size, token, on_progress),
                        headers={"Content-Type": "application/x-tar"})

@@ -304,7 +304,7 @@ def _upload(client, url_path: str, params: dict, path: str, label: str, contents
     url = api._url(url_path)
     if on_progress is not None:
         on_progress(0, size, f"{verb} {label}")
-    state["unregister"] = cancel_by_shutdown(api, "POST", url, params, token)
+    state["unregister"] = cancel_by_shutdown(api, token)
     try:
         if token is not None:
             token.raise_if_cancelled()
@@ -558,7 +558,7 @@ def save_images(client, names: list[str], path: str | os.PathLike, *, compress: 
     url = api._url("/images/get")
     done = False
     params = {"names": names}
-    unregister = cancel_by_shutdown(api, "GET", url, params, token)
+    unregister = cancel_by_shutdown(api, token)
     try:
         if on_progress is not None:
             on_progress(0, total or None, "The engine is preparing the archive")

@@ -42,6 +42,8 @@ def throughput(task: Task, now: float | None = None) -> str:
 def detail(task: Task) -> str:
     if task.state == TaskState.FAILED:
         return f"Failed: {task.error}"
+    if task.state == TaskState.CANCELLED and task.cancel_note:
+        return task.cancel_note
     if task.state.done:
         return task.last_progress.text if task.state == TaskState.SUCCEEDED and task.last_progress.text \
             else _OUTCOME[task.state]

@@ -13,17 +13,19 @@ import codecs
 from collections import deque
 from dataclasses import dataclass
 
-DEFAULT_ATTR = (None, None, False, False, False)  # fg, bg, bold, underline, reverse
+from desktop.engine.ansi import PLAIN, Style, apply_sgr
+
+DEFAULT_ATTR = PLAIN  # an ansi.Style: colours, bold, underline, inverse...
 MAX_PARAMS = 32
 
 
 @dataclass
 class Cell:
     char: str = " "
-    attr: tuple = DEFAULT_ATTR
+    attr: Style = DEFAULT_ATTR
 
 
-def _blank_line(cols: int, attr: tuple = DEFAULT_ATTR) -> list[Cell]:
+def _blank_line(cols: int, attr: Style = DEFAULT_ATTR) -> list[Cell]:
     return [Cell(" ", attr) for _ in range(cols)]
 
 
@@ -310,8 +312,8 @@ class TerminalScreen:
             del self.lines[self._bottom]
             self.lines.insert(self._top, _blank_line(self.cols, self._blank_attr()))
 
-    def _blank_attr(self) -> tuple:
-        return (None, self._attr[1], False, False, False)
+    def _blank_attr(self) -> Style:
+        return Style(bg=self._attr.bg) if self._attr.bg is not None else PLAIN
 
     # --- CSI ------------------------------------------------------------------------------
     def _csi(self, final: str, params: str) -> None:
@@ -387,7 +389,7 @@ class TerminalScreen:
         elif final == "T":
             self._scroll_down(arg())
         elif final == "m":
-            self._sgr(numbers or [0])
+            self._attr = apply_sgr(self._attr, body)  # the logs' reading of colour codes
         elif final == "n":
             if arg(0, 0) == 6:
                 self.replies.append(f"\x1b[{row + 1};{col + 1}R".encode())
@@ -463,55 +465,6 @@ class TerminalScreen:
             span = range(self.cols)
         for c in span:
             line[c] = Cell(" ", blank)
-
-    def _sgr(self, numbers: list[int]) -> None:
-        fg, bg, bold, underline, reverse = self._attr
-        i = 0
-        while i < len(numbers):
-            n = numbers[i]
-            if n == 0:
-                fg, bg, bold, underline, reverse = DEFAULT_ATTR
-            elif n == 1:
-                bold = True
-            elif n == 4:
-                underline = True
-            elif n == 7:
-                reverse = True
-            elif n == 22:
-                bold = False
-            elif n == 24:
-                underline = False
-            elif n == 27:
-                reverse = False
-            elif 30 <= n <= 37:
-                fg = n - 30
-            elif n == 39:
-                fg = None
-            elif 40 <= n <= 47:
-                bg = n - 40
-            elif n == 49:
-                bg = None
-            elif 90 <= n <= 97:
-                fg = n - 90 + 8
-            elif 100 <= n <= 107:
-                bg = n - 100 + 8
-            elif n in (38, 48) and i + 1 < len(numbers):
-                if numbers[i + 1] == 5 and i + 2 < len(numbers):
-                    colour = numbers[i + 2] & 255
-                    i += 2
-                elif numbers[i + 1] == 2 and i + 4 < len(numbers):
-                    colour = "#%02x%02x%02x" % tuple(v & 255 for v in numbers[i + 2:i + 5])
-                    i += 4
-                else:
-                    colour = None
-                    i += 1
-                if n == 38:
-                    fg = colour
-                else:
-                    bg = colour
-            i += 1
-        self._attr = (fg, bg, bold, underline, reverse)
-
 
 def encode_key(key: str, app_cursor: bool = False) -> bytes:
     """The bytes xterm sends for a named key ('up', 'home', 'f5'...); b'' for unknown names."""

@@ -108,6 +108,8 @@ class EngineSession(QObject):
         if self._stopped or (self._connect_task is not None and not self._connect_task.state.done):
             return
         self._retry.stop()
+        if self.factory is not None or self._watch_task is not None:
+            self._drop_connection()  # Reconnect while connected: one watch, one set of clients, never two
         self._set_state(CONNECTING)
         generation = self._generation
         task = Task("Connecting to the Docker engine", _connect, self._endpoints, background=True,

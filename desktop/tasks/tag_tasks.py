@@ -17,7 +17,15 @@ def apply_tags(ctx: TaskContext, factory: ClientFactory, image_id: str, targets:
                allow_moves: frozenset = frozenset()) -> tags.TagResult:
     """Tag, or come back with ``done=False`` and the plan when a name would move unconfirmed."""
     ctx.raise_if_cancelled()
-    return tags.apply_tags(factory.client(), image_id, targets, allow_moves)
+    result = tags.apply_tags(factory.client(), image_id, targets, allow_moves)
+    # the activity centre says what happened: "Done" for a tag that waits on a question would be a lie
+    if result.done:
+        ctx.progress(1, 1, f"Tagged {', '.join(result.tagged)}" if result.tagged else "Nothing to tag", force=True)
+    else:
+        moving = len(result.plan.moves)
+        ctx.progress(0, 1, f"Not tagged: {moving} name{'s' if moving != 1 else ''} would move from another image; "
+                           "the tag dialog asks first", force=True)
+    return result
 
 
 def plan_untag(ctx: TaskContext, factory: ClientFactory, reference: str, image_id: str) -> tags.UntagPlan:

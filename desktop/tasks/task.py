@@ -121,6 +121,7 @@ class Task(QRunnable):
         self.last_progress = Progress()
         self.result: Any = None
         self.error: BerthError | None = None
+        self.cancel_note = ""  # a cancelled work's own account of what it did first
         self._fn = fn
         self._args = args
         self._kwargs = kwargs
@@ -172,7 +173,9 @@ class Task(QRunnable):
             result = self._fn(TaskContext(self), *self._args, **self._kwargs)
             if self.token.cancelled:
                 raise Cancelled()
-        except Cancelled:
+        except Cancelled as exc:
+            if str(exc) != Cancelled().message:
+                self.cancel_note = str(exc)  # what was done before the cancel, when the work says
             self._end(TaskState.CANCELLED)
             signals.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message

@@ -18,11 +18,10 @@ from PySide6.QtGui import (QClipboard, QColor, QFont, QFontDatabase, QGuiApplica
                            QPalette)
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu
 
+from desktop.engine.ansi import STANDARD_16, palette_rgb
 from desktop.models.terminal_screen import TerminalScreen, encode_key
 
 # the xterm palette (16 colours), then the 256-colour cube and greys are computed
-BASE_COLOURS = ("#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd", "#e5e5e5",
-                "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff")
 BACKGROUND = QColor("#1e1e1e")
 FOREGROUND = QColor("#d4d4d4")
 SELECTION = QColor("#264f78")
@@ -38,18 +37,11 @@ _KEYS = {
 
 
 def colour(value, default: QColor) -> QColor:
+    """A cell's colour: the terminal's usual 16 (the logs' own, for a dark background), the 256
+    palette or (r, g, b); None is *default*."""
     if value is None:
         return default
-    if isinstance(value, str):
-        return QColor(value)
-    if value < 16:
-        return QColor(BASE_COLOURS[value])
-    if value < 232:
-        value -= 16
-        levels = (0, 95, 135, 175, 215, 255)
-        return QColor(levels[value // 36], levels[(value // 6) % 6], levels[value % 6])
-    grey = 8 + (value - 232) * 10
-    return QColor(grey, grey, grey)
+    return QColor(*(value if isinstance(value, tuple) else palette_rgb(value, STANDARD_16)))
 
 
 class TerminalWidget(QAbstractScrollArea):
@@ -164,7 +156,7 @@ class TerminalWidget(QAbstractScrollArea):
                 while x < len(line) and line[x].attr == attr:
                     x += 1
                 text = "".join(c.char for c in line[start:x])
-                fg_value, bg_value, bold, underline, reverse = attr
+                fg_value, bg_value, bold, underline, reverse = attr.fg, attr.bg, attr.bold, attr.underline, attr.inverse
                 if bold and isinstance(fg_value, int) and fg_value < 8:
                     fg_value += 8
                 fg, bg = colour(fg_value, FOREGROUND), colour(bg_value, BACKGROUND)

@@ -19,7 +19,7 @@ from desktop.engine.registry_login import Secret
 from desktop.models.registries_model import HUB_TITLE, NOT_SIGNED_IN
 from desktop.ui.registries_view import PLACEHOLDER, RegistriesView
 from desktop.ui.problem_style import PROBLEM_STYLE
-from tests.helpers import connected_session
+from tests.helpers import connected_session, frozen
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from tests.layout_check import layout_problems, window_problems
@@ -257,8 +257,7 @@ def test_cancel_a_sign_in_the_registry_never_answers(qtbot, view, spare_registry
     dialog = add_through_dialog(qtbot, view, host)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.selected_row() is not None and view.selected_row().host == host, timeout=5000)
-    spare_registry.freeze()
-    try:
+    with frozen(spare_registry.pid):  # the registry takes the connection and never answers
         sign = view.sign_in_selected()
         qtbot.waitUntil(sign.isVisible)
         qtbot.keyClicks(sign.user_edit, "someone")
@@ -269,8 +268,6 @@ def test_cancel_a_sign_in_the_registry_never_answers(qtbot, view, spare_registry
         qtbot.mouseClick(sign.cancel_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: task.state.done, timeout=3000)  # at once, not the engine's timeout
         assert task.state.value == "cancelled"
-    finally:
-        spare_registry.thaw()
     assert not (docker_config / "config.json").exists()
 
 

@@ -31,9 +31,11 @@ from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
+from desktop.ui.registries_view import RegistriesView
 
-IMAGES, CONTAINERS = 0, 1
-VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"))  # title, icon, shortcut
+IMAGES, CONTAINERS, REGISTRIES = 0, 1, 2
+VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"),
+         ("Registries", "registries", "Ctrl+3"))  # title, icon, shortcut
 
 
 def images_relevant(event: EngineEvent) -> bool:
@@ -94,6 +96,8 @@ class EngineWorkspace(QStackedWidget):
         self.views.setObjectName("views")
         self.views.addWidget(self.images_page)
         self.views.addWidget(self.containers_page)
+        self.registries_view = RegistriesView(session, dialog_parent=window)
+        self.views.addWidget(self.registries_view)
 
         self.connection_page = ConnectionPage(session)
         self.addWidget(self.connection_page)
@@ -138,6 +142,7 @@ class EngineWorkspace(QStackedWidget):
     def refresh(self) -> None:
         self.images_feed.refresh()
         self.containers_feed.refresh()
+        self.registries_view.refresh()
 
     def show_container(self, container_id: str) -> None:
         self.show_view(CONTAINERS)

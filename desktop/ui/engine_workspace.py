@@ -32,6 +32,7 @@ from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
 from desktop.ui.registries_view import RegistriesView
+from desktop.ui.registry_browser import RegistryBrowser
 
 IMAGES, CONTAINERS, REGISTRIES = 0, 1, 2
 VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"),
@@ -97,6 +98,9 @@ class EngineWorkspace(QStackedWidget):
         self.views.addWidget(self.images_page)
         self.views.addWidget(self.containers_page)
         self.registries_view = RegistriesView(session, dialog_parent=window)
+        self.registry_browser = RegistryBrowser(session)
+        self.registries_view.set_detail_widget(self.registry_browser)
+        self.registries_view.registrySelected.connect(self.registry_browser.show_registry)
         self.views.addWidget(self.registries_view)
 
         self.connection_page = ConnectionPage(session)
@@ -128,6 +132,9 @@ class EngineWorkspace(QStackedWidget):
     def fill_containers_menu(self, menu: QMenu) -> None:
         for act in self.containers_view.action.values():
             menu.addAction(act)
+
+    def fill_registries_menu(self, menu: QMenu) -> None:
+        self.registries_view.fill_menu(menu)
 
     def run_action(self) -> QAction:
         return self.image_actions.run_action

@@ -74,9 +74,11 @@ class RegistriesView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in ((RegistriesModel.REGISTRY, 190), (RegistriesModel.ACCOUNT, 140),
-                              (RegistriesModel.STORE, 100)):
+        for column, width in ((RegistriesModel.REGISTRY, 170), (RegistriesModel.ACCOUNT, 125),
+                              (RegistriesModel.STORE, 85)):
             header.resizeSection(column, width)
+        # where a registry comes from is in its tooltip: beside the browser the list stays narrow
+        self.table.setColumnHidden(RegistriesModel.ORIGIN, True)
         self.status = QLabel()
         self.status.setObjectName("registriesStatus")
         self.status.setWordWrap(True)
@@ -117,10 +119,10 @@ class RegistriesView(QWidget):
         self.splitter.setObjectName("registriesSplitter")
         self.splitter.addWidget(self.list_pane)
         self.splitter.addWidget(self.detail_pane)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setCollapsible(0, False)
-        self.splitter.setSizes([560, 640])  # in proportion: the browser beside the list needs room
+        self.splitter.setSizes([440, 760])  # in proportion: the browser's three panes need the room
         box = QVBoxLayout(self)
         box.addWidget(self.splitter)
 

@@ -18,7 +18,7 @@ import os
 
 from PySide6.QtCore import QFileSystemWatcher, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QSplitter, QTableView, QToolBar,
+from PySide6.QtWidgets import (QAbstractItemView, QLabel, QMenu, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
 from desktop.engine.docker_config import DOCKER_HUB, config_path
@@ -29,6 +29,7 @@ from desktop.tasks import registry_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import HOUSEKEEPING, USER, Operation
 from desktop.tasks.task import Task
+from desktop.ui.list_page import list_table
 from desktop.ui.problem_style import mark_problem
 
 PLACEHOLDER = "Choose a registry to see what it holds."
@@ -61,22 +62,9 @@ class RegistriesView(QWidget):
         self._selected = ("", "")
 
         # --- the list ------------------------------------------------------------------------
-        self.table = QTableView()
-        self.table.setObjectName("registriesTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in ((RegistriesModel.REGISTRY, 170), (RegistriesModel.ACCOUNT, 125),
-                              (RegistriesModel.STORE, 85)):
-            header.resizeSection(column, width)
+        self.table = list_table("registriesTable", self.model, {
+            RegistriesModel.REGISTRY: 170, RegistriesModel.ACCOUNT: 125, RegistriesModel.STORE: 85},
+            QAbstractItemView.SelectionMode.SingleSelection)
         # where a registry comes from is in its tooltip: beside the browser the list stays narrow
         self.table.setColumnHidden(RegistriesModel.ORIGIN, True)
         self.status = QLabel()

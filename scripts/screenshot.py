@@ -4,7 +4,7 @@ with a few images, for the README and for looking at one's own work.
 
     .venv/bin/python scripts/screenshot.py OUT.png [--view VIEW]
 
-VIEW: images (the default), containers, disconnected, images-menu (the Images view with its
+VIEW: images (the default), containers, registries (a TLS registry signed in, browsed), disconnected, images-menu (the Images view with its
 context menu open), connect-failed (Engine > Connect to another engine… after a tcp:// host
 where nothing listens), untagged (intermediate layers and a dangling image listed). The screen is 1366x768 and the window has its first size, as a person
 on a small laptop sees it.
@@ -51,13 +51,22 @@ def main() -> int:
     parser.add_argument("out")
     parser.add_argument("--view", default="images",
                         choices=["images", "containers", "disconnected", "images-menu", "connect-failed",
-                                 "untagged"])
+                                 "untagged", "registries"])
     args = parser.parse_args()
     xvfb, display = start_xvfb()
     # a private settings folder: a remembered window layout from an earlier run must not show
     os.environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="berth-shot-"))
     try:
         with IsolatedEngine(registry=False) as engine:
+            secure = None
+            if args.view == "registries":  # a TLS registry with an account, signed in with the CLI
+                import extra_registries
+
+                secure = extra_registries.RegistryProcess(engine, tls=True, users={"demo": "demo-pass"},
+                                                          name="shot-registry").start()
+                os.environ["DOCKER_CONFIG"] = tempfile.mkdtemp(prefix="berth-shot-config-")
+                engine.cli("--config", os.environ["DOCKER_CONFIG"], "login", "-u", "demo", "--password-stdin",
+                           secure.host, input="demo-pass")
             engine.build_busybox_image("berth-demo/busybox:1.36")
             engine.build_busybox_image("shop/web:v1.4.2", ['RUN mkdir -p /www && echo hello > /www/index.html',
                                                          'EXPOSE 8080', 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'],
@@ -71,6 +80,13 @@ def main() -> int:
                 engine.build_busybox_image("shop/worker:2.0", ["RUN head -c 3000 /dev/urandom > /blob"])
             engine.cli("run", "-d", "--name", "web-1", "-p", "127.0.0.1:8080:8080", "shop/web:v1.4.2")
             engine.cli("create", "--name", "migrate-once", "shop/worker:2.0", "true")
+            if secure is not None:
+                from desktop.engine import registry_list
+
+                for ref in ("shop/web:v1.4.2", "shop/web:v1.4", "shop/worker:2.0"):
+                    engine.cli("tag", ref, f"{secure.host}/{ref}")
+                    engine.cli("--config", os.environ["DOCKER_CONFIG"], "push", f"{secure.host}/{ref}")
+                registry_list.add_registry(secure.host, secure.ca_file)
 
             from PySide6.QtCore import QCoreApplication
             from PySide6.QtGui import QIcon
@@ -102,6 +118,14 @@ def main() -> int:
                 window.sidebar.setCurrentRow(1)
             elif args.view == "untagged":
                 window.workspace.images_view.toggle.setChecked(True)
+            elif args.view == "registries":
+                window.sidebar.setCurrentRow(2)
+                settle(app, 1)
+                window.workspace.registries_view.select_host(secure.host)
+                settle(app, 2)
+                window.workspace.registry_browser.open_repository("shop/web")
+                settle(app, 2)
+                window.workspace.registry_browser.open_tag("v1.4.2")
             settle(app, 2)
             if args.view == "images-menu":
                 table = window.workspace.images_view.table

@@ -18,7 +18,7 @@ def test_connect_and_watch_name_their_engine_and_the_watch_streams_events(qtbot,
     tasks = TaskManager()
     session = EngineSession(tasks, [Endpoint(docker_engine.docker_host, "user")])
     added, heard = [], []
-    tasks.taskAdded.connect(added.append)
+    tasks.on_task_added(added.append)
     session.eventsOpened.connect(lambda: heard.append("opened"))
     session.eventReceived.connect(lambda e: heard.append((e.type, e.base_action, e.attributes.get("name", ""))))
     try:

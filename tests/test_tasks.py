@@ -102,7 +102,7 @@ def test_progress_is_reported_and_throttled(qtbot, manager):
 
 def test_manager_reports_added_and_finished(qtbot, manager):
     added, finished = [], []
-    manager.taskAdded.connect(added.append)
+    manager.on_task_added(added.append)
     manager.taskFinished.connect(finished.append)
     task = Task("noop", lambda ctx: None)
     with qtbot.waitSignal(manager.taskFinished, timeout=5000):

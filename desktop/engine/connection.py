@@ -332,6 +332,14 @@ class ClientFactory:
         finally:
             client.close()
 
+    def reload_auth(self) -> None:
+        """Make every client read the CLI's accounts again (the SDK caches them): after a sign-in
+        or sign-out, pushes and pulls use the new account. Private clients read them when made."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.api.reload_config()
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

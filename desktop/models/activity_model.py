@@ -79,7 +79,7 @@ class ActivityModel(QAbstractListModel):
         self._tick = QTimer(self)
         self._tick.setInterval(self.TICK_MS)
         self._tick.timeout.connect(self._advance_running)
-        tasks.taskAdded.connect(self._on_added)
+        tasks.on_task_added(self._on_added)
         tasks.tasksChanged.connect(self._on_tasks_changed)
         tasks.taskFinished.connect(self._on_any_finished)
         for task in tasks.running():
@@ -93,7 +93,12 @@ class ActivityModel(QAbstractListModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._order):
             return None
-        task = self.task_at(index.row())
+        return self.value(self.task_at(index.row()), role)
+
+    @staticmethod
+    def value(task: Task, role: int):
+        """What ``data`` answers for *task* in *role*. The delegate asks here directly: a call
+        through ``QModelIndex.data`` releases the GIL and, while workers run, waits to get it back."""
         if role == Qt.ItemDataRole.DisplayRole:
             return task.title
         if role == Qt.ItemDataRole.ToolTipRole:

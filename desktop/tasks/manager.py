@@ -1,15 +1,20 @@
 """Owns the thread pools and the list of running tasks, so the activity centre can show them and
 shutdown can cancel them.
 
-Signals: taskAdded(Task); tasksChanged(list[Task]) -- tasks that started, progressed or ended, in
-batches (one GUI wake-up for many changes, no connection per task); taskFinished(Task)."""
+Signals: tasksChanged(list[Task]) -- tasks that started, progressed or ended, in batches (one GUI
+wake-up for many changes, no connection per task); taskFinished(Task). A new task is announced
+to the callbacks given to ``on_task_added``, called directly: emitting a Qt signal there releases
+the GIL, and while workers are busy the GUI thread then waits a switch interval (up to 5 ms) to
+get it back, at every submit."""
 
 from __future__ import annotations
 
 import time
 import weakref
 from collections import deque
+from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from desktop.tasks.stream import ItemPipe
@@ -21,7 +26,6 @@ _live: "weakref.WeakSet[TaskManager]" = weakref.WeakSet()
 
 
 class TaskManager(QObject):
-    taskAdded = Signal(object)
     tasksChanged = Signal(list)
     taskFinished = Signal(object)
     _ended = Signal(object)  # emitted by the worker after the task's own last signal
@@ -40,6 +44,7 @@ class TaskManager(QObject):
         self.pool = WorkerPool(max_threads, "berth-work")
         self.stream_pool = WorkerPool(max_streams, "berth-stream")
         self._tasks: dict[int, Task] = {}
+        self._added: list[Callable[[], Callable | None]] = []  # each gives its callback, or None once gone
         _live.add(self)
         # Finished tasks stay referenced a while: the worker may still be unwinding run(), and the
         # activity panel shows recent outcomes.
@@ -54,9 +59,23 @@ class TaskManager(QObject):
         self._tasks[task.id] = task
         task.notify = self._changes.put
         task.ended = self._ended.emit
-        self.taskAdded.emit(task)
+        for ref in list(self._added):
+            callback = ref()
+            owner = getattr(callback, "__self__", None)
+            if callback is None or (isinstance(owner, QObject) and not shiboken6.isValid(owner)):
+                self._added.remove(ref)  # its model is gone
+            else:
+                callback(task)
         (self.stream_pool if stream else self.pool).start(task)
         return task
+
+    def on_task_added(self, callback: Callable[[Task], object]) -> None:
+        """Call *callback(task)* on the GUI thread for every task submitted from now on; a method
+        of a QObject only until that object is deleted, as a signal connection would end."""
+        try:
+            self._added.append(weakref.WeakMethod(callback))
+        except TypeError:  # a plain function or a builtin: kept as it is
+            self._added.append(lambda: callback)
 
     def active_threads(self) -> int:
         return self.pool.activeThreadCount() + self.stream_pool.activeThreadCount()

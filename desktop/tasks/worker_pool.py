@@ -3,7 +3,9 @@
 Handing a task to ``QThreadPool.start`` releases the GIL around the call; a woken worker takes it
 at once and the GUI thread then waits for it back, about a millisecond each time — with 200
 operations a second that kept the GUI thread from ticking for 50 ms and more. Here handing over is
-an append under a lock, and the GUI thread keeps the GIL until it next waits anyway. Signals the
+an append under a lock, and the GUI thread keeps the GIL until it next waits anyway; a new
+thread is started without waiting for it to run (threads are daemonic: quitting never waits on a
+request no cancel reaches). Signals the
 tasks emit from these threads reach the GUI thread queued, as from any thread.
 
 The interface is the few calls Berth used of QThreadPool: ``start``, ``maxThreadCount``,
@@ -12,6 +14,7 @@ The interface is the few calls Berth used of QThreadPool: ``start``, ``maxThread
 
 from __future__ import annotations
 
+import _thread
 import logging
 import threading
 import time
@@ -46,7 +49,9 @@ class WorkerPool:
             if self._threads >= self._max:
                 return  # queued: the next free thread takes it
             self._threads += 1
-        threading.Thread(target=self._work, name=f"{self._name}-{self._threads}", daemon=True).start()
+        # not threading.Thread.start: it waits until the new thread has run, which hands it the GIL
+        # and leaves the GUI thread waiting to get it back (10 ms and more while workers are busy)
+        _thread.start_new_thread(self._work, ())
 
     def activeThreadCount(self) -> int:  # noqa: N802
         """Tasks running or waiting for a thread."""

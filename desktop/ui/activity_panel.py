@@ -11,6 +11,8 @@ Signals of ActivityPanel: countChanged(int running).
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QHBoxLayout, QLabel, QListView,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QHB
                                QVBoxLayout, QWidget)
 
 from desktop.models.activity_model import (DETAIL_ROLE, ELAPSED_ROLE, ENGINE_ROLE, ERROR_ROLE, FRACTION_ROLE,
-                                           RETRYABLE_ROLE, STATE_ROLE, THROUGHPUT_ROLE, ActivityModel)
+                                           RETRYABLE_ROLE, THROUGHPUT_ROLE, ActivityModel)
 from desktop.tasks.manager import TaskManager
 from desktop.tasks.task import Task, TaskState
 from desktop.ui.problem_style import PROBLEM_COLOUR
@@ -38,10 +40,21 @@ class ActivityDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index: QModelIndex) -> QSize:
         return QSize(320, row_height(option.fontMetrics))
 
+    @staticmethod
+    def _task(index: QModelIndex) -> Task | None:
+        model = index.model()
+        if not isinstance(model, ActivityModel) or not 0 <= index.row() < model.rowCount():
+            return None
+        return model.task_at(index.row())
+
     def paint(self, painter, option, index: QModelIndex) -> None:
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        state: TaskState = index.data(STATE_ROLE)
+        task = self._task(index)
+        if task is None:
+            return
+        data = functools.partial(ActivityModel.value, task)  # not index.data: see ActivityModel.value
+        state: TaskState = task.state
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette = option.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
@@ -50,8 +63,7 @@ class ActivityDelegate(QStyledItemDelegate):
         line = metrics.height()
         rect = option.rect.adjusted(_PAD, _PAD, -_PAD, -_PAD)
 
-        meta = " · ".join(p for p in (index.data(ENGINE_ROLE), index.data(THROUGHPUT_ROLE),
-                                      index.data(ELAPSED_ROLE)) if p)
+        meta = " · ".join(p for p in (data(ENGINE_ROLE), data(THROUGHPUT_ROLE), data(ELAPSED_ROLE)) if p)
         painter.save()
         meta_width = metrics.horizontalAdvance(meta) + _PAD if meta else 0
         title_font = QFont(option.font)
@@ -61,7 +73,7 @@ class ActivityDelegate(QStyledItemDelegate):
                        else quiet)
         title_rect = QRect(rect.left(), rect.top(), rect.width() - meta_width, line)
         painter.drawText(title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(index.data(), Qt.TextElideMode.ElideRight, title_rect.width()))
+                         painter.fontMetrics().elidedText(task.title, Qt.TextElideMode.ElideRight, title_rect.width()))
         painter.setFont(option.font)
         if meta:
             painter.setPen(palette.color(text_role) if selected else quiet)
@@ -74,12 +86,12 @@ class ActivityDelegate(QStyledItemDelegate):
             bar.rect = QRect(rect.left(), top, rect.width(), _BAR_HEIGHT)
             bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
             bar.textVisible = False
-            fraction = index.data(FRACTION_ROLE)
+            fraction = data(FRACTION_ROLE)
             bar.minimum, bar.maximum = (0, 0) if fraction is None else (0, 1000)
             bar.progress = 0 if fraction is None else int(fraction * 1000)
             style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
         top += _BAR_HEIGHT + 2
-        detail = (index.data(DETAIL_ROLE) or "").splitlines()
+        detail = (data(DETAIL_ROLE) or "").splitlines()
         painter.setPen(PROBLEM_COLOUR if state == TaskState.FAILED and not selected
                        else palette.color(text_role) if not state.done or selected else quiet)
         detail_rect = QRect(rect.left(), top, rect.width(), line)

@@ -31,10 +31,13 @@ from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
+from desktop.ui.registries_view import RegistriesView
+from desktop.ui.registry_browser import RegistryBrowser
 from desktop.ui.transfer_actions import TransferActions
 
-IMAGES, CONTAINERS = 0, 1
-VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"))  # title, icon, shortcut
+IMAGES, CONTAINERS, REGISTRIES = 0, 1, 2
+VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"),
+         ("Registries", "registries", "Ctrl+3"))  # title, icon, shortcut
 
 
 def images_relevant(event: EngineEvent) -> bool:
@@ -96,6 +99,13 @@ class EngineWorkspace(QStackedWidget):
         self.views.setObjectName("views")
         self.views.addWidget(self.images_page)
         self.views.addWidget(self.containers_page)
+        self.registries_view = RegistriesView(session, dialog_parent=window)
+        self.registry_browser = RegistryBrowser(session)
+        self.registries_view.set_detail_widget(self.registry_browser)
+        self.registries_view.registrySelected.connect(self.registry_browser.show_registry)
+        self.views.addWidget(self.registries_view)
+        self.registry_browser.pullRequested.connect(lambda ref: self.transfer_actions.pull(ref, start=True))
+        self.transfer_actions.pulled.connect(lambda _result: self.show_view(IMAGES))
 
         self.connection_page = ConnectionPage(session)
         self.addWidget(self.connection_page)
@@ -127,6 +137,9 @@ class EngineWorkspace(QStackedWidget):
         for act in self.containers_view.action.values():
             menu.addAction(act)
 
+    def fill_registries_menu(self, menu: QMenu) -> None:
+        self.registries_view.fill_menu(menu)
+
     def run_action(self) -> QAction:
         return self.image_actions.run_action
 
@@ -140,6 +153,7 @@ class EngineWorkspace(QStackedWidget):
     def refresh(self) -> None:
         self.images_feed.refresh()
         self.containers_feed.refresh()
+        self.registries_view.refresh()
 
     def show_container(self, container_id: str) -> None:
         self.show_view(CONTAINERS)

@@ -20,6 +20,29 @@ from desktop.tasks.live_feed import LiveFeed
 SELECT_WAIT_MS = 10_000  # how long a wanted row is waited for before giving up
 
 
+
+def list_table(name: str, model, widths: dict[int, int],
+               selection: QAbstractItemView.SelectionMode = QAbstractItemView.SelectionMode.ExtendedSelection,
+               ) -> QTableView:
+    """A table of rows in Berth's list style: whole rows selected, no grid, one line per row,
+    columns of the given widths that the user may resize, the last one stretching."""
+    table = QTableView()
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(selection)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(24)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for column, width in widths.items():
+        header.resizeSection(column, width)
+    return table
+
 class RowFilterProxy(QSortFilterProxyModel):
     """Filters on the model's chosen text fields; sorting is passed to the source model, which
     sorts far faster than a proxy calling back into Python for every comparison."""
@@ -70,23 +93,9 @@ class ListPage(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName(f"{name}Count")
 
-        self.table = QTableView()
-        self.table.setObjectName(f"{name}Table")
-        self.table.setModel(self.proxy)
+        self.table = list_table(f"{name}Table", self.proxy, widths)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in widths.items():
-            header.resizeSection(column, width)
 
         self._pending_selection: _PendingSelection | None = None
 

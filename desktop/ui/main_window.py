@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         self.workspace.fill_images_menu(self.menuBar().addMenu("&Images"))
         self.workspace.fill_containers_menu(self.menuBar().addMenu("&Containers"))
+        self.workspace.fill_registries_menu(self.menuBar().addMenu("&Registries"))
         view_menu = self.menuBar().addMenu("&View")
         for row, (title, _icon, key) in enumerate(VIEWS):
             view_menu.addAction(QAction(f"&{title}", self, shortcut=QKeySequence(key),

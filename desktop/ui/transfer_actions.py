@@ -2,14 +2,14 @@
 (always available, Ctrl+Shift+L), "Push…" there and in the image details' header for a tagged
 selection (Ctrl+Shift+H). Each opens its dialog window-modal; a pulled image is selected in the
 list once it is listed, and "Tag for a registry…" in the Push dialog opens the Tag dialog and
-offers the new names for pushing.
+offers the new names for pushing. The registry browser's Pull opens the same dialog, pulling.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
@@ -31,6 +31,10 @@ def familiar(reference: str) -> str:
 
 
 class TransferActions(QObject):
+    """Signals: pulled(TransferResult) -- a pull finished; its image is being selected in the list."""
+
+    pulled = Signal(object)
+
     def __init__(self, window: QWidget, session: EngineSession, images: ImageActions):
         super().__init__(window)
         self._window = window
@@ -61,7 +65,9 @@ class TransferActions(QObject):
         images.details.add_header_action(self.push_action)
 
     # --- pull -----------------------------------------------------------------------------------
-    def pull(self, reference: str = ""):
+    def pull(self, reference: str = "", start: bool = False):
+        """Open the Pull dialog, with *reference* filled in; *start*: pull it at once (the registry
+        browser's one-click Pull), the dialog showing the progress."""
         from desktop.ui.dialogs.pull_dialog import PullDialog  # on first use
 
         dialog = PullDialog(self._session, reference, self._window)
@@ -69,10 +75,13 @@ class TransferActions(QObject):
         dialog.pulled.connect(self.show_pulled)
         self._keep(dialog)
         dialog.open()
+        if start:
+            dialog.submit()
         return dialog
 
     def show_pulled(self, result: "TransferResult") -> None:
         """Select the pulled image in the list, now or once the listing brings it."""
+        self.pulled.emit(result)
         view = self._images.view
         if result.image_id:
             tag_actions.select_when_listed(view, result.image_id, familiar(result.reference))

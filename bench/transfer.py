@@ -195,7 +195,7 @@ def gui_round(engine: IsolatedEngine, source: str) -> dict:
         beat = Heartbeat()
         beat.start()
         start = time.perf_counter()
-        dialog.submit()
+        dialog.start_push()
         wait_for(app, lambda: not dialog.busy, timeout=300, interval_ms=5)
         out["push_seconds"] = time.perf_counter() - start
         out["push_stall"] = beat.stop()
@@ -211,7 +211,7 @@ def gui_round(engine: IsolatedEngine, source: str) -> dict:
         beat = Heartbeat()
         beat.start()
         start = time.perf_counter()
-        pull.submit()
+        pull.start_pull()
         task = pull.task
         wait_for(app, lambda: pull.result_value is not None or (task.state.done and task.error is not None),
                  timeout=300, interval_ms=5)

@@ -275,3 +275,25 @@ def test_the_pull_dialog_completes_the_tags_the_registry_lists(qtbot, make_windo
         qtbot.waitUntil(lambda: dialog.tag_model.stringList() == [f"{repo}:2.0", f"{repo}:1.0"], timeout=10000)
     finally:
         path.unlink()
+
+
+def test_the_registry_browsers_pull_opens_the_pull_dialog_pulling(qtbot, make_window, docker_engine, registry, made,
+                                                                 unique_repo):
+    from desktop.ui.engine_workspace import IMAGES, REGISTRIES
+
+    ref = f"{registry.for_engine}/{unique_repo}:v1"
+    image_id = made.image(ref)
+    docker_engine.cli("push", ref)
+    docker_engine.cli("rmi", ref)
+    window = _open(qtbot, make_window, docker_engine)
+    workspace = window.workspace
+    workspace.show_view(REGISTRIES)
+    workspace.registry_browser.pullRequested.emit(ref)  # the browser's Pull button on that tag
+    dialog = workspace.transfer_actions.dialogs[-1]
+    assert dialog.reference() == ref and dialog.task is not None  # pulling at once
+    with qtbot.waitSignal(workspace.transfer_actions.pulled, timeout=30000) as blocker:
+        pass
+    assert blocker.args[0].image_id == image_id
+    assert workspace.current_view() == IMAGES
+    view = workspace.images_view
+    qtbot.waitUntil(lambda: [r.reference for r in view.selected_rows()] == [ref], timeout=10000)

@@ -76,7 +76,7 @@ class TransferActions(QObject):
         self._keep(dialog)
         dialog.open()
         if start:
-            dialog.submit()
+            dialog.start_pull()
         return dialog
 
     def show_pulled(self, result: "TransferResult") -> None:

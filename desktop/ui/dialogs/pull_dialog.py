@@ -97,7 +97,7 @@ class PullDialog(QDialog):
         self.pull_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("pullCancel")
-        self.pull_button.clicked.connect(self.submit)
+        self.pull_button.clicked.connect(self.start_pull)
         self.cancel_button.clicked.connect(self.reject)
 
         box = QVBoxLayout(self)
@@ -165,7 +165,7 @@ class PullDialog(QDialog):
     def busy(self) -> bool:
         return self.task is not None and not self.task.state.done
 
-    def submit(self) -> None:
+    def start_pull(self) -> None:
         reference = self.reference()
         if not reference or self.busy:
             return

@@ -139,7 +139,7 @@ class PushDialog(QDialog):
         self.push_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("pushCancel")
-        self.push_button.clicked.connect(self.submit)
+        self.push_button.clicked.connect(self.start_push)
         self.cancel_button.clicked.connect(self.reject)
 
         box = QVBoxLayout(self)
@@ -208,7 +208,7 @@ class PushDialog(QDialog):
         return any(t is not None and not t.state.done for t in (self.check_task, self.task)) or bool(self.queue) \
             or self.pending is not None
 
-    def submit(self) -> None:
+    def start_push(self) -> None:
         tags = self.checked_tags()
         if not tags or self.busy:
             return

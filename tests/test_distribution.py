@@ -20,6 +20,7 @@ from desktop.engine.distribution import (COMPLETE, EXISTS, EXTRACTING, MOUNTED, 
                                          RegistryUnreachable, TransferStalled, TransferTracker, UnknownRepository,
                                          classify, overall_fraction)
 from desktop.engine.errors import Cancelled, NotFound
+from desktop.models.layer_progress_model import describe
 
 # --- reading the stream (items as the engine sent them here) ---------------------------------
 
@@ -46,7 +47,7 @@ def test_push_items_become_layers_clamped_to_their_size():
     small = tracker.layers[0]
     assert small.state == PUSHING and small.current == small.total == 3216  # 138752 of 3216 is clamped
     big = tracker.layers[1]
-    assert big.describe().startswith("pushing 33.8 kB of 2.0 MB")
+    assert describe(big) == "pushing 33.8kB of 1.98MB"
     # weighted by size: the small layer done weighs next to nothing against the big one
     assert 0.01 < tracker.progress().fraction < 0.05
     for item in PUSH_ITEMS[6:]:
@@ -64,12 +65,12 @@ def test_pull_phases_and_other_words():
                  {"status": "Downloading", "progressDetail": {"current": 500, "total": 1000}, "id": "bbb"}]:
         tracker.feed(item)
     layers = {layer.id: layer for layer in tracker.layers}
-    assert layers["aaa"].state == EXISTS and layers["aaa"].describe() == "already exists"
+    assert layers["aaa"].state == EXISTS and describe(layers["aaa"]) == "already exists"
     assert layers["bbb"].fraction == 0.25  # half of the download, the first half of a pull's layer
     tracker.feed({"status": "Extracting", "progressDetail": {"current": 1000, "total": 1000}, "id": "bbb"})
     assert tracker.layers[1].state == EXTRACTING and tracker.layers[1].fraction == 1.0
     mounted = TransferTracker(distribution.PUSH).feed({"status": "Mounted from team/base", "id": "ccc"})
-    assert mounted.state == MOUNTED and mounted.describe() == "mounted from team/base"
+    assert mounted.state == MOUNTED and describe(mounted) == "mounted from team/base"
     assert tracker.feed({"status": "Digest: sha256:" + "ab" * 32}) is None
     assert tracker.digest == "sha256:" + "ab" * 32
 
@@ -85,6 +86,25 @@ def test_overall_fraction_weighs_by_size_and_waits_for_a_size():
     assert overall_fraction([unknown, big]) == 0.0
     waiting = LayerState("d", "waiting", "Waiting")
     assert overall_fraction([small, waiting]) == pytest.approx(0.5)  # weighs as much as the known one
+
+
+def test_the_layer_model_changes_rows_in_place(qtmodeltester):
+    from desktop.models.layer_progress_model import LayerProgressModel
+
+    model = LayerProgressModel()
+    inserted, changed = [], []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.dataChanged.connect(lambda top, _bottom: changed.append(top.row()))
+    tracker = TransferTracker(distribution.PUSH)
+    model.apply([layer for layer in map(tracker.feed, PUSH_ITEMS[:5]) if layer])
+    assert inserted == [(0, 1)] and model.rowCount() == 2
+    assert model.index(1, 1).data() == "pushing 33.8kB of 1.98MB"
+    # a burst of updates: each row changes once, none is inserted again, the order stays
+    model.apply([layer for layer in map(tracker.feed, PUSH_ITEMS[5:]) if layer])
+    assert inserted == [(0, 1)] and sorted(changed) == [0, 1]
+    assert [model.index(n, 1).data() for n in range(2)] == ["pushed", "pushed"]
+    assert model.overall() == 1.0
+    qtmodeltester.check(model)
 
 
 @pytest.mark.parametrize("message, cls, words", [

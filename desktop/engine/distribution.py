@@ -103,23 +103,6 @@ class LayerState:
             return phase
         return 0.0
 
-    def describe(self) -> str:
-        """'pushing 1.2 MB of 3.4 MB', 'mounted from team/base', 'already exists'…"""
-        from_bytes = f" {_size(self.current)} of {_size(self.total)}" if self.total else ""
-        if self.state in (DOWNLOADING, EXTRACTING, PUSHING):
-            return f"{self.state}{from_bytes}"
-        if self.state == MOUNTED:
-            return self.text[0].lower() + self.text[1:] if self.text else "mounted"
-        if self.state == EXISTS:
-            return "already exists"
-        if self.state == RETRYING:
-            return self.text[0].lower() + self.text[1:] + " (the registry did not answer)"
-        if self.state == DOWNLOADED:
-            return "downloaded"
-        if self.state == COMPLETE and self.text == "Pushed":
-            return "pushed"
-        return self.state
-
 
 @dataclass(frozen=True)
 class TransferProgress:
@@ -272,15 +255,6 @@ def item_error(item: dict) -> str:
 
 
 # --- following a stream ----------------------------------------------------------------------
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"
-
 
 class TransferTracker:
     """Reads stream items one at a time and keeps the layers' states; not thread-safe (the one

@@ -11,13 +11,37 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop.engine.distribution import LayerState, overall_fraction
+from desktop.engine.distribution import (DOWNLOADED, DOWNLOADING, EXISTS, EXTRACTING, MOUNTED, PUSHING, RETRYING,
+                                         COMPLETE, LayerState, overall_fraction)
 from desktop.models.formatting import human_size
 from desktop.models.image_details_models import FRACTION_ROLE  # the role the size-bar delegate paints
 
 LAYER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 LAYER, STATE, PROGRESS = 0, 1, 2
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def describe(layer: LayerState) -> str:
+    """A layer's state in words: 'pushing 1.2MB of 3.4MB', 'mounted from team/base', 'already exists'…"""
+    state = layer.state
+    if state in (DOWNLOADING, EXTRACTING, PUSHING):
+        of = f" {human_size(layer.current)} of {human_size(layer.total)}" if layer.total else ""
+        return f"{state}{of}"
+    if state == MOUNTED:
+        return _lower_first(layer.text) if layer.text else "mounted"
+    if state == RETRYING:
+        return f"{_lower_first(layer.text)} (the registry did not answer)"
+    if state == EXISTS:
+        return "already exists"
+    if state == DOWNLOADED:
+        return "downloaded"
+    if state == COMPLETE and layer.text == "Pushed":
+        return "pushed"
+    return state
 
 
 class LayerProgressModel(QAbstractTableModel):
@@ -49,7 +73,7 @@ class LayerProgressModel(QAbstractTableModel):
             if column == LAYER:
                 return layer.id
             if column == STATE:
-                return layer.describe()
+                return describe(layer)
             if column == PROGRESS:
                 if layer.finished:
                     return human_size(layer.size) if layer.size else ""

@@ -96,6 +96,13 @@ def test_the_pull_dialog_checks_and_previews_as_it_is_typed(qtbot, make_window, 
     assert dialog.reference_error.isVisible() and "upper-case" in dialog.reference_error.text()
     assert not dialog.pull_button.isEnabled() and dialog.preview.text() == "—"
     qtbot.waitUntil(lambda: not window_problems(dialog), timeout=3000)  # the long error has its room
+    field.setText("nginx")
+    dialog.platform_combo.setEditText("Linux-ARM")
+    assert dialog.platform_error.isVisible() and "os/architecture" in dialog.platform_error.text()
+    assert not dialog.pull_button.isEnabled()
+    dialog.platform_combo.setEditText("linux/arm/v7")
+    assert not dialog.platform_error.isVisible() and dialog.pull_button.isEnabled()
+    dialog.platform_combo.setEditText("")
     field.setText("127.0.0.1:5000/team/app@sha256:" + "a" * 64)
     assert dialog.preview.text() == "127.0.0.1:5000/team/app@sha256:" + "a" * 64
     # the completion hook: tags the registry lists complete the typed repository
@@ -179,8 +186,8 @@ def test_cancel_a_pull_in_the_dialog(qtbot, make_window, docker_engine, registry
     task = pull.task
     assert not window_problems(pull)
     qtbot.mouseClick(pull.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: task.state == TaskState.CANCELLED, timeout=10000)
-    assert pull.isVisible() and pull.status.text() == "Pull cancelled."
+    qtbot.waitUntil(lambda: pull.status.text() == "Pull cancelled.", timeout=10000)  # told once it ended
+    assert task.state == TaskState.CANCELLED and pull.isVisible()
     assert pull.pull_button.isEnabled()
     assert not docker_engine.image_exists(ref)
     qtbot.keyClick(pull, Qt.Key.Key_Escape)
@@ -200,8 +207,8 @@ def test_cancel_a_push_in_the_dialog(qtbot, make_window, docker_engine, spare_re
     task = push.task
     assert push.cancel_button.text() == "Cancel push"
     qtbot.keyClick(push, Qt.Key.Key_Escape)  # Esc while pushing is Cancel: the dialog stays to say so
-    qtbot.waitUntil(lambda: task.state == TaskState.CANCELLED, timeout=10000)
-    assert push.isVisible() and push.status.text().startswith("Push cancelled.")
+    qtbot.waitUntil(lambda: push.status.text().startswith("Push cancelled."), timeout=10000)
+    assert task.state == TaskState.CANCELLED and push.isVisible()
     assert _remote_digest(docker_engine, ref) is None
 
 
@@ -222,7 +229,7 @@ def test_a_registry_that_stalls_is_stopped_by_the_watchdog_and_said(qtbot, make_
                                 for layer in push.progress.model.layers()), timeout=20000)
     os.kill(spare_registry.pid, signal.SIGSTOP)  # mid-push: the registry stops answering
     try:
-        qtbot.waitUntil(lambda: push.task.state.done, timeout=20000)
+        qtbot.waitUntil(lambda: "nothing moved" in push.status.text(), timeout=20000)
     finally:
         os.kill(spare_registry.pid, signal.SIGCONT)
     assert push.task.state == TaskState.FAILED
@@ -297,3 +304,29 @@ def test_the_registry_browsers_pull_opens_the_pull_dialog_pulling(qtbot, make_wi
     assert workspace.current_view() == IMAGES
     view = workspace.images_view
     qtbot.waitUntil(lambda: [r.reference for r in view.selected_rows()] == [ref], timeout=10000)
+
+
+def test_tag_for_a_registry_then_push(qtbot, make_window, docker_engine, registry, made, unique_repo):
+    local = f"{unique_repo}:a"
+    made.image(local)
+    window = _open(qtbot, make_window, docker_engine)
+    _select(qtbot, window, local)
+    transfer = window.workspace.transfer_actions
+    push = transfer.push_selected()
+    qtbot.waitUntil(push.isVisible)
+    assert push.tags.item(0).text() == f"{local}   (Docker Hub)"  # where an unqualified name would go
+    qtbot.mouseClick(push.tag_button, Qt.MouseButton.LeftButton)
+    tag_dialog = transfer.dialogs[-1]
+    qtbot.waitUntil(tag_dialog.isVisible)
+    target = f"{registry.for_engine}/{unique_repo}"
+    tag_dialog.editor.repo_edit.setText(target)
+    tag_dialog.editor.tags_edit.setText("v1")
+    qtbot.waitUntil(tag_dialog.ok_button.isEnabled)
+    qtbot.mouseClick(tag_dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f"{target}:v1" in push.checked_tags(), timeout=10000)
+    assert push.checked_tags() == [local, f"{target}:v1"]
+    push.tags.item(0).setCheckState(Qt.CheckState.Unchecked)  # Docker Hub is not for this test
+    with qtbot.waitSignal(push.finished_all, timeout=30000):
+        qtbot.mouseClick(push.push_button, Qt.MouseButton.LeftButton)
+    assert _remote_digest(docker_engine, f"{target}:v1") == push.results[0].digest
+    docker_engine.cli("rmi", f"{target}:v1")

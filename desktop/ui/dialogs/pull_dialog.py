@@ -9,6 +9,8 @@ Signals of PullDialog: pulled(object) -- the TransferResult (reference, digest, 
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout,
                                QWidget)
@@ -25,6 +27,7 @@ from desktop.ui.dialogs.tag_dialog import message_label, show_message
 from desktop.ui.problem_style import PROBLEM_STYLE, mark_problem
 from desktop.ui.transfer_progress import TransferProgressPanel
 
+_PLATFORM_RE = re.compile(r"[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_]+)?")
 PLATFORMS = ("", "linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/ppc64le", "linux/s390x")
 COMPLETE_DELAY_MS = 300  # tags are asked for once typing pauses
 
@@ -51,6 +54,7 @@ class PullDialog(QDialog):
         self.tags_task: Task | None = None
         self.result_value: TransferResult | None = None
         self._normalised = ""
+        self._platform_problem = ""
         self._asked: set[tuple[str, str]] = set()  # (host, repository) whose tags were asked for
 
         self.reference_edit = QLineEdit(reference)
@@ -74,14 +78,20 @@ class PullDialog(QDialog):
         self.platform_combo.lineEdit().setPlaceholderText("the engine's own")
         self.platform_combo.setToolTip("Pull the variant for another OS or CPU (os/arch[/variant]); "
                                        "empty: the engine's own platform")
+        self.platform_error = message_label("pullPlatformError", PROBLEM_STYLE)
+        self.platform_combo.currentTextChanged.connect(self._revalidate)
 
         reference_box = QVBoxLayout()
         reference_box.setSpacing(2)
         reference_box.addWidget(self.reference_edit)
         reference_box.addWidget(self.reference_error)
+        platform_box = QVBoxLayout()
+        platform_box.setSpacing(2)
+        platform_box.addWidget(self.platform_combo)
+        platform_box.addWidget(self.platform_error)
         self.form = form_grid([(buddy_label("&Image:", self.reference_edit), reference_box),
                                ("Will pull:", self.preview),
-                               (buddy_label("Plat&form:", self.platform_combo), self.platform_combo)])
+                               (buddy_label("Plat&form:", self.platform_combo), platform_box)])
 
         self.progress = TransferProgressPanel("pull")
         self.progress.setVisible(False)
@@ -132,6 +142,11 @@ class PullDialog(QDialog):
             except InvalidReference as exc:
                 problem = str(exc)
         show_message(self.reference_error, problem)
+        platform = self.platform()
+        self._platform_problem = "" if not platform or _PLATFORM_RE.fullmatch(platform) else (
+            f"“{platform}” is not a platform: write os/architecture[/variant] in lowercase, e.g. linux/arm64 "
+            "or linux/arm/v7 (empty: the engine's own).")
+        show_message(self.platform_error, self._platform_problem)
         self.preview.setText(self._normalised or "—")
         if text:
             self._tags_timer.start()
@@ -167,7 +182,7 @@ class PullDialog(QDialog):
 
     def start_pull(self) -> None:
         reference = self.reference()
-        if not reference or self.busy:
+        if not reference or self._platform_problem or self.busy:
             return
         self.progress.reset()
         self.progress.setVisible(True)
@@ -201,7 +216,7 @@ class PullDialog(QDialog):
 
     def _update_buttons(self) -> None:
         busy = self.busy
-        self.pull_button.setEnabled(bool(self.reference()) and not busy)
+        self.pull_button.setEnabled(bool(self.reference()) and not self._platform_problem and not busy)
         self.reference_edit.setReadOnly(busy)
         self.platform_combo.setEnabled(not busy)
         self.cancel_button.setText("Cancel pull" if busy else ("&Close" if self.task is not None else "Cancel"))

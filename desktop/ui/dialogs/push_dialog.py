@@ -263,8 +263,9 @@ class PushDialog(QDialog):
         self.progress.reset()
         self.progress.setVisible(True)
         self._set_status(f"Pushing {reference}…")
+        # not retryable from the activity centre: a retry would skip the guard's question; Push again asks
         self.task = Operation(self._session, f"Pushing {reference}", transfer_tasks.push_image, reference,
-                              action=f"push {reference}", retryable=True).owned_by(self) \
+                              action=f"push {reference}").owned_by(self) \
             .on_items(self.progress.apply).on_success(self._on_pushed).on_failure(self._on_failed) \
             .on_cancel(self._on_cancelled).on_finish(self._update_buttons).run()
         self._update_buttons()

@@ -80,6 +80,14 @@ def test_pull_and_push_are_in_the_toolbar_menus_and_details(qtbot, make_window, 
     header = window.workspace.image_details.header_buttons
     assert any(header.itemAt(n).widget() is not None and header.itemAt(n).widget().defaultAction() is push
                for n in range(header.count()))
+    # the shortcut opens the dialog from the list
+    transfer = window.workspace.transfer_actions
+    window.workspace.images_view.table.setFocus()
+    qtbot.keyClick(window.workspace.images_view.table, Qt.Key.Key_H,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: transfer.dialogs and transfer.dialogs[-1].isVisible(), timeout=5000)
+    assert transfer.dialogs[-1].objectName() == "pushDialog"
+    transfer.dialogs[-1].reject()
     docker_engine.cli("rmi", f"{unique_repo}:a")
 
 

@@ -269,7 +269,8 @@ def test_the_pull_dialog_completes_the_tags_the_registry_lists(qtbot, make_windo
     import json as _json
     import subprocess
 
-    registry_list = pytest.importorskip("desktop.engine.registry_list")
+    from desktop.engine import registry_list
+
     login = ["docker", "--config", str(docker_config), "-H", docker_engine.docker_host, "login", "-u",
              secure_registry.username, "--password-stdin", secure_registry.host]
     subprocess.run(login, input=secure_registry.password, text=True, check=True, capture_output=True)

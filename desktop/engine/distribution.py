@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
@@ -187,16 +187,16 @@ class TransferStalled(RegistryError):
 
 
 _AUTH = re.compile(r"no basic auth credentials|authentication required|unauthorized|401 unauthorized|"
-                   r"incorrect username or password", re.I)
-_DENIED = re.compile(r"denied|insufficient_scope|forbidden|403", re.I)
+                   r"incorrect username or password", re.IGNORECASE)
+_DENIED = re.compile(r"denied|insufficient_scope|forbidden|403", re.IGNORECASE)
 _UNKNOWN = re.compile(r"manifest unknown|name unknown|not found|repository does not exist|no such image|"
-                      r"does not exist", re.I)
-_TLS = re.compile(r"x509|certificate|tls:|server gave http response to https client|handshake", re.I)
-_DNS = re.compile(r"no such host|lookup .* on |server misbehaving|temporary failure in name resolution", re.I)
+                      r"does not exist", re.IGNORECASE)
+_TLS = re.compile(r"x509|certificate|tls:|server gave http response to https client|handshake", re.IGNORECASE)
+_DNS = re.compile(r"no such host|lookup .* on |server misbehaving|temporary failure in name resolution", re.IGNORECASE)
 _UNREACHABLE = re.compile(r"connection refused|network is unreachable|no route to host|i/o timeout|"
-                          r"dial tcp|context deadline exceeded|timeout", re.I)
+                          r"dial tcp|context deadline exceeded|timeout", re.IGNORECASE)
 _GONE = re.compile(r"connection reset|broken pipe|unexpected eof|\beof\b|use of closed network connection|"
-                   r"server closed|connection closed", re.I)
+                   r"server closed|connection closed", re.IGNORECASE)
 
 
 def registry_of(reference: str) -> str:
@@ -231,11 +231,11 @@ def classify(message: str, registry: str, action: str, *, started: bool = False)
         return RegistryUnreachable(f"Could not {action}: the engine cannot reach {where} (connection refused or "
                                    "no route). Check that the registry runs and the host and port are right.",
                                    registry=registry, detail=text)
-    if _AUTH.search(text) and not re.search(r"repository does not exist", text, re.I):
+    if _AUTH.search(text) and not re.search(r"repository does not exist", text, re.IGNORECASE):
         return AuthenticationRequired(f"Could not {action}: {where} requires authentication. Sign in to "
                                       f"{where} (with an account allowed to do this) and try again.",
                                       registry=registry, detail=text)
-    if re.search(r"repository does not exist|may require 'docker login'", text, re.I):
+    if re.search(r"repository does not exist|may require 'docker login'", text, re.IGNORECASE):
         return UnknownRepository(f"Could not {action}: {where} has no such repository, or it is private and "
                                  "needs you to sign in.", registry=registry, detail=text)
     if _DENIED.search(text):
@@ -352,7 +352,7 @@ class Watchdog:
         self.fired = False
         self._thread = threading.Thread(target=self._watch, name="berth-transfer-watchdog", daemon=True)
 
-    def __enter__(self) -> "Watchdog":
+    def __enter__(self) -> Watchdog:
         self._thread.start()
         return self
 
@@ -440,7 +440,7 @@ def _follow(api, kind: str, open_stream: Callable[[], Iterable[dict]], reference
                     on_progress(tracker.progress())
         except BerthError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a shut-down socket, an engine error, a lost engine
+        except Exception as exc:
             if watchdog.fired:
                 raise stalled() from None
             if token is not None and token.cancelled:
@@ -502,7 +502,7 @@ def pull(client, reference: str, *, platform: str | None = None, token: CancelTo
     image_id = ""
     try:
         image_id = api.inspect_image(name).get("Id", "")
-    except Exception:  # noqa: BLE001 - the pull succeeded; the ID is a nicety
+    except Exception:
         pass
     return TransferResult(PULL, name, tracker.digest, image_id=image_id, status=tracker.status,
                           layers=tracker.layers)
@@ -534,7 +534,7 @@ def push(client, reference: str, *, token: CancelToken | None = None, stall_afte
 def _local_image_id(api, name: str, action: str) -> str:
     try:
         return api.inspect_image(name).get("Id", "")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         error = translate(exc, action)
         if isinstance(error, NotFound):
             raise NotFound(f"Could not {action}: there is no local image named {name}.") from None
@@ -569,7 +569,7 @@ def check_push(client, reference: str, *, token: CancelToken | None = None,
     action = f"check {name} on its registry"
     try:
         inspect = api.inspect_image(name)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         error = translate(exc, action)
         if isinstance(error, NotFound):
             raise NotFound(f"Could not {action}: there is no local image named {name}.") from None
@@ -579,7 +579,7 @@ def check_push(client, reference: str, *, token: CancelToken | None = None,
     with watched(api, token, timeout) as watchdog:
         try:
             remote = str((api.inspect_distribution(name).get("Descriptor") or {}).get("digest") or "")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             import docker.errors
 
             if watchdog.fired:
@@ -589,6 +589,6 @@ def check_push(client, reference: str, *, token: CancelToken | None = None,
                 raise Cancelled() from None
             text = str(getattr(exc, "explanation", "") or exc)
             if not (isinstance(exc, docker.errors.APIError) and exc.status_code == 404
-                    and re.search(r"manifest unknown|not found|name unknown", text, re.I)):
+                    and re.search(r"manifest unknown|not found|name unknown", text, re.IGNORECASE)):
                 raise _translate(exc, registry, action, False) from None
     return GuardVerdict(name, inspect.get("Id", ""), remote, local)

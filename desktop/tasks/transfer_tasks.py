@@ -8,9 +8,9 @@ overall progress to the activity centre, in bytes.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from desktop.engine import distribution
+from desktop.engine import distribution, registry_list
 from desktop.engine.connection import ClientFactory
 from desktop.engine.distribution import STALL_AFTER, GuardVerdict, TransferProgress, TransferResult
 from desktop.engine.errors import BerthError
@@ -78,10 +78,6 @@ def registry_tags(ctx: TaskContext, factory: ClientFactory, host: str, repositor
 def known_ca_file(host: str) -> str:
     """The CA file of *host* among the registries the person added to Berth, or ""."""
     try:
-        from desktop.engine import registry_list  # the sign-in side's list; absent before it lands
-    except ImportError:
-        return ""
-    try:
         return next((r.ca_file for r in registry_list.load_registries() if r.host == host), "")
-    except BerthError:
+    except BerthError:  # an unreadable list: the Registries view says so; completion goes without
         return ""

@@ -79,7 +79,7 @@ class TransferActions(QObject):
             dialog.start_pull()
         return dialog
 
-    def show_pulled(self, result: "TransferResult") -> None:
+    def show_pulled(self, result: TransferResult) -> None:
         """Select the pulled image in the list, now or once the listing brings it."""
         self.pulled.emit(result)
         view = self._images.view

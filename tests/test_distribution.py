@@ -137,6 +137,17 @@ def test_docker_hub_without_network_says_so():
     assert str(classify(text, "docker.io", "pull alpine")).startswith("Can't reach docker.io — no network or DNS")
 
 
+def test_a_registry_name_that_does_not_resolve_is_said_at_once():
+    started = time.monotonic()
+    with pytest.raises(RegistryUnreachable, match="cannot resolve registry.invalid:5000"):
+        distribution.check_name_resolves("registry.invalid:5000/team/app:1", "pull registry.invalid:5000/team/app:1")
+    with pytest.raises(RegistryUnreachable, match="^Can't reach docker.io — no network or DNS"):
+        distribution.check_name_resolves("alpine", "pull alpine")  # no network on this machine
+    distribution.check_name_resolves("127.0.0.1:5000/team/app:1", "pull it")  # an address: nothing to look up
+    distribution.check_name_resolves("localhost:5000/team/app:1", "pull it")
+    assert time.monotonic() - started < 3
+
+
 # --- against the engine ------------------------------------------------------------------------
 
 @pytest.fixture

@@ -178,6 +178,16 @@ def test_push_then_pull_back_through_the_dialogs(qtbot, make_window, docker_engi
     assert digest in out
 
 
+def test_a_pull_from_a_registry_whose_name_does_not_resolve(qtbot, make_window, docker_engine):
+    window = _open(qtbot, make_window, docker_engine)
+    pull = window.workspace.transfer_actions.pull("registry.invalid/team/app:1")
+    qtbot.waitUntil(pull.isVisible)
+    qtbot.mouseClick(pull.pull_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cannot resolve registry.invalid" in pull.status.text(), timeout=5000)
+    assert pull.status.styleSheet() and not pull.progress.isVisible()  # a problem, no empty table
+    assert pull.pull_button.isEnabled() and pull.cancel_button.text() == "&Close"
+
+
 def test_cancel_a_pull_in_the_dialog(qtbot, make_window, docker_engine, registry, made, unique_repo):
     ref = f"{registry.for_engine}/{unique_repo}:big"
     _random_image(docker_engine, made, ref, 96)

@@ -29,8 +29,9 @@ from collections.abc import Callable, Iterable, Iterator
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
 from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
 from desktop.engine.reference import DEFAULT_DOMAIN, ImageReference, InvalidReference, parse_normalized
-from desktop.engine.registry_client import (RegistryAuthError, RegistryError, RegistryNotFound, RegistryTlsError,
-                                            RegistryUnreachable)
+from desktop.engine.registry_client import (DNS_TIMEOUT, RegistryAuthError, RegistryError, RegistryNotFound,
+                                            RegistryTlsError, RegistryUnreachable)
+from desktop.engine.registry_client import _resolve as resolve_within  # its DNS look-up with a time limit
 
 STALL_AFTER = 60.0  # seconds without progress before the watchdog ends a transfer
 
@@ -246,6 +247,22 @@ def classify(message: str, registry: str, action: str, *, started: bool = False)
         return UnknownRepository(f"Could not {action}: {where} has no such repository or tag.",
                                  registry=registry, detail=text)
     return RegistryError(f"Could not {action}: {where} answered: {text}", registry=registry, detail=text)
+
+
+_HUB_API_HOST = "registry-1.docker.io"  # where the engine goes for docker.io
+
+
+def check_name_resolves(reference: str, action: str, timeout: float = DNS_TIMEOUT) -> None:
+    """Raise RegistryUnreachable when the registry host of *reference* does not resolve here
+    within *timeout* seconds. Only for an engine on this machine (it shares the resolver): with no
+    network, DNS can take 20 s and more to give up, and the engine would wait just as long."""
+    registry = registry_of(reference)
+    host = _HUB_API_HOST if registry == DEFAULT_DOMAIN else registry.rpartition(":")[0] or registry
+    if registry.startswith("[") or host == "localhost" or re.fullmatch(r"[0-9.]+", host):
+        return  # an address, nothing to look up
+    problem = resolve_within(host, timeout)
+    if problem:
+        raise classify(f"lookup {host}: no such host ({problem})", registry, action)
 
 
 def item_error(item: dict) -> str:

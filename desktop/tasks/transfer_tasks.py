@@ -35,9 +35,20 @@ def _reporter(ctx: TaskContext, verb: str, reference: str) -> Callable[[Transfer
     return report
 
 
+def _engine_here(factory: ClientFactory) -> bool:
+    """The engine listens on a unix socket: it is on this machine and shares its resolver."""
+    return factory.info.endpoint.host.startswith("unix://")
+
+
+def _resolves(factory: ClientFactory, reference: str, action: str) -> None:
+    if _engine_here(factory):
+        distribution.check_name_resolves(reference, action)
+
+
 def pull_image(ctx: TaskContext, factory: ClientFactory, reference: str, platform: str = "", *,
                emit: Callable | None = None) -> TransferResult:
     ctx.raise_if_cancelled()
+    _resolves(factory, reference, f"pull {reference}")
     with factory.private_client(timeout=None) as client:
         result = distribution.pull(client, reference, platform=platform or None, token=ctx.token,
                                    stall_after=stall_after, on_layer=emit,
@@ -48,6 +59,7 @@ def pull_image(ctx: TaskContext, factory: ClientFactory, reference: str, platfor
 
 def check_push(ctx: TaskContext, factory: ClientFactory, reference: str) -> GuardVerdict:
     ctx.raise_if_cancelled()
+    _resolves(factory, reference, f"check {reference} on its registry")
     with factory.private_client(timeout=None) as client:
         return distribution.check_push(client, reference, token=ctx.token, timeout=stall_after)
 
@@ -55,6 +67,7 @@ def check_push(ctx: TaskContext, factory: ClientFactory, reference: str) -> Guar
 def push_image(ctx: TaskContext, factory: ClientFactory, reference: str, *,
                emit: Callable | None = None) -> TransferResult:
     ctx.raise_if_cancelled()
+    _resolves(factory, reference, f"push {reference}")
     with factory.private_client(timeout=None) as client:
         result = distribution.push(client, reference, token=ctx.token, stall_after=stall_after, on_layer=emit,
                                    on_progress=_reporter(ctx, "Pushing", reference))

@@ -148,14 +148,15 @@ class PullDialog(QDialog):
             "or linux/arm/v7 (empty: the engine's own).")
         show_message(self.platform_error, self._platform_problem)
         self.preview.setText(self._normalised or "—")
-        if text:
+        if ":" in text.rpartition("/")[2]:  # a tag is being typed: offer the registry's
             self._tags_timer.start()
         self._update_buttons()
 
     def ask_for_tags(self) -> None:
-        """Offer the registry's tags of the typed repository (once per repository), as the
-        registry browser reads them; where the registry lists none (or cannot be asked), nothing
-        is offered and nothing is said: completion is a help, the pull itself says what is wrong."""
+        """Once a tag is being typed, offer the registry's tags of the repository (asked once per
+        repository), as the registry browser reads them; where the registry lists none (or cannot
+        be asked), nothing is offered and nothing is said: completion is a help, the pull itself
+        says what is wrong."""
         typed_name = repository_part(self.reference_edit.text().strip())
         try:
             ref = parse_normalized(typed_name)

@@ -225,7 +225,7 @@ def classify(message: str, registry: str, action: str, *, started: bool = False)
                                        registry=registry, detail=text)
         return RegistryUnreachable(f"Could not {action}: the engine cannot resolve {where} (no network or DNS, "
                                    "or a mistyped host).", registry=registry, detail=text)
-    if started and _GONE.search(text) or (started and _UNREACHABLE.search(text)):
+    if started and (_GONE.search(text) or _UNREACHABLE.search(text)):
         return RegistryGone(f"Could not {action}: {where} went away during the transfer (it stopped or the "
                             "connection broke). Try again once it is back.", registry=registry, detail=text)
     if _UNREACHABLE.search(text) or _GONE.search(text):

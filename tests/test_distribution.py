@@ -386,3 +386,13 @@ def test_anonymous_push_to_the_token_registry_is_denied(docker_config, docker_en
 def test_pull_without_credentials_from_the_secure_registry(docker_config, api_client, secure_registry, unique_repo):
     with pytest.raises(AuthenticationRequired, match=f"{secure_registry.host} requires authentication"):
         distribution.pull(api_client, f"{secure_registry.host}/{unique_repo}:v1")
+
+
+def test_pull_by_digest(docker_engine, api_client, registry, made, unique_repo):
+    ref = f"{registry.for_engine}/{unique_repo}:v1"
+    image_id = made.image(ref)
+    digest = distribution.push(api_client, ref).digest
+    docker_engine.cli("rmi", ref)
+    by_digest = f"{registry.for_engine}/{unique_repo}@{digest}"
+    result = distribution.pull(api_client, by_digest)
+    assert result.reference == by_digest and result.digest == digest and result.image_id == image_id

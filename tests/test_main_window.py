@@ -352,3 +352,20 @@ def test_the_connection_page_says_when_it_tries_again(qtbot, make_window, tmp_pa
         session.start()
     assert page.countdown.text().startswith("Berth will try again by itself in ")
     assert page.retry_button.isEnabled()
+
+
+def test_no_window_wide_shortcut_is_also_taken_by_a_view(qtbot, make_window, docker_engine):
+    """A window-wide shortcut that a view's action also has is ambiguous where that view has the
+    focus: Qt then runs neither (Sign out once shared Ctrl+Shift+L with Pull)."""
+    from PySide6.QtGui import QAction
+
+    window, session = make_window(docker_engine.docker_host)
+    by_key: dict[str, list[QAction]] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            by_key.setdefault(key.toString(), []).append(action)
+    clashes = {key: [a.text() for a in actions] for key, actions in by_key.items() if len(actions) > 1 and any(
+        a.shortcutContext() in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
+        for a in actions)}
+    assert by_key, "the window has shortcuts"
+    assert clashes == {}

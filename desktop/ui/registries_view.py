@@ -3,7 +3,7 @@ added in Berth, each with who is signed in there, and a right-hand area for what
 registry holds (``set_detail_widget``: the registry browser goes there).
 
 Its actions (toolbar, context menu, shortcuts while the list has focus): Add registry… (Ctrl+N),
-Sign in… (Ctrl+L), Sign out (Ctrl+Shift+L), Remove (Delete; only registries added in Berth: the
+Sign in… (Ctrl+L), Sign out (Ctrl+Shift+O), Remove (Delete; only registries added in Berth: the
 CLI's own entries are the CLI's to change), Refresh. The list is read in a HOUSEKEEPING
 operation, again whenever the CLI's configuration folder or Berth's list changes on disk (a
 ``docker login`` in a terminal shows here at once); signing in and out are USER operations.
@@ -134,7 +134,7 @@ class RegistriesView(QWidget):
         self.sign_in_action = action("sign_in", "&Sign in…", self.sign_in_selected,
                                      "Sign in to the selected registry, as 'docker login' does", "Ctrl+L")
         self.sign_out_action = action("sign_out", "Sign &out", self.sign_out_selected,
-                                      "Sign out of the selected registry, as 'docker logout' does", "Ctrl+Shift+L")
+                                      "Sign out of the selected registry, as 'docker logout' does", "Ctrl+Shift+O")
         self.remove_action = action("remove", "&Remove", self.remove_selected,
                                     "Take the selected registry off Berth's list (its account stays)",
                                     QKeySequence.StandardKey.Delete)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.engine import registry_client as rc
+from desktop.engine.registry_errors import NO_NETWORK_HUB
 from desktop.ui.problem_style import PROBLEM_STYLE
 from desktop.ui.registry_browser import RegistryBrowser
 from tests.helpers import connected_session
@@ -204,7 +205,7 @@ def test_docker_hub_without_network_says_so_in_about_a_second(qtbot, browser):
     assert browser.repos_pane.message.styleSheet() != PROBLEM_STYLE  # a fact, not a fault
     browser.filter_edit.setText("alpine")
     browser.filter_edit.returnPressed.emit()
-    qtbot.waitUntil(lambda: browser.tags_pane.saying == "Can't reach docker.io — no network or DNS.", timeout=2500)
+    qtbot.waitUntil(lambda: browser.tags_pane.saying == NO_NETWORK_HUB, timeout=2500)
     assert browser.tags_pane.message.styleSheet() == PROBLEM_STYLE
 
 

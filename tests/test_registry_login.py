@@ -20,7 +20,7 @@ from desktop.engine import registry_login
 from desktop.engine.connection import ClientFactory, Endpoint, connect
 from desktop.engine.docker_config import HUB_SERVER, credentials_for, known_registries, store_credentials
 from desktop.engine.errors import BerthError
-from desktop.engine.registry_login import (NO_NETWORK_HUB, RegistryTlsFailure, RegistryUnreachable, Secret,
+from desktop.engine.registry_login import (NO_NETWORK_HUB, RegistryTlsError, RegistryUnreachable, Secret,
                                            SignInFailed, hub_precheck, sign_in, sign_out)
 
 
@@ -206,7 +206,7 @@ def test_unknown_host(client, docker_config):
 def test_a_certificate_the_engine_does_not_trust(client, registry_factory, docker_engine, docker_config):
     untrusted = registry_factory(tls=True, users={"someone": "pw-" + os.urandom(3).hex()})
     os.remove(os.path.join(docker_engine.certs_dir, untrusted.host, "ca.crt"))  # the engine forgets its CA
-    with pytest.raises(RegistryTlsFailure) as caught:
+    with pytest.raises(RegistryTlsError) as caught:
         sign_in(client, untrusted.host, "someone", Secret(untrusted.password))
     message = str(caught.value)
     assert untrusted.host in message and f"/etc/docker/certs.d/{untrusted.host}/ca.crt" in message
@@ -274,7 +274,7 @@ def test_the_hub_account_is_stored_under_the_cli_key(docker_config):
      'connect: network is unreachable', RegistryUnreachable, "cannot look up the name of reg.example:5000"),
     ('Get "https://reg.example:5000/v2/": net/http: TLS handshake timeout', RegistryUnreachable,
      "cannot reach reg.example:5000"),
-    ('Get "https://reg.example:5000/v2/": http: server gave HTTP response to HTTPS client', RegistryTlsFailure,
+    ('Get "https://reg.example:5000/v2/": http: server gave HTTP response to HTTPS client', RegistryTlsError,
      "answers in plain HTTP"),
     ('Get "https://reg.example:5000/v2/": denied: requested access to the resource is denied', SignInFailed,
      "reg.example:5000 refused"),

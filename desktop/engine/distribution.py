@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
 
 from desktop.engine.cancel import CancelToken, shutdown_on_cancel
-from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
+from desktop.engine.errors import BerthError, Cancelled, NotFound, stream_item_error, translate
 from desktop.engine.reference import DEFAULT_DOMAIN, ImageReference, InvalidReference, parse_normalized
-from desktop.engine.registry_client import (DNS_TIMEOUT, RegistryAuthError, RegistryError, RegistryNotFound,
-                                            RegistryTlsError, RegistryUnreachable)
-from desktop.engine.registry_client import _resolve as resolve_within  # its DNS look-up with a time limit
+from desktop.engine.registry_errors import (DNS_TIMEOUT, NO_NETWORK_HUB, RegistryAuthError, RegistryError,
+                                            RegistryNotFound, RegistryTlsError, RegistryUnreachable, lookup_problem)
 
 STALL_AFTER = 60.0  # seconds without progress before the watchdog ends a transfer
 
@@ -221,8 +220,7 @@ def classify(message: str, registry: str, action: str, *, started: bool = False)
                                 detail=text)
     if _DNS.search(text) or (registry == DEFAULT_DOMAIN and _UNREACHABLE.search(text)):
         if registry == DEFAULT_DOMAIN:
-            return RegistryUnreachable(f"Can't reach docker.io — no network or DNS (could not {action}).",
-                                       registry=registry, detail=text)
+            return RegistryUnreachable(NO_NETWORK_HUB, registry=registry, detail=f"could not {action}: {text}")
         return RegistryUnreachable(f"Could not {action}: the engine cannot resolve {where} (no network or DNS, "
                                    "or a mistyped host).", registry=registry, detail=text)
     if started and (_GONE.search(text) or _UNREACHABLE.search(text)):
@@ -260,15 +258,11 @@ def check_name_resolves(reference: str, action: str, timeout: float = DNS_TIMEOU
     host = _HUB_API_HOST if registry == DEFAULT_DOMAIN else registry.rpartition(":")[0] or registry
     if registry.startswith("[") or host == "localhost" or re.fullmatch(r"[0-9.]+", host):
         return  # an address, nothing to look up
-    problem = resolve_within(host, timeout)
+    problem = lookup_problem(host, timeout)
     if problem:
         raise classify(f"lookup {host}: no such host ({problem})", registry, action)
 
 
-def item_error(item: dict) -> str:
-    """The error an engine stream item carries ("" when none): ``error`` or ``errorDetail``."""
-    error = item.get("error") or (item.get("errorDetail") or {}).get("message")
-    return str(error).strip() if error else ""
 
 
 # --- following a stream ----------------------------------------------------------------------
@@ -436,7 +430,7 @@ def _follow(api, kind: str, open_stream: Callable[[], Iterable[dict]], reference
                     break
                 if not isinstance(item, dict):
                     continue
-                message = item_error(item)
+                message = stream_item_error(item)
                 if message:
                     raise classify(message, registry, action, started=started)
                 layer = tracker.feed(item)

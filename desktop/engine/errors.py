@@ -143,3 +143,12 @@ def translate(exc: BaseException, action: str = "") -> BerthError:
         where = f" ({exc.filename})" if exc.filename else ""
         return BerthError(f"{prefix}{reason}{where}")
     return BerthError(f"{prefix}{type(exc).__name__}: {exc}")
+
+
+def stream_item_error(item: dict) -> str:
+    """The error an item of an engine's JSON stream carries, "" when none. Pushes, pulls, loads
+    and builds report failures this way inside a stream whose HTTP status was 200: check every
+    item, ``error`` and ``errorDetail.message`` both."""
+    detail = item.get("errorDetail")
+    error = item.get("error") or (detail.get("message") if isinstance(detail, dict) else None)
+    return str(error).strip() if error else ""

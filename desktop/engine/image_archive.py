@@ -22,7 +22,8 @@ from desktop.engine.archive import ArchiveContents, ArchiveError, ArchiveImage
 from desktop.engine.atomic_file import commit_part, discard_part, disk_error, open_part
 from desktop.engine.cancel import CancelToken, cancel_by_shutdown
 from desktop.engine.connection import EngineInfo, version_tuple
-from desktop.engine.errors import BerthError, Cancelled, EngineError, EngineUnavailable, NotFound, translate
+from desktop.engine.errors import (BerthError, Cancelled, EngineError, EngineUnavailable, NotFound, stream_item_error,
+                                   translate)
 from desktop.engine.images import NONE, short_id
 from desktop.engine.reference import InvalidReference, parse_normalized, validate_tag
 
@@ -286,11 +287,6 @@ def _stream_items(api, res, token: CancelToken | None) -> Iterator[dict]:
         res.close()
 
 
-def _engine_error(item: dict) -> str:
-    error = item.get("error") or (item.get("errorDetail") or {}).get("message")
-    return str(error).strip() if error else ""
-
-
 def _upload(client, url_path: str, params: dict, path: str, label: str, contents: ArchiveContents | None,
             token: CancelToken | None, on_progress: Progress | None, verb: str, chunk_size: int,
             engine_version: tuple[int, ...], action: str):
@@ -372,7 +368,7 @@ def load_archive(client, path: str | os.PathLike, *, contents: ArchiveContents |
     ids: list[str] = []
     try:
         for item in _stream_items(client.api, res, token):
-            message = _engine_error(item)
+            message = stream_item_error(item)
             if message:
                 if "manifest.json: no such file" in message and contents is not None \
                         and contents.format == archive.FORMAT_OCI:
@@ -441,7 +437,7 @@ def import_rootfs(client, path: str | os.PathLike, repository: str, tag: str = "
     image_id = ""
     try:
         for item in _stream_items(client.api, res, token):
-            message = _engine_error(item)
+            message = stream_item_error(item)
             if message:
                 raise EngineError(f"The engine could not import {label}: {message}")
             status = str(item.get("status") or "").strip()

@@ -28,7 +28,6 @@ import hashlib
 import ipaddress
 import json
 import re
-import socket
 import ssl
 import threading
 import time
@@ -38,7 +37,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from desktop.engine.errors import BerthError
+from desktop.engine.registry_errors import (DNS_TIMEOUT, NO_NETWORK_HUB, DeleteNotAllowed, RegistryAuthError,
+                                            RegistryError, RegistryNotFound, RegistryTlsError, RegistryUnreachable,
+                                            TagMoved, lookup_problem)
 
 __all__ = [
     "DOCKER_HUB",
@@ -72,48 +73,10 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MANIFEST_ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
 _INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 
-DNS_TIMEOUT = 1.0  # seconds a name may take to resolve before Berth says there is no network
 CATALOG_PAGE = 100  # repositories asked for per page of /v2/_catalog
 MAX_PAGES = 1000  # a registry whose Link never ends is cut off here
 MAX_PLATFORM_LOOKUPS = 16  # child manifests of an index read for their sizes
 NO_CATALOG = "BERTH_NO_CATALOG"  # RegistryError.code of a registry that lists no repositories (Docker Hub)
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-class RegistryError(BerthError):
-    """A registry refused, failed or could not be reached; ``registry`` is the host as shown."""
-
-    def __init__(self, message: str, *, registry: str = "", status_code: int | None = None,
-                 code: str = "", detail: str | None = None):
-        super().__init__(message, detail=detail)
-        self.registry = registry
-        self.status_code = status_code
-        self.code = code  # the registry's error code (NAME_UNKNOWN, ...) when it sent one
-
-
-class RegistryUnreachable(RegistryError):
-    """No answer: no network, a name that does not resolve, nothing listening, a timeout."""
-
-
-class RegistryTlsError(RegistryError):
-    """The TLS connection failed: an untrusted certificate, or a registry speaking plain HTTP."""
-
-
-class RegistryAuthError(RegistryError):
-    """401/403: not signed in, wrong credentials, or no permission for this."""
-
-
-class RegistryNotFound(RegistryError):
-    """The repository or the tag/manifest does not exist (NAME_UNKNOWN, MANIFEST_UNKNOWN)."""
-
-
-class DeleteNotAllowed(RegistryError):
-    """405 on DELETE: the registry does not allow deleting."""
-
-
-class TagMoved(RegistryError):
-    """The tag points at another digest than the one the person confirmed deleting."""
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -260,26 +223,6 @@ def _is_ip(name: str) -> bool:
 def _system_ca() -> str | bool:
     cafile = ssl.get_default_verify_paths().cafile
     return cafile if cafile and Path(cafile).is_file() else True
-
-
-def _resolve(name: str, timeout: float) -> str | None:
-    """None when *name* resolves within *timeout*, else why not. The look-up runs on a daemon
-    thread: getaddrinfo cannot be interrupted, and must not hold the caller past the limit."""
-    outcome: dict = {}
-
-    def look_up() -> None:
-        try:
-            socket.getaddrinfo(name, None)
-        except OSError as exc:
-            outcome["error"] = exc
-        outcome["done"] = True
-
-    thread = threading.Thread(target=look_up, name=f"dns {name}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not outcome.get("done"):
-        return "timed out"
-    return str(outcome["error"]) if "error" in outcome else None
 
 
 # --- tokens, shared by every client in the process ----------------------------------------------
@@ -593,10 +536,10 @@ class Registry:
         name = self._hostname
         if _is_ip(name) or _is_loopback(name) or time.monotonic() - self._resolved_at < 60:
             return
-        problem = _resolve(name, DNS_TIMEOUT)
+        problem = lookup_problem(name, DNS_TIMEOUT)
         if problem is not None:
             if self.hub:
-                raise RegistryUnreachable("Can't reach docker.io — no network or DNS.", registry=self.name,
+                raise RegistryUnreachable(NO_NETWORK_HUB, registry=self.name,
                                           detail=f"looking up {name}: {problem}")
             raise RegistryUnreachable(f"Can't reach {self.name}: its name does not resolve (no network or DNS?).",
                                       registry=self.name, detail=f"looking up {name}: {problem}")
@@ -734,7 +677,7 @@ class Registry:
                                        registry=self.name, detail=text)
         if isinstance(exc, requests.exceptions.ConnectionError):
             if self.hub:
-                return RegistryUnreachable("Can't reach docker.io — no network or DNS.", registry=self.name, detail=text)
+                return RegistryUnreachable(NO_NETWORK_HUB, registry=self.name, detail=text)
             reason = "nothing answers there (is the registry running, and is the port right?)"
             if "refused" not in text.lower():
                 reason = "the network does not reach it"

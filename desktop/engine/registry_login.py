@@ -17,30 +17,21 @@ work's arguments (kept by the activity centre after it ends) no longer hold it.
 from __future__ import annotations
 
 import socket
-import threading
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from desktop.engine import docker_config
 from desktop.engine.docker_config import DOCKER_HUB
 from desktop.engine.errors import BerthError, is_connection_failure, translate
+from desktop.engine.registry_errors import (DNS_TIMEOUT, NO_NETWORK_HUB, RegistryAuthError, RegistryTlsError,
+                                            RegistryUnreachable, lookup_problem)
 from desktop.engine.registry_list import validate_host
 
-NO_NETWORK_HUB = "Can't reach docker.io — no network or DNS"
 HUB_NAMES = ("registry-1.docker.io",)  # what the engine resolves to sign in to Docker Hub
-DNS_TIMEOUT = 1.0
 
 
-class SignInFailed(BerthError):
+class SignInFailed(RegistryAuthError):
     """The registry refused the user name or password."""
-
-
-class RegistryUnreachable(BerthError):
-    """The engine could not reach the registry (no network, unknown host, nothing listening)."""
-
-
-class RegistryTlsFailure(BerthError):
-    """The engine does not trust the registry's certificate, or the registry speaks no TLS."""
 
 
 class Secret:
@@ -67,36 +58,14 @@ class SignInResult:
     stored_in: str  # "the credential helper docker-credential-pass", or the config file's path
 
 
-def resolves_within(name: str, timeout: float = DNS_TIMEOUT,
-                    resolve: Callable[..., object] = socket.getaddrinfo) -> bool | None:
-    """Whether *name* resolves: True, False (no such name, no network), or None when the
-    resolver did not answer within *timeout* (the lookup goes on, abandoned, on its daemon thread)."""
-    outcome: list[bool] = []
-    done = threading.Event()
-
-    def look_up() -> None:
-        try:
-            resolve(name, 443, proto=socket.IPPROTO_TCP)
-            outcome.append(True)
-        except (OSError, UnicodeError):
-            outcome.append(False)
-        finally:
-            done.set()
-
-    threading.Thread(target=look_up, name=f"berth-dns-{name}", daemon=True).start()
-    if not done.wait(timeout):
-        return None
-    return outcome[0]
-
-
 def hub_precheck(timeout: float = DNS_TIMEOUT, resolve: Callable[..., object] = socket.getaddrinfo) -> None:
     """Raise RegistryUnreachable at once (or after *timeout*) when Docker Hub's name does not
     resolve here: no network, or a DNS that does not answer."""
     for name in HUB_NAMES:
-        answer = resolves_within(name, timeout, resolve)
-        if answer is not True:
-            why = "DNS did not answer" if answer is None else "the name does not resolve"
-            raise RegistryUnreachable(NO_NETWORK_HUB, detail=f"{name}: {why} (checked on this machine)")
+        problem = lookup_problem(name, timeout, resolve)
+        if problem is not None:
+            raise RegistryUnreachable(NO_NETWORK_HUB, registry=DOCKER_HUB,
+                                      detail=f"{name}: {problem} (checked on this machine)")
 
 
 def _first_line(text: str) -> str:
@@ -125,12 +94,12 @@ def explain_failure(exc: BaseException, host: str) -> BerthError:
         return SignInFailed(f"{host} refused the user name or password. Check them and try again.{extra}",
                             detail=text)
     if "x509" in low or "certificate" in low or "tls:" in low:
-        return RegistryTlsFailure(
+        return RegistryTlsError(
             f"The Docker engine does not trust the certificate of {host}, so nothing was sent to it. If a private "
             f"CA signed it, put that CA's certificate in /etc/docker/certs.d/{host}/ca.crt on the engine's machine "
             f"(the engine reads it at once, no restart), then sign in again.", detail=text)
     if "server gave http response to https client" in low:
-        return RegistryTlsFailure(
+        return RegistryTlsError(
             f"{host} answers in plain HTTP, and the Docker engine only talks to it over TLS. Give the registry a "
             f"certificate, or list {host} in the engine's insecure-registries (daemon.json) and restart the engine.",
             detail=text)

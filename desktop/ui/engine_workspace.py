@@ -2,15 +2,24 @@
 Containers views with their detail panes and actions, and the page that says why there is no
 engine when there is none.
 
+Start-up paints only what is on screen: the Containers page (its list, details pane, log,
+charts and terminal) is built, and its modules imported, the first time it is shown or reached
+(``containers_view``, ``container_details``, ``containers_page``, the Containers menu opening);
+its models and feed exist from the start, so its rows are listed and kept live all along.
+
 The shell (``main_window.py``) places a workspace, routes its menus, shortcuts, drops and the
 files handed over on the command line to it, and never reaches inside: what the shell needs is a
 method here. One workspace per engine session, so several engines can sit side by side.
 
 Signals: viewChanged(int) -- the workspace showed another view by itself (a container chosen in
 the image details, a run started, archives loaded), so the shell's sidebar can follow.
+pageBuilt(QWidget) -- a page built on first use joined the workspace (the shell's drop handler
+watches its children).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
@@ -25,12 +34,14 @@ from desktop.tasks.containers_feed import ContainersFeed
 from desktop.tasks.engine_session import CONNECTED, CONNECTING, EngineSession
 from desktop.tasks.live_feed import LiveFeed
 from desktop.ui.connection_page import ConnectionPage
-from desktop.ui.container_details import LOGS, ContainerDetailsPane
-from desktop.ui.containers_view import ContainersView
 from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
+
+if TYPE_CHECKING:
+    from desktop.ui.container_details import ContainerDetailsPane
+    from desktop.ui.containers_view import ContainersView
 
 IMAGES, CONTAINERS = 0, 1
 VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"))  # title, icon, shortcut
@@ -53,6 +64,7 @@ def _list_over_details(name: str, listing, details) -> QSplitter:
 
 class EngineWorkspace(QStackedWidget):
     viewChanged = Signal(int)
+    pageBuilt = Signal(QWidget)
 
     def __init__(self, session: EngineSession, window: QWidget, parent: QWidget | None = None):
         """*window* parents the dialogs the actions open."""
@@ -83,23 +95,58 @@ class EngineWorkspace(QStackedWidget):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.images_view.toolbar.addWidget(spacer)
         self.images_view.toolbar.addWidget(self.disk_usage)
-        self.containers_view = ContainersView(self.containers_model, self.containers_feed, session=session)
-        self.container_details = ContainerDetailsPane(session)
-        self.containers_page = _list_over_details("containersPage", self.containers_view, self.container_details)
-        self.containers_view.selectedRowsChanged.connect(self.container_details.show_container)
-        self.containers_view.actions_.shellRequested.connect(self.container_details.open_shell)
-        self.containers_view.actions_.runStarted.connect(self._on_run_started)
-        self.image_actions.runRequested.connect(self.containers_view.actions_.run_image)
+        self.image_actions.runRequested.connect(lambda image: self.containers_view.actions_.run_image(image))
         self.views = QStackedWidget()
         self.views.setObjectName("views")
         self.views.addWidget(self.images_page)
-        self.views.addWidget(self.containers_page)
+        self._containers: tuple[ContainersView, ContainerDetailsPane, QSplitter] | None = None
+        self._containers_placeholder = QWidget()  # stands in the stack until the page is built
+        self.views.addWidget(self._containers_placeholder)
+        self._layout_settings: QSettings | None = None
 
         self.connection_page = ConnectionPage(session)
         self.addWidget(self.connection_page)
         self.addWidget(self.views)
         session.stateChanged.connect(self._on_state)
         self._on_state(session.state)
+
+    # --- the Containers page, built on first use -----------------------------------------------
+    @property
+    def containers_view(self) -> ContainersView:
+        return self._containers_built()[0]
+
+    @property
+    def container_details(self) -> ContainerDetailsPane:
+        return self._containers_built()[1]
+
+    @property
+    def containers_page(self) -> QSplitter:
+        return self._containers_built()[2]
+
+    def containers_built(self) -> bool:
+        return self._containers is not None
+
+    def _containers_built(self) -> tuple[ContainersView, ContainerDetailsPane, QSplitter]:
+        if self._containers is None:
+            from desktop.ui.container_details import ContainerDetailsPane
+            from desktop.ui.containers_view import ContainersView
+
+            view = ContainersView(self.containers_model, self.containers_feed, session=self.session)
+            details = ContainerDetailsPane(self.session)
+            page = _list_over_details("containersPage", view, details)
+            view.selectedRowsChanged.connect(details.show_container)
+            view.actions_.shellRequested.connect(details.open_shell)
+            view.actions_.runStarted.connect(self._on_run_started)
+            self._containers = (view, details, page)
+            current = self.views.currentIndex()
+            self.views.insertWidget(CONTAINERS, page)
+            self.views.removeWidget(self._containers_placeholder)
+            self._containers_placeholder.deleteLater()
+            self.views.setCurrentIndex(current)
+            if self._layout_settings is not None:
+                self._restore_containers_layout(self._layout_settings)
+            self.pageBuilt.emit(page)
+        return self._containers
 
     # --- what the shell asks of it ----------------------------------------------------------
     def showing_engine(self) -> bool:
@@ -110,6 +157,8 @@ class EngineWorkspace(QStackedWidget):
         return self.views.currentIndex()
 
     def show_view(self, index: int) -> None:
+        if index == CONTAINERS:
+            self._containers_built()
         if index != self.views.currentIndex():
             self.views.setCurrentIndex(index)
             self.viewChanged.emit(index)
@@ -122,8 +171,15 @@ class EngineWorkspace(QStackedWidget):
         self.image_actions.fill_menu(menu)
 
     def fill_containers_menu(self, menu: QMenu) -> None:
-        for act in self.containers_view.action.values():
-            menu.addAction(act)
+        """The Containers view's actions, once the menu first opens (or the view is built)."""
+        def fill() -> None:
+            if not menu.actions():
+                for act in self.containers_view.action.values():
+                    menu.addAction(act)
+
+        menu.aboutToShow.connect(fill)
+        if self.containers_built():
+            fill()
 
     def run_action(self) -> QAction:
         return self.image_actions.run_action
@@ -151,17 +207,26 @@ class EngineWorkspace(QStackedWidget):
         self.session.set_endpoints([endpoint])
 
     def restore_layout(self, settings: QSettings) -> None:
-        for view in (self.images_view, self.containers_view):
-            view.restore_state(settings)
+        """Sort orders and column widths from *settings*; the Containers page's when it is built."""
+        self.images_view.restore_state(settings)
+        self._layout_settings = settings
+        if self.containers_built():
+            self._restore_containers_layout(settings)
+
+    def _restore_containers_layout(self, settings: QSettings) -> None:
+        view = self.containers_view
+        view.restore_state(settings)
         tree = settings.value("containersView/treeHeader")
-        if tree is not None and self.containers_view.tree.header().restoreState(tree):
-            header = self.containers_view.tree.header()
-            self.containers_view.tree.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        if tree is not None and view.tree.header().restoreState(tree):
+            header = view.tree.header()
+            view.tree.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def save_layout(self, settings: QSettings) -> None:
-        for view in (self.images_view, self.containers_view):
-            view.save_state(settings)
-        settings.setValue("containersView/treeHeader", self.containers_view.tree.header().saveState())
+        """What ``restore_layout`` reads; a Containers page never built leaves its entries as they were."""
+        self.images_view.save_state(settings)
+        if self.containers_built():
+            self.containers_view.save_state(settings)
+            settings.setValue("containersView/treeHeader", self.containers_view.tree.header().saveState())
 
     # --- inside ---------------------------------------------------------------------------------
     def _clear(self) -> None:
@@ -176,6 +241,8 @@ class EngineWorkspace(QStackedWidget):
             self.image_details.refresh()
 
     def _on_run_started(self, result) -> None:
+        from desktop.ui.container_details import LOGS
+
         self.show_view(CONTAINERS)
         if not result.detached:
             self.container_details.tabs.setCurrentIndex(LOGS)

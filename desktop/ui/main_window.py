@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.archive_drop = ArchiveDropHandler(
             self, session, on_files=lambda paths: self.workspace.load_files(paths),
             on_build=lambda drop: self.workspace.build(drop.context_dir, drop.dockerfile or None))
+        self.workspace.pageBuilt.connect(self.archive_drop.watch_children)
 
         self._build_menus()
         session.stateChanged.connect(self._on_state)

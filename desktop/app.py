@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QTimer
 
+    from desktop import pyside_imports
+
+    pyside_imports.install()  # before the rest of Berth and the SDK are imported
     from desktop.engine import atomic_file, connection
     from desktop.single_instance import FileOpenRelay, NoPrivateFolder, SingleInstance, forward, instance_key
     from desktop.tasks.engine_session import EngineSession

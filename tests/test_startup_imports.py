@@ -67,3 +67,25 @@ def test_berth_announces_its_first_paint_before_the_populated_list(docker_engine
         berth.communicate(timeout=30)
     assert lines[0] == "berth-painted\n"
     assert lines[1].startswith("berth-ready ") and int(lines[1].split()[1]) >= 0
+
+
+def test_the_cheaper_pyside_import_check_answers_as_pyside_does():
+    """pyside_imports replaces PySide6's per-import source scan; its answers must stay PySide6's."""
+    import importlib
+    import json as stdlib_json
+
+    import PySide6.QtCore  # noqa: F401 - loads the feature hook
+
+    from desktop import pyside_imports
+
+    feature = importlib.import_module("shibokensupport.feature")
+    assert pyside_imports.install() and pyside_imports.install()  # a second call changes nothing
+    check = feature._mod_uses_pyside
+    upstream = check.berth_upstream
+    assert getattr(upstream, "berth_upstream", None) is None
+    import desktop.engine.images
+    import desktop.ui.list_page
+
+    for module in (desktop.ui.list_page, desktop.engine.images, stdlib_json, sys):
+        assert check(module) == upstream(module), module.__name__
+    assert check(desktop.ui.list_page) and not check(desktop.engine.images) and not check(sys)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.ui.problem_style import PROBLEM_COLOUR, mark_problem
@@ -114,8 +114,11 @@ class ArchiveDropHandler(QObject):
 
     def __init__(self, window: QWidget, session: EngineSession,
                  on_files: Callable[[list[str]], object] | None = None,
-                 on_build: Callable[[BuildDrop], object] | None = None):
-        """*on_build*, when given, takes a dropped folder or Dockerfile (a build context)."""
+                 on_build: Callable[[BuildDrop], object] | None = None, routed: bool = False):
+        """*on_build*, when given, takes a dropped folder or Dockerfile (a build context). With
+        *routed*, the window hands its own drag events to ``handle`` (overriding its drag event
+        handlers, which costs a Python call per drag event only) instead of being filtered: a
+        filter on the window is a Python call for each of its events, paints included."""
         super().__init__(window)
         self.on_build = on_build
         self.window = window
@@ -128,7 +131,8 @@ class ArchiveDropHandler(QObject):
         self.on_files = on_files
         self.overlay = DropOverlay(window)
         window.setAcceptDrops(True)
-        self.watch(window)
+        if not routed:
+            self.watch(window)
         self.watch_children(window)
 
     def watch(self, widget: QWidget) -> None:
@@ -136,13 +140,24 @@ class ArchiveDropHandler(QObject):
         widget.installEventFilter(self)
 
     def watch_children(self, widget: QWidget) -> None:
-        """Catch file drags on every child of *widget* that takes drops itself (a page built later)."""
+        """Catch file drags on every child of *widget* that takes drops itself (a page built later).
+        A read-only text view refuses a drag, which then reaches the window anyway: it is not
+        watched, since a filter is a Python call for every event, and a followed log sends its
+        view hundreds a second."""
+        read_only = [view for kind in (QPlainTextEdit, QTextEdit) for view in widget.findChildren(kind)
+                     if view.isReadOnly()]
+        skip = {id(view) for view in read_only} | {id(view.viewport()) for view in read_only}
         for child in widget.findChildren(QWidget):
-            if child.acceptDrops() and child is not self.overlay:
+            if child.acceptDrops() and child is not self.overlay and id(child) not in skip:
                 self.watch(child)
 
     # --- events -----------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        return self.handle(event)
+
+    def handle(self, event: QEvent) -> bool:
+        """Answer a drag or drop event on the window or a watched child; True when it was a
+        drag of files (taken care of here), False for anything else."""
         kind = event.type()
         if kind in _DRAG_EVENTS:
             mime = event.mimeData()

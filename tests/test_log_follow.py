@@ -1,0 +1,141 @@
+"""Following a fast log cheaply: the reader parses frames out of big reads and splits whole-line
+frames on a short path, with the same lines as frame by frame; the Logs view appends a big batch
+in slices across passes of the event loop, in order, bounded, and shows every line in the end."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+from desktop.engine.logs import (READ_SIZE, STDERR, STDOUT, LineSplitter, LogBatch, iter_chunks,
+                                 iter_frame_batches)
+from desktop.ui.log_view import LogView
+
+
+def frame(stream: int, payload: bytes) -> bytes:
+    return struct.pack(">BxxxL", stream, len(payload)) + payload
+
+
+class Trickle(io.RawIOBase):
+    """A stream that hands out at most *step* bytes per read, as a socket may."""
+
+    def __init__(self, data: bytes, step: int):
+        self._data, self._step, self.reads = data, step, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.reads += 1
+        piece = self._data[:min(len(buffer), self._step)]
+        self._data = self._data[len(piece):]
+        buffer[:len(piece)] = piece
+        return len(piece)
+
+
+class Response:
+    def __init__(self, raw):
+        self.raw = raw
+
+
+def test_frames_cut_anywhere_by_the_reads_come_out_whole_and_in_order():
+    payloads = [(STDOUT if n % 3 else STDERR, f"2026-01-01T00:00:0{n % 10}Z line {n}\n".encode()) for n in range(200)]
+    data = b"".join(frame(s, p) for s, p in payloads[:100]) + frame(STDOUT, b"") + \
+        b"".join(frame(s, p) for s, p in payloads[100:])
+    for step in (1, 7, 8, 9, 100, READ_SIZE):
+        got = list(iter_chunks(Response(Trickle(data, step)), tty=False))
+        assert got == [(s, p, True) for s, p in payloads], step  # the empty frame is skipped
+
+
+def test_many_frames_come_from_one_read():
+    data = b"".join(frame(STDOUT, f"line {n}\n".encode()) for n in range(1000))
+    raw = Trickle(data, READ_SIZE)
+    batches = list(iter_frame_batches(Response(raw), tty=False))
+    assert sum(len(b) for b in batches) == 1000 and len(batches) <= 2 and raw.reads <= 3
+
+
+def test_a_frame_cut_by_the_end_of_the_stream_comes_as_far_as_it_got():
+    data = frame(STDOUT, b"whole\n") + frame(STDERR, b"cut off here")[:-4]
+    assert list(iter_chunks(Response(Trickle(data, 5)), tty=False)) == [
+        (STDOUT, b"whole\n", True), (STDERR, b"cut off ", True)]
+    assert list(iter_chunks(Response(Trickle(frame(STDOUT, b"x\n")[:6], 5)), tty=False)) == []  # half a header
+
+
+def test_a_tty_log_is_read_in_chunks():
+    data = b"".join(f"2026-01-01T00:00:00Z {n}\r\n".encode() for n in range(5000))
+    got = list(iter_frame_batches(Response(Trickle(data, 1 << 20)), tty=True))
+    assert all(len(batch) == 1 and len(batch[0][1]) <= READ_SIZE for batch in got)
+    assert b"".join(batch[0][1] for batch in got) == data
+
+
+def test_feeding_frames_in_batches_gives_the_lines_of_feeding_them_one_by_one():
+    frames = [
+        (STDOUT, b"2026-01-01T00:00:00.1Z \x1b[32mINFO\x1b[0m one\n", True),
+        (STDERR, b"2026-01-01T00:00:00.2Z err \x1b[33mamber\n", True),  # the colour carries on...
+        (STDERR, b"2026-01-01T00:00:00.3Z still amber\x1b[0m\r\n", True),  # ...on that stream only
+        (STDOUT, b"2026-01-01T00:00:00.4Z first half ", True),  # a line split over frames
+        (STDOUT, b"2026-01-01T00:00:00.5Z second half\n", True),
+        (STDOUT, b"2026-01-01T00:00:00.6Z two\nlines\n", True),
+        (STDOUT, b"no timestamp\n", True),
+        (STDERR, b"2026-01-01T00:00:00.7Z caf\xc3\xa9 \xff\n", True),  # UTF-8, and a byte that is not
+        (STDOUT, b"2026-01-01T00:00:00.8Z no end", True),
+    ]
+    one_by_one = LineSplitter()
+    expected = [line for s, d, _ in frames for line in one_by_one.feed_frame(s, d)] + one_by_one.flush()
+    batched = LineSplitter()
+    got = batched.feed_frames(frames[:4]) + batched.feed_frames(frames[4:]) + batched.flush()
+    assert got == expected
+    assert [line.text for line in got] == ["INFO one", "err amber", "still amber", "first half second half",
+                                           "two", "lines", "no timestamp", "caf\u00e9 \ufffd", "no end"]
+    assert got[2].runs and got[2].runs[0][2].fg == 3 and not got[3].runs
+    assert got[0].timestamp == "2026-01-01T00:00:00.1Z" and got[3].timestamp == "2026-01-01T00:00:00.4Z"
+
+
+def coloured_batch(first: int, count: int) -> LogBatch:
+    splitter = LineSplitter()
+    return LogBatch(tuple(splitter.feed_frames(
+        [(STDOUT, f"\x1b[32mINFO\x1b[0m line {n} \x1b[1;31mhot\x1b[0m\n".encode(), True)
+         for n in range(first, first + count)])))
+
+
+def test_a_big_batch_is_appended_in_slices_and_shown_whole_in_the_end(qtbot):
+    view = LogView(max_lines=10000)
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    view.append_batch(coloured_batch(0, 6000))
+    # one pass of the event loop appends a few milliseconds' worth, not thousands of coloured lines
+    assert view.appending and 0 < view.line_count() < 6000
+    assert len(view.buffer) == 6000 and "6,000 lines shown" in view.status.text()
+    view.append_batch(coloured_batch(6000, 10))  # queued behind the rest, in order
+    qtbot.waitUntil(lambda: not view.appending, timeout=20000)
+    lines = view.plain_text().splitlines()
+    assert len(lines) == 6010 and lines[0] == "INFO line 0 hot" and lines[-1] == "INFO line 6009 hot"
+    assert lines == [f"INFO line {n} hot" for n in range(6010)]
+
+
+def test_lines_the_text_would_drop_at_once_are_never_inserted(qtbot):
+    view = LogView(max_lines=500)
+    qtbot.addWidget(view)
+    view.show()
+    view.append_batch(coloured_batch(0, 3000))
+    qtbot.waitUntil(lambda: not view.appending, timeout=20000)
+    lines = view.plain_text().splitlines()
+    assert lines == [f"INFO line {n} hot" for n in range(2500, 3000)]
+    assert view.buffer.evicted == 2500 and view.text.document().blockCount() == 500
+
+
+def test_timestamps_or_clear_while_slices_wait(qtbot):
+    view = LogView(max_lines=10000)
+    qtbot.addWidget(view)
+    view.show()
+    view.append_batch(coloured_batch(0, 4000))
+    assert view.appending
+    view.timestamps_box.setChecked(True)  # re-rendered from the buffer: every line once
+    assert not view.appending
+    lines = view.plain_text().splitlines()
+    assert lines == [f"INFO line {n} hot" for n in range(4000)]  # these lines carry no timestamp
+    view.append_batch(coloured_batch(4000, 4000))
+    view.clear()
+    qtbot.wait(50)
+    assert view.plain_text() == "" and not view.appending and len(view.buffer) == 0

@@ -139,3 +139,62 @@ def test_timestamps_or_clear_while_slices_wait(qtbot):
     view.clear()
     qtbot.wait(50)
     assert view.plain_text() == "" and not view.appending and len(view.buffer) == 0
+
+
+# --- the chunked body, read from the connection ----------------------------------------------------
+
+def chunked(pieces: list[bytes], extension: bytes = b"") -> bytes:
+    return b"".join(f"{len(p):x}".encode() + extension + b"\r\n" + p + b"\r\n" for p in pieces) + b"0\r\nX-Trailer: 1\r\n\r\n"
+
+
+def dechunk(data: bytes, step: int) -> list[bytes]:
+    from desktop.engine.raw_stream import _dechunked
+
+    stream = io.BytesIO(data)
+    return list(_dechunked(lambda n: stream.read(min(n, step)), 65536))
+
+
+def test_a_chunked_body_cut_anywhere_comes_out_whole():
+    pieces = [frame(STDOUT, f"line {n}\n".encode()) for n in range(300)] + [b"x" * 70000]
+    body = b"".join(pieces)
+    for step in (1, 2, 3, 5, 16, 1000, 65536):
+        for extension in (b"", b";name=value"):
+            assert b"".join(dechunk(chunked(pieces, extension), step)) == body, (step, extension)
+    got = dechunk(chunked(pieces[:300]), 65536)
+    assert len(got) <= 2  # many chunks per read come out as one piece
+
+
+def test_a_body_that_is_not_chunked_as_it_said_is_an_error():
+    import pytest
+
+    with pytest.raises(ValueError):
+        dechunk(b"zz\r\nhello\r\n0\r\n\r\n", 100)
+    with pytest.raises(ValueError):
+        dechunk(b"5\r\nhelloXY0\r\n\r\n", 100)  # no line break where the size said the chunk ends
+    with pytest.raises(ValueError):
+        dechunk(b"1" * 5000, 100)  # a size line without end
+    assert dechunk(b"5\r\nhel", 100) == [b"hel"]  # a body cut short ends with what came
+
+
+def test_the_engines_log_read_from_the_connection_is_the_clis(docker_client, docker_engine, busybox_image):
+    """The logs endpoint's real (chunked) answer, taken apart here, gives what docker logs prints."""
+    from desktop.engine.raw_stream import _unread_chunked_body, close_response, open_stream
+
+    name = "berth-chunks-" + str(abs(hash(busybox_image)) % 10_000_000)
+    docker_engine.cli("run", "--name", name, busybox_image, "sh", "-c",
+                      "seq 1 3000; echo to-stderr >&2; printf 'no newline at the end'")
+    try:
+        response = open_stream(docker_client, "/containers/{0}/logs", name,
+                               params={"stdout": 1, "stderr": 1, "follow": 0, "tail": "all"})
+        try:
+            assert _unread_chunked_body(response.raw) is not None  # the fast path is taken
+            frames = [f for batch in iter_frame_batches(response, tty=False) for f in batch]
+        finally:
+            close_response(response)
+        stdout = b"".join(data for stream, data, _ in frames if stream == STDOUT).decode()
+        stderr = b"".join(data for stream, data, _ in frames if stream == STDERR).decode()
+        cli = docker_engine.cli("logs", name)
+        assert stdout == cli.stdout and stderr == cli.stderr == "to-stderr\n"
+        assert stdout.endswith("3000\nno newline at the end")
+    finally:
+        docker_engine.cli("rm", "-f", name)

@@ -10,10 +10,11 @@ at most ``1 / interval`` times a second. The queue is bounded: when the receiver
 behind, the oldest lines are dropped and counted, so memory stays bounded whatever the rate.
 
 The reader shares the interpreter with the GUI thread, so it is kept cheap: it reads up to 64 KB
-at a time (the engine sends a frame per line: reading each frame's header and body separately
-cost two trips through the HTTP layers per line) and parses the frames out of that chunk; a
-frame holding one whole line, the usual case, skips the joining of split lines; and no call on
-one chunk runs long enough to keep the GUI thread waiting for the interpreter.
+of the connection at a time (``raw_stream.read_body``: the engine sends a frame per line, each in
+an HTTP chunk of its own, and reading them one by one through the HTTP layers cost more than
+everything else the reader does) and parses the frames out of that; a frame holding one whole
+line, the usual case, skips the joining of split lines; and no call on one read runs long enough
+to keep the GUI thread waiting for the interpreter.
 
 Colour codes (ANSI escape sequences) are decoded on the reader thread, not the GUI's: a line
 carries its plain text and its styled runs (``desktop.engine.ansi``), and a saved log is the
@@ -27,13 +28,13 @@ import struct
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from desktop.engine.ansi import AnsiDecoder, Run
 from desktop.engine.atomic_file import atomic_write, disk_error
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
-from desktop.engine.raw_stream import close_response, open_stream
+from desktop.engine.raw_stream import close_response, open_stream, read_body
 
 STDOUT, STDERR = 1, 2
 READ_SIZE = 64 * 1024  # bytes asked of the socket at a time: many lines, and yet a short C call
@@ -155,28 +156,17 @@ class LineSplitter:
         return lines
 
 
-def _reads(raw: BinaryIO):
-    """What arrives on *raw*, at most READ_SIZE bytes at a time, until it ends."""
-    read = raw.read1 if hasattr(raw, "read1") else raw.read
-    while True:
-        data = read(READ_SIZE)
-        if not data:
-            return
-        yield data
-
-
 def iter_frame_batches(response, tty: bool):
     """Lists of (stream, bytes, framed) from a logs response until it ends: the frames (or the
     TTY's raw bytes) of one read each. A frame cut by the end of the stream comes as far as it
     got."""
-    raw = response.raw
     if tty:
-        for data in _reads(raw):
+        for data in read_body(response, READ_SIZE):
             yield [(STDOUT, data, False)]
         return
     unpack = _HEADER.unpack_from
     rest = b""
-    for data in _reads(raw):
+    for data in read_body(response, READ_SIZE):
         buffer = rest + data if rest else data
         size = len(buffer)
         offset = 0

@@ -345,7 +345,11 @@ def logs_only(app, args) -> None:
         window.resize(1280, 900)
         window.show()
         session.start()
-        wait_for(app, lambda: window.workspace.containers_feed.loaded_once, 300)
+        wait_for(app, lambda: window.workspace.containers_feed.loaded_once and window.workspace.images_feed.loaded_once,
+                 300)
+        import desktop.app
+
+        desktop.app.freeze_startup_objects()  # as Berth's main does once its first list is shown
         window.sidebar.setCurrentRow(1)
         floods = [follow_flood(app, engine, window, base, kind, args.flood_seconds) for kind in args.floods]
         window.close()
@@ -395,7 +399,12 @@ def child(app, args) -> None:
     window.resize(1280, 900)
     window.show()
     session.start()
-    wait_for(app, lambda: window.workspace.containers_feed.loaded_once, 300)
+    wait_for(app, lambda: window.workspace.containers_feed.loaded_once and window.workspace.images_feed.loaded_once,
+             300)
+    import desktop.app
+
+    if hasattr(desktop.app, "freeze_startup_objects"):
+        desktop.app.freeze_startup_objects()  # as Berth's main does once its first list is shown
     window.sidebar.setCurrentRow(1)
     flood = follow_flood(app, engine, window, args.base, args.floods[0], args.flood_seconds)
     window.close()

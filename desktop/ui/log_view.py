@@ -6,8 +6,8 @@ Staying responsive with a log that never stops: batches arrive at most ~20 times
 appended at the end (runs of uncoloured stdout and stderr lines, each run one insert; a coloured
 line one insert per colour); the text keeps at most ``LogBuffer.max_lines`` lines (the oldest
 dropped after each append, in an edit of their own), so both memory and the cost of an append
-stay bounded. A batch is appended in slices of a few milliseconds each, one per pass of the
-event loop, so that a big batch of coloured lines never holds the GUI thread for long: lines
+stay bounded. A batch is appended in slices of about 10 ms each, one per pass of the event
+loop, so that a big batch of coloured lines never holds the GUI thread for long: lines
 not yet appended wait in order (never more than the text keeps), and what the view shows is
 at most a few passes behind. Search highlights are recomputed at most a few times a second
 while lines flow.
@@ -33,8 +33,7 @@ from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 2000
-SLICE_S = 0.006  # the longest the GUI thread appends lines before it lets the event loop run
-SLICE_LINES = 50  # lines appended between looks at the clock
+SLICE_S = 0.010  # about the longest the GUI thread appends lines before it lets the event loop run
 STDERR_COLOUR = QColor("#c0392b")
 STDERR_PROPERTY = QTextFormat.Property.UserProperty + 1  # marks stderr text, whatever its colour
 SINCE_CHOICES = (("All time", None), ("Last 5 minutes", 300), ("Last hour", 3600), ("Last 24 hours", 86400))
@@ -138,6 +137,7 @@ class LogView(SearchableMixin, QWidget):
         self._slicer.setSingleShot(True)
         self._slicer.setInterval(0)
         self._slicer.timeout.connect(self._append_waiting)
+        self._line_cost = 30e-6  # seconds an appended line took lately (what a slice can hold)
         # the line count under the log, reworded at most a few times a second while lines flow:
         # each new wording lays out and repaints the row around it, up to the window
         self._status_timer = QTimer(self)
@@ -190,20 +190,24 @@ class LogView(SearchableMixin, QWidget):
             self._status_timer.start()
 
     def _append_waiting(self) -> None:
-        """Append waiting lines for at most SLICE_S; what is left goes on the next pass."""
-        deadline = time.perf_counter() + SLICE_S
+        """Append as many waiting lines as recent ones say fit in SLICE_S, in one edit (each
+        edit, its trim and the repaint after it cost the same for 50 lines as for 500); what is
+        left goes on the next pass of the event loop."""
         waiting = self._waiting
-        while waiting:
-            lines = [waiting.popleft() for _ in range(min(SLICE_LINES, len(waiting)))]
-            start = self.text.document().characterCount() - 1
-            removed = self._insert(lines)  # the text drops as many lines as the buffer
-            if self.search.text() and not self._research.isActive():
-                if removed:
-                    self._research.start()  # old lines fell out: every position moved
-                else:
-                    self.finder.text_appended(start, lines_dropped=False)
-            if time.perf_counter() >= deadline:
-                break
+        if not waiting:
+            return
+        count = min(len(waiting), max(20, int(SLICE_S / self._line_cost)))
+        lines = [waiting.popleft() for _ in range(count)]
+        began = time.perf_counter()
+        start = self.text.document().characterCount() - 1
+        removed = self._insert(lines)  # the text drops as many lines as the buffer
+        if self.search.text() and not self._research.isActive():
+            if removed:
+                self._research.start()  # old lines fell out: every position moved
+            else:
+                self.finder.text_appended(start, lines_dropped=False)
+        took = (time.perf_counter() - began) / count
+        self._line_cost = min(1e-3, max(2e-6, 0.7 * self._line_cost + 0.3 * took))
         if waiting:
             self._slicer.start()
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 import struct
 
-from desktop.engine.logs import (READ_SIZE, STDERR, STDOUT, LineSplitter, LogBatch, iter_chunks,
+from desktop.engine.ansi import Style, style_of
+from desktop.engine.logs import (READ_SIZE, STDERR, STDOUT, LineSplitter, LogBatch, LogLine, iter_chunks,
                                  iter_frame_batches)
 from desktop.ui.log_view import LogView
 
@@ -87,7 +88,7 @@ def test_feeding_frames_in_batches_gives_the_lines_of_feeding_them_one_by_one():
     assert got == expected
     assert [line.text for line in got] == ["INFO one", "err amber", "still amber", "first half second half",
                                            "two", "lines", "no timestamp", "caf\u00e9 \ufffd", "no end"]
-    assert got[2].runs and got[2].runs[0][2].fg == 3 and not got[3].runs
+    assert got[2].runs and style_of(got[2].runs[0][2]).fg == 3 and not got[3].runs
     assert got[0].timestamp == "2026-01-01T00:00:00.1Z" and got[3].timestamp == "2026-01-01T00:00:00.4Z"
 
 
@@ -198,3 +199,29 @@ def test_the_engines_log_read_from_the_connection_is_the_clis(docker_client, doc
         assert stdout.endswith("3000\nno newline at the end")
     finally:
         docker_engine.cli("rm", "-f", name)
+
+
+def test_a_logs_runs_name_their_styles_by_number_so_the_collector_drops_them():
+    """Runs of ints are tuples the cyclic collector stops tracking: a coloured line the log view
+    keeps is one object for full collections to walk, not four."""
+    import gc
+
+    line = LineSplitter().feed_frames([(STDOUT, b"\x1b[32mINFO\x1b[0m line \x1b[1;31mhot\x1b[0m\n", True)])[0]
+    assert [(s, n, style_of(ref)) for s, n, ref in line.runs] == [(0, 4, Style(fg=2)), (10, 3, Style(fg=1, bold=True))]
+    assert all(isinstance(ref, int) for _s, _n, ref in line.runs)
+    gc.collect()  # the runs go untracked in this one; the tuple of them in the next
+    gc.collect()
+    assert not gc.is_tracked(line.runs) and not any(gc.is_tracked(run) for run in line.runs)
+
+
+def test_past_the_table_of_numbered_styles_runs_carry_their_styles(monkeypatch):
+    from desktop.engine import ansi
+
+    monkeypatch.setattr(ansi, "MAX_STYLE_IDS", len(ansi._STYLES))  # the table is full
+    decoder = ansi.AnsiDecoder(ids=True)
+    text, runs = decoder.feed("\x1b[38;2;1;2;250mnever seen before\x1b[0m", whole=True)
+    assert runs == ((0, 17, Style(fg=(1, 2, 250))),) and style_of(runs[0][2]) == Style(fg=(1, 2, 250))
+    view = LogView()
+    view.append_batch(LogBatch((LogLine(STDOUT, text, "", runs),)))
+    assert view.plain_text() == "never seen before"
+    view.deleteLater()

@@ -47,7 +47,7 @@ class LogLine:
     stream: int  # STDOUT or STDERR
     text: str  # plain: escape sequences taken out
     timestamp: str = ""  # RFC 3339 with nanoseconds, as the engine wrote it
-    runs: tuple[Run, ...] = ()  # the coloured parts of text: (start, length, Style)
+    runs: tuple[Run, ...] = ()  # the coloured parts of text: (start, length, style number: ansi.style_of)
 
     @property
     def is_stderr(self) -> bool:
@@ -80,7 +80,7 @@ class LineSplitter:
     def _line(self, stream: int, raw: bytes, stamp: bytes) -> LogLine:
         decoder = self._decoders.get(stream)
         if decoder is None:
-            decoder = self._decoders[stream] = AnsiDecoder()
+            decoder = self._decoders[stream] = AnsiDecoder(ids=True)
         text, runs = decoder.feed(raw.rstrip(b"\r").decode("utf-8", "replace"), whole=True)
         return LogLine(stream, text, stamp.decode("ascii"), runs)
 
@@ -113,7 +113,7 @@ class LineSplitter:
                 if data.find(b"\n", body) == len(data) - 1:
                     decoder = decoders.get(stream)
                     if decoder is None:
-                        decoder = decoders[stream] = AnsiDecoder()
+                        decoder = decoders[stream] = AnsiDecoder(ids=True)
                     text, runs = decoder.feed(data[body:-1].rstrip(b"\r").decode("utf-8", "replace"), whole=True)
                     append(LogLine(stream, text, match[1].decode("ascii") if match else "", runs))
                     continue

@@ -22,7 +22,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, STANDARD_16, Colour, Run, Style, contrast, palette_rgb
+from desktop.engine.ansi import (DARK_16, LIGHT_16, PLAIN, STANDARD_16, Colour, Run, Style, contrast, palette_rgb,
+                                 style_of)
 
 # a line to insert: prefix, plain text, its runs, its own format (stdout, stderr) and a name for that format
 Line = tuple[str, str, tuple[Run, ...], QTextCharFormat, object]
@@ -43,6 +44,7 @@ class AnsiFormats(QObject):
         # (id(style), key) -> (style, format): by identity, as hashing a Style is a Python call
         # (the decoder interns its styles, so a log's few styles are a few objects)
         self._cache: dict[tuple[int, object], tuple[Style, QTextCharFormat]] = {}
+        self._numbered: dict[tuple[int, object], QTextCharFormat] = {}  # (style number, key) -> format
         self._bases: list[tuple[object, QTextCharFormat]] = []  # the (key, base) of each _BASE number
         self._base16 = LIGHT_16
         self._background = QColor("#ffffff")
@@ -68,6 +70,7 @@ class AnsiFormats(QObject):
         self._base16, self._background, self._text = base16, background, text
         if changed:
             self._cache.clear()
+            self._numbered.clear()
         return changed
 
     def colour(self, value: Colour, on_default_background: bool = True) -> QColor | None:
@@ -87,6 +90,7 @@ class AnsiFormats(QObject):
             return cached[1]
         if len(self._cache) >= 4096:
             self._cache.clear()
+            self._numbered.clear()
         fmt = QTextCharFormat(base)
         if style is not PLAIN:
             own_background = style.bg is not None or style.inverse
@@ -171,6 +175,7 @@ class AnsiFormats(QObject):
         line break before a line that starts coloured goes in with that colour (a line break
         shows no colour), which saves an insert on every line of a log coloured from its start."""
         cache = self._cache
+        numbered = self._numbered
         insert = cursor.insertText
         pending: list[str] = []  # text in pending_base, waiting to go in as one insert
         pending_base: QTextCharFormat | None = None
@@ -196,8 +201,13 @@ class AnsiFormats(QObject):
                 if pending:
                     insert("".join(pending), base)
                     pending = []
-                cached = cache.get((id(style), key))
-                fmt = cached[1] if cached is not None and cached[0] is style else self.format(style, base, key)
+                if style.__class__ is int:  # a style number (a log's lines): formats by number
+                    fmt = numbered.get((style, key))
+                    if fmt is None:
+                        fmt = numbered[(style, key)] = self.format(style_of(style), base, key)
+                else:
+                    cached = cache.get((id(style), key))
+                    fmt = cached[1] if cached is not None and cached[0] is style else self.format(style, base, key)
                 insert(lead + text[start:start + length] if lead else text[start:start + length], fmt)
                 lead = ""
                 position = start + length

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -32,9 +33,26 @@ def time_cli(engine: IsolatedEngine, *args: str, runs: int = 5) -> float:
                                               stdout=subprocess.DEVNULL), runs)
 
 
-def berth_cold_start(docker_host: str, root: Path = ROOT, timeout: float = 120) -> tuple[float, float, int]:
+class ColdStart(NamedTuple):
+    painted: float  # seconds from spawning to the first paint
+    ready: float  # ... to the image list populated
+    rows: int
+    painted_cpu: float  # CPU seconds Berth had used (all its threads) at its first paint
+    ready_cpu: float  # ... and once its list was populated: what the machine's load cannot inflate
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process *pid* so far; 0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def berth_cold_start(docker_host: str, root: Path = ROOT, timeout: float = 120) -> ColdStart:
     """Seconds from spawning Berth (offscreen, from checkout *root*) to its first paint and to its
-    image list being populated, and the row count."""
+    image list being populated, the row count, and the CPU Berth had used at each."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BERTH_READY_FILE="-", BERTH_PAINTED_FILE="-",
                PYTHONPATH=str(root))
     start = time.perf_counter()
@@ -52,11 +70,12 @@ def berth_cold_start(docker_host: str, root: Path = ROOT, timeout: float = 120) 
                     break
                 if line.startswith("berth-painted"):
                     painted = time.perf_counter() - start
+                    painted_cpu = _cpu_seconds(app.pid)
                 elif line.startswith("berth-ready"):
                     ready = time.perf_counter() - start
                     if painted is None:
                         raise RuntimeError(f"{root} does not announce its first paint (BERTH_PAINTED_FILE)")
-                    return painted, ready, int(line.split()[1])
+                    return ColdStart(painted, ready, int(line.split()[1]), painted_cpu, _cpu_seconds(app.pid))
         raise RuntimeError("Berth never reported a populated window")
     finally:
         app.terminate()

@@ -239,7 +239,8 @@ def follow_flood(app, engine, window, base: str, kind: str, seconds: float) -> d
     raw_codes = "\x1b" in log.plain_text()
     engine_lines = int(engine.cli("logs", name).stdout.count("\n"))
     engine.cli("rm", "-f", name)
-    return {"kind": kind, "elapsed": elapsed, "stall": stall, "lines": lines, "cpu": cpu,
+    return {"kind": kind, "elapsed": elapsed, "stall": stall, "app_share": beat.max_app_share,
+            "lines": lines, "cpu": cpu,
             "memory_before": memory_before, "memory_after": memory_after, "shown": shown,
             "engine_lines": engine_lines, "raw_codes": raw_codes}
 
@@ -344,7 +345,11 @@ def logs_only(app, args) -> None:
         window.resize(1280, 900)
         window.show()
         session.start()
-        wait_for(app, lambda: window.workspace.containers_feed.loaded_once, 300)
+        wait_for(app, lambda: window.workspace.containers_feed.loaded_once and window.workspace.images_feed.loaded_once,
+                 300)
+        import desktop.app
+
+        desktop.app.freeze_startup_objects()  # as Berth's main does once its first list is shown
         window.sidebar.setCurrentRow(1)
         floods = [follow_flood(app, engine, window, base, kind, args.flood_seconds) for kind in args.floods]
         window.close()
@@ -362,6 +367,156 @@ def logs_only(app, args) -> None:
     print(f"added to {path}")
 
 
+class _CliEngine:
+    """What follow_flood needs of an engine, in a child process: its host and its CLI (the
+    parent's IsolatedEngine put DOCKER_HOST and DOCKER_CONFIG in this process's environment)."""
+
+    def __init__(self):
+        self.docker_host = os.environ["DOCKER_HOST"]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["docker", *args], capture_output=True, text=True, check=True, timeout=300)
+
+
+def child(app, args) -> None:
+    """One measurement in a process of its own, with Berth imported from BERTH_BENCH_ROOT (the
+    checkout under test): ``logs`` follows one flood, ``render`` measures the per-line costs.
+    Prints one JSON line for the parent."""
+    import json
+
+    if args.child == "render":
+        print("RESULT " + json.dumps(render_cost(app)), flush=True)
+        return
+    from desktop.engine.connection import Endpoint
+    from desktop.tasks.engine_session import EngineSession
+    from desktop.tasks.manager import TaskManager
+    from desktop.ui.main_window import MainWindow
+
+    engine = _CliEngine()
+    tasks = TaskManager()
+    session = EngineSession(tasks, [Endpoint(engine.docker_host, "user")])
+    window = MainWindow(tasks, session)
+    window.resize(1280, 900)
+    window.show()
+    session.start()
+    wait_for(app, lambda: window.workspace.containers_feed.loaded_once and window.workspace.images_feed.loaded_once,
+             300)
+    import desktop.app
+
+    if hasattr(desktop.app, "freeze_startup_objects"):
+        desktop.app.freeze_startup_objects()  # as Berth's main does once its first list is shown
+    window.sidebar.setCurrentRow(1)
+    flood = follow_flood(app, engine, window, args.base, args.floods[0], args.flood_seconds)
+    window.close()
+    session.stop()
+    tasks.shutdown(10000)
+    stall = flood.pop("stall")
+    flood.update(stall=float(stall), stall_cpu=stall.cpu, stall_run_delay=stall.run_delay)
+    print("RESULT " + json.dumps(flood), flush=True)
+
+
+def run_child(root, env: dict, *child_args: str) -> dict:
+    import json
+
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *child_args],
+                         env=dict(env, BERTH_BENCH_ROOT=str(root), PYTHONPATH=str(root)),
+                         capture_output=True, text=True, timeout=900)
+    results = [line[len("RESULT "):] for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+    if not results:
+        raise RuntimeError(f"the measurement in {root} failed:\n{out.stderr[-3000:]}")
+    return json.loads(results[-1])
+
+
+def compare(args) -> None:
+    """Old against new in the same run: each measurement in a fresh process per checkout,
+    alternating, medians. ``--only logs``: the live follow on one isolated engine; ``--only
+    render``: the per-line CPU of the reader and the GUI thread."""
+    from pathlib import Path
+
+    checkouts = {"before": Path(args.compare).resolve(), "after": ROOT}
+    runs: dict = {name: {kind: [] for kind in args.floods} for name in checkouts}
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    if args.only == "render":
+        for _ in range(args.rounds):
+            for name, root in checkouts.items():
+                runs[name]["render"] = runs[name].get("render", []) + [
+                    run_child(root, dict(os.environ), "--child", "render")]
+        text = _render_compare_text(runs, args, load_before)
+    else:
+        with IsolatedEngine(registry=False) as engine:
+            base = engine.ensure_busybox_base()
+            for _ in range(args.rounds):
+                for kind in args.floods:
+                    for name, root in checkouts.items():
+                        runs[name][kind].append(run_child(
+                            root, engine.env, "--child", "logs", "--base", base, "--floods", kind,
+                            "--flood-seconds", str(args.flood_seconds)))
+        text = _logs_compare_text(runs, args, load_before)
+    with open(ROOT_RESULTS / "containers.md", "a", encoding="utf-8") as f:
+        f.write(text)
+    print(text)
+
+
+def _median(values) -> float:
+    return statistics.median(list(values))
+
+
+def _logs_compare_text(runs: dict, args, load_before: str) -> str:
+    label = f" ({args.label})" if args.label else ""
+    ms = lambda seconds: f"{seconds * 1000:.0f}"  # noqa: E731
+    rows = []
+    for kind in args.floods:
+        what = "plain lines" if kind == "plain" else "every line coloured (2 SGR colours)"
+        cells = {}
+        for name, results in runs.items():
+            rs = results[kind]
+            cells[name] = {
+                "stall": f"{ms(_median(r['stall'] for r in rs))} ms ({' / '.join(ms(r['stall']) for r in rs)})",
+                "app": f"{ms(_median(r['app_share'] for r in rs))} ms ({' / '.join(ms(r['app_share']) for r in rs)})",
+                "own": f"{ms(_median(r['stall_cpu'] for r in rs))} ms own work, {ms(_median(r['stall_run_delay'] for r in rs))} ms "
+                       f"waiting for a CPU, {ms(_median(max(0.0, r['stall'] - r['stall_cpu'] - r['stall_run_delay']) for r in rs))} ms other",
+                "lines": f"{_median(r['lines'] / r['elapsed'] for r in rs):,.0f} lines/s",
+                "cpu": f"{_median(100 * r['cpu'] / r['elapsed'] for r in rs):.0f} % of one core",
+                "memory": f"{_median(r['memory_after'] - r['memory_before'] for r in rs):+.0f} MB "
+                          f"({_median(r['shown'] for r in rs):,.0f} lines kept)",
+            }
+        b, a = cells["before"], cells["after"]
+        rows += [
+            f"| {what}: longest GUI stall, median (each run) | {b['stall']} | {a['stall']} | < 50 ms |",
+            f"| ... that longest gap: median split | {b['own']} | {a['own']} | |",
+            f"| ... the longest Berth kept its GUI thread from ticking (a gap minus its wait for a CPU) | {b['app']} | {a['app']} | < 50 ms |",
+            f"| ... lines received by the Logs tab | {b['lines']} | {a['lines']} | |",
+            f"| ... Berth's CPU while following | {b['cpu']} | {a['cpu']} | |",
+            f"| ... memory | {b['memory']} | {a['memory']} | bounded |",
+        ]
+    return (f"\n## Following a log, before and after, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC{label}\n\n"
+            f"`bench/containers.py --only logs --compare {args.compare}`: each run a fresh Berth process on one "
+            f"isolated engine with no other containers, the Containers view on screen, {args.flood_seconds:.0f} s per "
+            f"flood; the two checkouts alternate ({args.rounds} rounds), medians. Load average before: {load_before}, "
+            f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores).\n\n"
+            "| measure | before | after | goal |\n| --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+
+
+def _render_compare_text(runs: dict, args, load_before: str) -> str:
+    label = f" ({args.label})" if args.label else ""
+    rows = []
+    for kind in ("plain", "coloured", "app-log"):
+        cell = {}
+        for name in runs:
+            rs = [r[kind] for r in runs[name]["render"]]
+            cell[name] = (f"{_median(r['split_us'] for r in rs):.1f} µs", f"{_median(r['per_line_us'] for r in rs):.1f} µs",
+                          f"{_median(r['batch_cpu_median'] for r in rs) * 1000:.1f} / "
+                          f"{_median(r['batch_cpu_max'] for r in rs) * 1000:.1f} ms")
+        b, a = cell["before"], cell["after"]
+        rows.append(f"| {kind} | {b[0]} → {a[0]} | {b[1]} → {a[1]} | {b[2]} → {a[2]} |")
+    return (f"\n## Cost of showing a followed log, before and after, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC{label}\n\n"
+            f"`bench/containers.py --only render --compare {args.compare}`: 100 batches of 500 lines through the reader's "
+            f"line splitter and into a shown Logs view, CPU time of the one thread; a fresh process per checkout, "
+            f"alternating, {args.rounds} rounds, medians. Load average before: {load_before}.\n\n"
+            "| lines | reader: split and decode, per line, before → after | GUI: append and paint, per line | "
+            "GUI per 500-line batch, median / max CPU |\n| --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--containers", type=int, default=1000)
@@ -374,7 +529,17 @@ def main() -> None:
     parser.add_argument("--only", choices=["all", "logs", "render"], default="all")
     parser.add_argument("--write", action="store_true", help="with --only render: add the table to the results")
     parser.add_argument("--label", default="", help="a note for the heading of a --only logs run")
+    parser.add_argument("--compare", help="with --only logs or render: another checkout (the 'before'), measured "
+                                          "alternately with this one, each run in a fresh process")
+    parser.add_argument("--rounds", type=int, default=3, help="with --compare: measurements per checkout")
+    parser.add_argument("--child", choices=["logs", "render"], help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.compare and args.only in ("logs", "render"):
+        compare(args)
+        return
+    if args.child and os.environ.get("BERTH_BENCH_ROOT"):
+        sys.path.insert(0, os.environ["BERTH_BENCH_ROOT"])  # Berth from the checkout under test
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up (CPU groups, the engine) when stopped
 
     from PySide6.QtWidgets import QApplication
@@ -384,6 +549,9 @@ def main() -> None:
     from desktop.ui.main_window import MainWindow
 
     app = QApplication([])
+    if args.child:
+        child(app, args)
+        return
     if args.only == "logs":
         logs_only(app, args)
         return

@@ -35,7 +35,9 @@ class Style:
 
 
 PLAIN = Style()
-Run = tuple[int, int, Style]  # start and length in the plain text, and its style (never PLAIN)
+# start and length in the plain text, and its style (never PLAIN): the Style itself, or (from a
+# decoder made with ids=True) its number in this module's table of styles (``style_of``)
+Run = tuple[int, int, "Style | int"]
 MAX_PENDING = 4096  # an unterminated sequence longer than this is dropped, not kept waiting
 
 # CSI: ESC [ params intermediates final. OSC: ESC ] ... BEL or ESC \. DCS/SOS/PM/APC: ESC P|X|^|_ ... ESC \.
@@ -58,11 +60,18 @@ _SGR_ONLY = re.compile(r"\x1b\[([0-9;:]*)m")  # the common case: colour codes an
 
 class AnsiDecoder:
     """Decodes one stream of text (a container's stdout, a build's output) piece by piece,
-    remembering the style and any sequence cut at the end of the last piece."""
+    remembering the style and any sequence cut at the end of the last piece.
 
-    def __init__(self) -> None:
+    With *ids*, runs name their style by number (``style_of`` gives it back): runs are then
+    tuples of ints, which the cyclic garbage collector stops tracking, so the thousands of
+    coloured lines a log view keeps cost its full collections nothing (with Style objects in
+    them, each coloured line was four objects to walk, on the thread that holds the interpreter
+    while a fast log is read)."""
+
+    def __init__(self, ids: bool = False) -> None:
         self.style = PLAIN
         self._pending = ""
+        self._ref = _style_id if ids else _same
 
     def reset(self) -> None:
         self.style = PLAIN
@@ -76,7 +85,7 @@ class AnsiDecoder:
             self._pending = ""
         style = self.style
         if not _NEEDS_WORK.search(text):  # the fast path: no escape, no control character
-            return text, (((0, len(text), style),) if style is not PLAIN and text else ())
+            return text, (((0, len(text), self._ref(style)),) if style is not PLAIN and text else ())
         parts = _SGR_ONLY.split(text)
         if len(parts) // 2 == text.count("\x1b") and not _CONTROL_BUT_ESC.search(text):
             return self._sgr_only(parts, style)
@@ -88,15 +97,18 @@ class AnsiDecoder:
         length = 0
         cache = _SGR_CACHE
         plain = PLAIN
+        ref = self._ref
         last = len(parts) - 1
+        run_style = None  # the style of runs[-1]
         for index in range(0, last + 1, 2):
             piece = parts[index]
             if piece:
                 if style is not plain:
-                    if runs and runs[-1][2] is style and runs[-1][0] + runs[-1][1] == length:
-                        runs[-1] = (runs[-1][0], runs[-1][1] + len(piece), style)  # a code that changed nothing
+                    if run_style is style and runs[-1][0] + runs[-1][1] == length:
+                        runs[-1] = (runs[-1][0], runs[-1][1] + len(piece), runs[-1][2])  # a code that changed nothing
                     else:
-                        runs.append((length, len(piece), style))
+                        runs.append((length, len(piece), ref(style)))
+                        run_style = style
                 length += len(piece)
             if index < last:
                 params = parts[index + 1]
@@ -108,6 +120,7 @@ class AnsiDecoder:
     def _general(self, text: str, style: Style, whole: bool) -> tuple[str, tuple[Run, ...]]:
         plain: list[str] = []
         runs: list[Run] = []
+        ref = self._ref
         length = 0  # of the plain text so far
         position = 0
         for match in _TOKEN.finditer(text):
@@ -115,7 +128,7 @@ class AnsiDecoder:
             if begin > position:
                 piece = text[position:begin]
                 if style is not PLAIN:
-                    runs.append((length, len(piece), style))
+                    runs.append((length, len(piece), ref(style)))
                 plain.append(piece)
                 length += len(piece)
             position = match.end()
@@ -126,7 +139,7 @@ class AnsiDecoder:
         if position < len(text):
             piece = text[position:]
             if style is not PLAIN:
-                runs.append((length, len(piece), style))
+                runs.append((length, len(piece), ref(style)))
             plain.append(piece)
         self.style = style
         return "".join(plain), _merged(runs)
@@ -144,6 +157,39 @@ def _merged(runs: list[Run]) -> tuple[Run, ...]:
         else:
             out.append((start, length, style))
     return tuple(out)
+
+
+def _same(style: Style) -> Style:
+    return style
+
+
+# the styles runs name by number: a log uses a few, so the table stays small; past MAX_STYLE_IDS
+# distinct styles (a rainbow of 24-bit colours) runs carry their Style objects again
+MAX_STYLE_IDS = 1 << 16
+_STYLES: list[Style] = [PLAIN]
+_STYLE_NUMBERS: dict[Style, int] = {PLAIN: 0}
+_BY_IDENTITY: dict[int, tuple[Style, int]] = {}  # id(style) -> (style, number): no hashing of a Style
+
+
+def _style_id(style: Style) -> Style | int:
+    entry = _BY_IDENTITY.get(id(style))
+    if entry is not None and entry[0] is style:
+        return entry[1]
+    number = _STYLE_NUMBERS.get(style)
+    if number is None:
+        if len(_STYLES) >= MAX_STYLE_IDS:
+            return style
+        number = _STYLE_NUMBERS[style] = len(_STYLES)
+        _STYLES.append(style)
+    if len(_BY_IDENTITY) >= 4096:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(style)] = (style, number)
+    return number
+
+
+def style_of(ref: Style | int) -> Style:
+    """The style a run names (by number or by itself)."""
+    return _STYLES[ref] if ref.__class__ is int else ref
 
 
 def strip(text: str) -> str:

@@ -34,6 +34,7 @@ from desktop.engine.cancel import CancelToken, cancel_by_shutdown
 from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
 from desktop.engine.raw_stream import close_response
 
+OUT, IN = "out", "in"  # the directions of a copy: out of the container, into it
 CHUNK = 1024 * 1024
 STAGING_PREFIX = ".berth-copy-"
 

@@ -9,6 +9,13 @@ A reader thread parses frames into lines and queues them; the caller's thread ha
 at most ``1 / interval`` times a second. The queue is bounded: when the receiver falls far
 behind, the oldest lines are dropped and counted, so memory stays bounded whatever the rate.
 
+The reader shares the interpreter with the GUI thread, so it is kept cheap: it reads up to 64 KB
+of the connection at a time (``raw_stream.read_body``: the engine sends a frame per line, each in
+an HTTP chunk of its own, and reading them one by one through the HTTP layers cost more than
+everything else the reader does) and parses the frames out of that; a frame holding one whole
+line, the usual case, skips the joining of split lines; and no call on one read runs long enough
+to keep the GUI thread waiting for the interpreter.
+
 Colour codes (ANSI escape sequences) are decoded on the reader thread, not the GUI's: a line
 carries its plain text and its styled runs (``desktop.engine.ansi``), and a saved log is the
 plain text.
@@ -21,24 +28,26 @@ import struct
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from desktop.engine.ansi import AnsiDecoder, Run
 from desktop.engine.atomic_file import atomic_write, disk_error
 from desktop.engine.cancel import CancelToken
 from desktop.engine.errors import BerthError, Cancelled, NotFound, translate
-from desktop.engine.raw_stream import close_response, open_stream
+from desktop.engine.raw_stream import close_response, open_stream, read_body
 
 STDOUT, STDERR = 1, 2
+READ_SIZE = 64 * 1024  # bytes asked of the socket at a time: many lines, and yet a short C call
+_HEADER = struct.Struct(">BxxxL")  # a frame: stream, 3 bytes of padding, payload length
 _TIMESTAMP = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogLine:
     stream: int  # STDOUT or STDERR
     text: str  # plain: escape sequences taken out
     timestamp: str = ""  # RFC 3339 with nanoseconds, as the engine wrote it
-    runs: tuple[Run, ...] = ()  # the coloured parts of text: (start, length, Style)
+    runs: tuple[Run, ...] = ()  # the coloured parts of text: (start, length, style number: ansi.style_of)
 
     @property
     def is_stderr(self) -> bool:
@@ -71,7 +80,7 @@ class LineSplitter:
     def _line(self, stream: int, raw: bytes, stamp: bytes) -> LogLine:
         decoder = self._decoders.get(stream)
         if decoder is None:
-            decoder = self._decoders[stream] = AnsiDecoder()
+            decoder = self._decoders[stream] = AnsiDecoder(ids=True)
         text, runs = decoder.feed(raw.rstrip(b"\r").decode("utf-8", "replace"), whole=True)
         return LogLine(stream, text, stamp.decode("ascii"), runs)
 
@@ -82,9 +91,34 @@ class LineSplitter:
         if match:
             stamp = match[1]
             data = data[match.end():]
-        if stream not in self._partial or not self._partial[stream]:
+        if not self._partial.get(stream):
+            if data.find(b"\n") == len(data) - 1:  # the usual frame: one whole line, nothing to join
+                return [self._line(stream, data[:-1], stamp)]
             self._stamps[stream] = stamp
         return self._feed(stream, data)
+
+    def feed_frames(self, frames) -> list[LogLine]:
+        """The lines of ``(stream, bytes, framed)`` items (``iter_frame_batches``), in order. The
+        usual frame, one whole line after its timestamp, is handled here in a few C calls: this
+        runs for every line of a log that may print thousands a second."""
+        lines: list[LogLine] = []
+        append = lines.append
+        timestamp = _TIMESTAMP.match
+        partial = self._partial
+        decoders = self._decoders
+        for stream, data, framed in frames:
+            if framed and not partial.get(stream):
+                match = timestamp(data)
+                body = match.end() if match else 0
+                if data.find(b"\n", body) == len(data) - 1:
+                    decoder = decoders.get(stream)
+                    if decoder is None:
+                        decoder = decoders[stream] = AnsiDecoder(ids=True)
+                    text, runs = decoder.feed(data[body:-1].rstrip(b"\r").decode("utf-8", "replace"), whole=True)
+                    append(LogLine(stream, text, match[1].decode("ascii") if match else "", runs))
+                    continue
+            lines += self.feed_frame(stream, data) if framed else self.feed_raw(data)
+        return lines
 
     def feed_raw(self, data: bytes) -> list[LogLine]:
         """A chunk of a TTY container's log: lines, each starting with a timestamp."""
@@ -122,36 +156,41 @@ class LineSplitter:
         return lines
 
 
-def _read_exactly(raw: BinaryIO, n: int) -> bytes:
-    data = raw.read(n)
-    while data is not None and 0 < len(data) < n:
-        more = raw.read(n - len(data))
-        if not more:
-            break
-        data += more
-    return data or b""
+def iter_frame_batches(response, tty: bool):
+    """Lists of (stream, bytes, framed) from a logs response until it ends: the frames (or the
+    TTY's raw bytes) of one read each. A frame cut by the end of the stream comes as far as it
+    got."""
+    if tty:
+        for data in read_body(response, READ_SIZE):
+            yield [(STDOUT, data, False)]
+        return
+    unpack = _HEADER.unpack_from
+    rest = b""
+    for data in read_body(response, READ_SIZE):
+        buffer = rest + data if rest else data
+        size = len(buffer)
+        offset = 0
+        frames = []
+        while size - offset >= 8:
+            stream, length = unpack(buffer, offset)
+            end = offset + 8 + length
+            if end > size:
+                break
+            if length:
+                frames.append((STDERR if stream == STDERR else STDOUT, buffer[offset + 8:end], True))
+            offset = end
+        rest = buffer[offset:]
+        if frames:
+            yield frames
+    if len(rest) > 8:
+        stream = rest[0]
+        yield [(STDERR if stream == STDERR else STDOUT, rest[8:], True)]
 
 
 def iter_chunks(response, tty: bool):
     """(stream, bytes, framed) from a logs response until it ends."""
-    raw = response.raw
-    if tty:
-        while True:
-            data = raw.read1(65536) if hasattr(raw, "read1") else raw.read(4096)
-            if not data:
-                return
-            yield STDOUT, data, False
-    while True:
-        header = _read_exactly(raw, 8)
-        if len(header) < 8:
-            return
-        stream, length = struct.unpack(">BxxxL", header)
-        if not length:
-            continue
-        data = _read_exactly(raw, length)
-        if not data:
-            return
-        yield (STDERR if stream == STDERR else STDOUT), data, True
+    for frames in iter_frame_batches(response, tty):
+        yield from frames
 
 
 def _is_tty(client, container_id: str) -> bool:
@@ -201,8 +240,8 @@ def follow_logs(client, container_id: str, options: LogOptions, token: CancelTok
 
     def read() -> None:
         try:
-            for stream, data, framed in iter_chunks(response, tty):
-                push(splitter.feed_frame(stream, data) if framed else splitter.feed_raw(data))
+            for frames in iter_frame_batches(response, tty):
+                push(splitter.feed_frames(frames))
             push(splitter.flush())
         except Exception as exc:  # a cancel closes the socket under the reader: not a failure
             if not token.cancelled:
@@ -257,8 +296,8 @@ def save_logs(client, container_id: str, path: str, timestamps: bool, token: Can
                 if on_progress is not None:
                     on_progress(count, 0, f"{count:,} lines written")
 
-            for stream, data, framed in iter_chunks(response, tty):
-                write(splitter.feed_frame(stream, data) if framed else splitter.feed_raw(data))
+            for frames in iter_frame_batches(response, tty):
+                write(splitter.feed_frames(frames))
             write(splitter.flush())
             token.raise_if_cancelled()  # a cancel that closed the stream is no complete log
     except BerthError:

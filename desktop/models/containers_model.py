@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
 from desktop.engine.container_status import TOLERANCE_S, narrow, status_at
 from desktop.engine.containers import ContainerRow, port_url
-from desktop.engine.stats import StatsSample
 from desktop.models.formatting import exact_time, human_age, human_size
 from desktop.models.keyed_table import AgeColumn, Column, KeyedTableModel
+
+if TYPE_CHECKING:  # the stats module (and its thread pool) loads with the first sample, not at start-up
+    from desktop.engine.stats import StatsSample
 
 PORT_URLS_ROLE = Qt.ItemDataRole.UserRole + 20  # list[str]: browser addresses of the published ports
 USAGE_ROLE = Qt.ItemDataRole.UserRole + 21  # StatsSample or None

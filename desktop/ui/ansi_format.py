@@ -8,7 +8,10 @@ The 16 terminal colours of text on the view's own background come from a palette
 program sets, and text on it, take the terminal's usual 16; 256-colour and 24-bit colours are
 the program's own choice and are kept. Formats are made once per (style, base) and reused; each
 names its style (a format property), so when the view's palette changes (a switch to a dark
-theme) the text already shown is recoloured in place.
+theme) the text already shown is recoloured in place. That change is heard on a hidden child of
+the view, which gets the palette and next to no other event: a filter on the view itself would
+be a Python call for each of the hundreds of events a second a fast log brings it, each one
+waiting for the interpreter while the log's reader holds it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from typing import Iterable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument, QTextFormat
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from desktop.engine.ansi import DARK_16, LIGHT_16, PLAIN, STANDARD_16, Colour, Run, Style, contrast, palette_rgb
+from desktop.engine.ansi import (DARK_16, LIGHT_16, PLAIN, STANDARD_16, Colour, Run, Style, contrast, palette_rgb,
+                                 style_of)
 
 # a line to insert: prefix, plain text, its runs, its own format (stdout, stderr) and a name for that format
 Line = tuple[str, str, tuple[Run, ...], QTextCharFormat, object]
@@ -40,15 +44,19 @@ class AnsiFormats(QObject):
         # (id(style), key) -> (style, format): by identity, as hashing a Style is a Python call
         # (the decoder interns its styles, so a log's few styles are a few objects)
         self._cache: dict[tuple[int, object], tuple[Style, QTextCharFormat]] = {}
+        self._numbered: dict[tuple[int, object], QTextCharFormat] = {}  # (style number, key) -> format
         self._bases: list[tuple[object, QTextCharFormat]] = []  # the (key, base) of each _BASE number
         self._base16 = LIGHT_16
         self._background = QColor("#ffffff")
         self._text = QColor("#000000")
         self.refresh()
-        widget.installEventFilter(self)
+        self._probe = QWidget(widget)  # inherits the view's palette; hidden, it is sent little else
+        self._probe.setObjectName("paletteProbe")
+        self._probe.hide()
+        self._probe.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._widget and event.type() == QEvent.Type.PaletteChange and self.refresh():
+        if watched is self._probe and event.type() == QEvent.Type.PaletteChange and self.refresh():
             self.recolour()
         return super().eventFilter(watched, event)
 
@@ -62,6 +70,7 @@ class AnsiFormats(QObject):
         self._base16, self._background, self._text = base16, background, text
         if changed:
             self._cache.clear()
+            self._numbered.clear()
         return changed
 
     def colour(self, value: Colour, on_default_background: bool = True) -> QColor | None:
@@ -81,6 +90,7 @@ class AnsiFormats(QObject):
             return cached[1]
         if len(self._cache) >= 4096:
             self._cache.clear()
+            self._numbered.clear()
         fmt = QTextCharFormat(base)
         if style is not PLAIN:
             own_background = style.bg is not None or style.inverse
@@ -161,35 +171,50 @@ class AnsiFormats(QObject):
         """Insert decoded lines at *cursor*: each ``(prefix, text, runs, base, key)`` is *prefix*
         (a line break, a timestamp) and *text* in the line's *base* format, with its styled runs
         on top. Neighbouring text of one format goes in as one insert, across lines too: a
-        coloured line costs an insert per colour, an uncoloured one nothing of its own."""
+        coloured line costs an insert per colour, an uncoloured one nothing of its own. A bare
+        line break before a line that starts coloured goes in with that colour (a line break
+        shows no colour), which saves an insert on every line of a log coloured from its start."""
         cache = self._cache
-        pending: list[str] = []
+        numbered = self._numbered
+        insert = cursor.insertText
+        pending: list[str] = []  # text in pending_base, waiting to go in as one insert
         pending_base: QTextCharFormat | None = None
         for prefix, text, runs, base, key in lines:
             if base is not pending_base:
                 if pending:
-                    cursor.insertText("".join(pending), pending_base)
+                    insert("".join(pending), pending_base)
                     pending = []
                 pending_base = base
-            pending.append(prefix)
             if not runs:
+                pending.append(prefix)
                 pending.append(text)
                 continue
+            lead = ""  # what goes in with the first run
+            if prefix == "\n" and not pending and runs[0][0] == 0:
+                lead = prefix
+            elif prefix:
+                pending.append(prefix)
             position = 0
             for start, length, style in runs:
                 if start > position:
                     pending.append(text[position:start])
                 if pending:
-                    cursor.insertText("".join(pending), base)
+                    insert("".join(pending), base)
                     pending = []
-                cached = cache.get((id(style), key))
-                fmt = cached[1] if cached is not None and cached[0] is style else self.format(style, base, key)
-                cursor.insertText(text[start:start + length], fmt)
+                if style.__class__ is int:  # a style number (a log's lines): formats by number
+                    fmt = numbered.get((style, key))
+                    if fmt is None:
+                        fmt = numbered[(style, key)] = self.format(style_of(style), base, key)
+                else:
+                    cached = cache.get((id(style), key))
+                    fmt = cached[1] if cached is not None and cached[0] is style else self.format(style, base, key)
+                insert(lead + text[start:start + length] if lead else text[start:start + length], fmt)
+                lead = ""
                 position = start + length
             if position < len(text):
                 pending.append(text[position:])
         if pending:
-            cursor.insertText("".join(pending), pending_base)
+            insert("".join(pending), pending_base)
 
 
 def drop_oldest_lines(document: QTextDocument, keep: int) -> int:

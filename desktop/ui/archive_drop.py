@@ -12,17 +12,17 @@ Signals of ArchiveDropHandler: filesDropped(list[str] paths, list[str] refused n
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
-from desktop.engine.archive import ARCHIVE_SUFFIXES, is_archive_name
 from desktop.tasks.engine_session import CONNECTED, EngineSession
-from desktop.ui.archive_actions import load_archives
-from desktop.ui.build_drop import BuildDrop, build_drop_target
 from desktop.ui.problem_style import PROBLEM_COLOUR, mark_problem
+
+if TYPE_CHECKING:  # what a drag needs is imported at the first drag, not at start-up
+    from desktop.ui.build_drop import BuildDrop
 
 ACCEPT_COLOUR = QColor(41, 128, 185)  # a refusal is a problem: Berth's one problem colour
 _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
@@ -30,6 +30,8 @@ _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 
 def sort_drop(urls: list[QUrl]) -> tuple[list[str], list[str]]:
     """Split dropped URLs into archive paths to load and names of what cannot be loaded."""
+    from desktop.engine.archive import is_archive_name
+
     accepted, refused = [], []
     for url in urls:
         if not url.isLocalFile():
@@ -112,34 +114,57 @@ class ArchiveDropHandler(QObject):
 
     def __init__(self, window: QWidget, session: EngineSession,
                  on_files: Callable[[list[str]], object] | None = None,
-                 on_build: Callable[[BuildDrop], object] | None = None):
-        """*on_build*, when given, takes a dropped folder or Dockerfile (a build context)."""
+                 on_build: Callable[[BuildDrop], object] | None = None, routed: bool = False):
+        """*on_build*, when given, takes a dropped folder or Dockerfile (a build context). With
+        *routed*, the window hands its own drag events to ``handle`` (overriding its drag event
+        handlers, which costs a Python call per drag event only) instead of being filtered: a
+        filter on the window is a Python call for each of its events, paints included."""
         super().__init__(window)
         self.on_build = on_build
         self.window = window
         self.session = session
         if on_files is None:
             def on_files(paths: list[str]) -> None:
+                from desktop.ui.archive_actions import load_archives
+
                 load_archives(window, session, paths)
         self.on_files = on_files
         self.overlay = DropOverlay(window)
         window.setAcceptDrops(True)
-        self.watch(window)
-        for child in window.findChildren(QWidget):
-            if child.acceptDrops() and child is not self.overlay:
-                self.watch(child)
+        if not routed:
+            self.watch(window)
+        self.watch_children(window)
 
     def watch(self, widget: QWidget) -> None:
         """Also catch file drags on *widget* (a child that takes drops of its own, added later)."""
         widget.installEventFilter(self)
 
+    def watch_children(self, widget: QWidget) -> None:
+        """Catch file drags on every child of *widget* that takes drops itself (a page built later).
+        A read-only text view refuses a drag, which then reaches the window anyway: it is not
+        watched, since a filter is a Python call for every event, and a followed log sends its
+        view hundreds a second."""
+        read_only = [view for kind in (QPlainTextEdit, QTextEdit) for view in widget.findChildren(kind)
+                     if view.isReadOnly()]
+        skip = {id(view) for view in read_only} | {id(view.viewport()) for view in read_only}
+        for child in widget.findChildren(QWidget):
+            if child.acceptDrops() and child is not self.overlay and id(child) not in skip:
+                self.watch(child)
+
     # --- events -----------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        return self.handle(event)
+
+    def handle(self, event: QEvent) -> bool:
+        """Answer a drag or drop event on the window or a watched child; True when it was a
+        drag of files (taken care of here), False for anything else."""
         kind = event.type()
         if kind in _DRAG_EVENTS:
             mime = event.mimeData()
             if mime is None or not mime.hasUrls():
                 return False  # text and other drags go to the widgets as usual
+            from desktop.ui.build_drop import build_drop_target
+
             connected = self.session.state == CONNECTED
             build = build_drop_target(mime) if self.on_build is not None else None
             if build is not None:
@@ -198,6 +223,8 @@ class ArchiveDropHandler(QObject):
             self.overlay.show_state(False, "Not connected to a Docker engine",
                                     "Connect to an engine first, then drop the archives again.")
         elif not accepted:
+            from desktop.engine.archive import ARCHIVE_SUFFIXES
+
             noun = "an image archive" if len(refused) == 1 else "image archives"
             self.overlay.show_state(False, f"Not {noun}: {_names(refused)}",
                                     f"Berth loads {', '.join(ARCHIVE_SUFFIXES[:-1])} and {ARCHIVE_SUFFIXES[-1]} files.")

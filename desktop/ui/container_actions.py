@@ -24,13 +24,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from desktop.engine.container_ops import ACTIONS, Target
 from desktop.engine.containers import ContainerRow
 from desktop.engine.errors import BerthError
+from desktop.engine.file_copy import IN, OUT
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import Operation
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.copy_dialog import IN, OUT, CopyDialog
 
 if TYPE_CHECKING:  # each dialog is imported when it first opens, not at start-up
+    from desktop.ui.dialogs.copy_dialog import CopyDialog
     from desktop.ui.dialogs.commit_dialog import CommitDialog
     from desktop.ui.dialogs.prune_containers_dialog import PruneContainersDialog
     from desktop.ui.dialogs.remove_containers_dialog import RemoveContainersDialog
@@ -203,6 +204,8 @@ class ContainerActions(QObject):
         """Copy files out of (OUT) or into (IN) the container."""
         if row is None or direction not in (IN, OUT):
             return None
+        from desktop.ui.dialogs.copy_dialog import CopyDialog
+
         dialog = CopyDialog(self._session, row, direction, self._parent)
         dialog.copied.connect(lambda where, d=direction: self.done.emit(f"copy_{d}", where))
         self._show(dialog)

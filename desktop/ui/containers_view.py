@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHeaderView, QLabel
                                QTreeView, QWidget)
 
 from desktop.engine.containers import ContainerRow
+from desktop.engine.file_copy import IN, OUT
 from desktop.engine.stats import StatsSampler
 from desktop.models.compose_groups import GROUP_ROLE, MEMBERS_ROLE, ComposeGroupsModel
 from desktop.models.containers_model import PORT_URLS_ROLE, ContainersModel
@@ -35,7 +36,6 @@ from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.tasks.operations import STREAM, Operation
 from desktop.tasks.task import Task
 from desktop.ui.container_actions import ContainerActions, applicable
-from desktop.ui.dialogs.copy_dialog import IN, OUT
 from desktop.ui.list_page import ListPage
 from desktop.ui.problem_style import mark_problem
 from desktop.ui.window_attention import ACTIVE, CLOCK_TICK_MS, HIDDEN, INACTIVE, WindowAttention

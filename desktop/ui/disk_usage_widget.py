@@ -21,7 +21,6 @@ from desktop.engine.disk_usage import DiskUsage, UsageLine
 from desktop.engine.errors import BerthError
 from desktop.engine.events import EngineEvent
 from desktop.models.formatting import exact_time, human_size
-from desktop.tasks import image_ops
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import HOUSEKEEPING, NOT_CONNECTED, Operation
 from desktop.tasks.task import Task
@@ -114,6 +113,8 @@ class DiskUsageWidget(QWidget):
         self._asked = time.monotonic()
         self.refresh_button.setEnabled(False)
         self.label.setText("Images: measuring disk usage…" if self.usage is None else self.label.text())
+        from desktop.tasks import image_ops  # with the first measurement, not at start-up
+
         self.task = Operation(self._session, "Measuring disk usage", image_ops.disk_usage, kind=HOUSEKEEPING,
                               action="measure disk usage").owned_by(self) \
             .on_success(self._on_loaded).on_failure(self._on_failed).on_finish(self._on_finished).run()

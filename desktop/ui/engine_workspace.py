@@ -1,6 +1,12 @@
-"""Everything Berth shows of one engine: its models, the feeds that keep them live, the Images and
-Containers views with their detail panes and actions, and the page that says why there is no
-engine when there is none.
+"""Everything Berth shows of one engine: its models, the feeds that keep them live, the Images,
+Containers and Registries views with their detail panes and actions, and the page that says why
+there is no engine when there is none.
+
+Start-up paints only what is on screen: the Containers page (its list, details pane, log,
+charts and terminal) is built, and its modules imported, the first time it is shown or reached
+(``containers_view``, ``container_details``, ``containers_page``, the Containers menu opening);
+its models and feed exist from the start, so its rows are listed and kept live all along. The
+Registries page (the list and the browser) likewise (``registries_view``, ``registry_browser``).
 
 The shell (``main_window.py``) places a workspace, routes its menus, shortcuts, drops and the
 files handed over on the command line to it, and never reaches inside: what the shell needs is a
@@ -8,9 +14,13 @@ method here. One workspace per engine session, so several engines can sit side b
 
 Signals: viewChanged(int) -- the workspace showed another view by itself (a container chosen in
 the image details, a run started, archives loaded), so the shell's sidebar can follow.
+pageBuilt(QWidget) -- a page built on first use joined the workspace (the shell's drop handler
+watches its children).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
@@ -25,15 +35,17 @@ from desktop.tasks.containers_feed import ContainersFeed
 from desktop.tasks.engine_session import CONNECTED, CONNECTING, EngineSession
 from desktop.tasks.live_feed import LiveFeed
 from desktop.ui.connection_page import ConnectionPage
-from desktop.ui.container_details import LOGS, ContainerDetailsPane
-from desktop.ui.containers_view import ContainersView
 from desktop.ui.disk_usage_widget import DiskUsageWidget
 from desktop.ui.image_actions import ImageActions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
-from desktop.ui.registries_view import RegistriesView
-from desktop.ui.registry_browser import RegistryBrowser
 from desktop.ui.transfer_actions import TransferActions
+
+if TYPE_CHECKING:
+    from desktop.ui.container_details import ContainerDetailsPane
+    from desktop.ui.containers_view import ContainersView
+    from desktop.ui.registries_view import RegistriesView
+    from desktop.ui.registry_browser import RegistryBrowser
 
 IMAGES, CONTAINERS, REGISTRIES = 0, 1, 2
 VIEWS = (("Images", "images", "Ctrl+1"), ("Containers", "containers", "Ctrl+2"),
@@ -57,6 +69,7 @@ def _list_over_details(name: str, listing, details) -> QSplitter:
 
 class EngineWorkspace(QStackedWidget):
     viewChanged = Signal(int)
+    pageBuilt = Signal(QWidget)
 
     def __init__(self, session: EngineSession, window: QWidget, parent: QWidget | None = None):
         """*window* parents the dialogs the actions open."""
@@ -88,23 +101,18 @@ class EngineWorkspace(QStackedWidget):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.images_view.toolbar.addWidget(spacer)
         self.images_view.toolbar.addWidget(self.disk_usage)
-        self.containers_view = ContainersView(self.containers_model, self.containers_feed, session=session)
-        self.container_details = ContainerDetailsPane(session)
-        self.containers_page = _list_over_details("containersPage", self.containers_view, self.container_details)
-        self.containers_view.selectedRowsChanged.connect(self.container_details.show_container)
-        self.containers_view.actions_.shellRequested.connect(self.container_details.open_shell)
-        self.containers_view.actions_.runStarted.connect(self._on_run_started)
-        self.image_actions.runRequested.connect(self.containers_view.actions_.run_image)
+        self.image_actions.runRequested.connect(lambda image: self.containers_view.actions_.run_image(image))
         self.views = QStackedWidget()
         self.views.setObjectName("views")
         self.views.addWidget(self.images_page)
-        self.views.addWidget(self.containers_page)
-        self.registries_view = RegistriesView(session, dialog_parent=window)
-        self.registry_browser = RegistryBrowser(session)
-        self.registries_view.set_detail_widget(self.registry_browser)
-        self.registries_view.registrySelected.connect(self.registry_browser.show_registry)
-        self.views.addWidget(self.registries_view)
-        self.registry_browser.pullRequested.connect(lambda ref: self.transfer_actions.pull(ref, start=True))
+        self._containers: tuple[ContainersView, ContainerDetailsPane, QSplitter] | None = None
+        self._containers_placeholder = QWidget()  # stands in the stack until the page is built
+        self.views.addWidget(self._containers_placeholder)
+        self._layout_settings: QSettings | None = None
+        self._window = window
+        self._registries: tuple[RegistriesView, RegistryBrowser] | None = None
+        self._registries_placeholder = QWidget()
+        self.views.addWidget(self._registries_placeholder)
         self.transfer_actions.pulled.connect(lambda _result: self.show_view(IMAGES))
 
         self.connection_page = ConnectionPage(session)
@@ -112,6 +120,75 @@ class EngineWorkspace(QStackedWidget):
         self.addWidget(self.views)
         session.stateChanged.connect(self._on_state)
         self._on_state(session.state)
+
+    # --- the Containers page, built on first use -----------------------------------------------
+    @property
+    def containers_view(self) -> ContainersView:
+        return self._containers_built()[0]
+
+    @property
+    def container_details(self) -> ContainerDetailsPane:
+        return self._containers_built()[1]
+
+    @property
+    def containers_page(self) -> QSplitter:
+        return self._containers_built()[2]
+
+    def containers_built(self) -> bool:
+        return self._containers is not None
+
+    def _containers_built(self) -> tuple[ContainersView, ContainerDetailsPane, QSplitter]:
+        if self._containers is None:
+            from desktop.ui.container_details import ContainerDetailsPane
+            from desktop.ui.containers_view import ContainersView
+
+            view = ContainersView(self.containers_model, self.containers_feed, session=self.session)
+            details = ContainerDetailsPane(self.session)
+            page = _list_over_details("containersPage", view, details)
+            view.selectedRowsChanged.connect(details.show_container)
+            view.actions_.shellRequested.connect(details.open_shell)
+            view.actions_.runStarted.connect(self._on_run_started)
+            self._containers = (view, details, page)
+            self._place(CONTAINERS, self._containers_placeholder, page)
+            if self._layout_settings is not None:
+                self._restore_containers_layout(self._layout_settings)
+            self.pageBuilt.emit(page)
+        return self._containers
+
+    # --- the Registries page, built on first use too ---------------------------------------------
+    @property
+    def registries_view(self) -> RegistriesView:
+        return self._registries_built()[0]
+
+    @property
+    def registry_browser(self) -> RegistryBrowser:
+        return self._registries_built()[1]
+
+    def registries_built(self) -> bool:
+        return self._registries is not None
+
+    def _registries_built(self) -> tuple[RegistriesView, RegistryBrowser]:
+        if self._registries is None:
+            from desktop.ui.registries_view import RegistriesView
+            from desktop.ui.registry_browser import RegistryBrowser
+
+            view = RegistriesView(self.session, dialog_parent=self._window)
+            browser = RegistryBrowser(self.session)
+            view.set_detail_widget(browser)
+            view.registrySelected.connect(browser.show_registry)
+            browser.pullRequested.connect(lambda ref: self.transfer_actions.pull(ref, start=True))
+            self._registries = (view, browser)
+            self._place(REGISTRIES, self._registries_placeholder, view)
+            self.pageBuilt.emit(view)
+        return self._registries
+
+    def _place(self, index: int, placeholder: QWidget, page: QWidget) -> None:
+        """Put a page built on first use where its placeholder stood, the current view unchanged."""
+        current = self.views.currentIndex()
+        self.views.insertWidget(index, page)
+        self.views.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.views.setCurrentIndex(current)
 
     # --- what the shell asks of it ----------------------------------------------------------
     def showing_engine(self) -> bool:
@@ -122,6 +199,10 @@ class EngineWorkspace(QStackedWidget):
         return self.views.currentIndex()
 
     def show_view(self, index: int) -> None:
+        if index == CONTAINERS:
+            self._containers_built()
+        elif index == REGISTRIES:
+            self._registries_built()
         if index != self.views.currentIndex():
             self.views.setCurrentIndex(index)
             self.viewChanged.emit(index)
@@ -134,11 +215,25 @@ class EngineWorkspace(QStackedWidget):
         self.image_actions.fill_menu(menu)
 
     def fill_containers_menu(self, menu: QMenu) -> None:
-        for act in self.containers_view.action.values():
-            menu.addAction(act)
+        """The Containers view's actions, once the menu first opens (or the view is built)."""
+        def fill() -> None:
+            if not menu.actions():
+                for act in self.containers_view.action.values():
+                    menu.addAction(act)
+
+        menu.aboutToShow.connect(fill)
+        if self.containers_built():
+            fill()
 
     def fill_registries_menu(self, menu: QMenu) -> None:
-        self.registries_view.fill_menu(menu)
+        """The Registries view's actions, once the menu first opens (or the view is built)."""
+        def fill() -> None:
+            if not menu.actions():
+                self.registries_view.fill_menu(menu)
+
+        menu.aboutToShow.connect(fill)
+        if self.registries_built():
+            fill()
 
     def run_action(self) -> QAction:
         return self.image_actions.run_action
@@ -153,7 +248,8 @@ class EngineWorkspace(QStackedWidget):
     def refresh(self) -> None:
         self.images_feed.refresh()
         self.containers_feed.refresh()
-        self.registries_view.refresh()
+        if self.registries_built():
+            self.registries_view.refresh()
 
     def show_container(self, container_id: str) -> None:
         self.show_view(CONTAINERS)
@@ -167,17 +263,26 @@ class EngineWorkspace(QStackedWidget):
         self.session.set_endpoints([endpoint])
 
     def restore_layout(self, settings: QSettings) -> None:
-        for view in (self.images_view, self.containers_view):
-            view.restore_state(settings)
+        """Sort orders and column widths from *settings*; the Containers page's when it is built."""
+        self.images_view.restore_state(settings)
+        self._layout_settings = settings
+        if self.containers_built():
+            self._restore_containers_layout(settings)
+
+    def _restore_containers_layout(self, settings: QSettings) -> None:
+        view = self.containers_view
+        view.restore_state(settings)
         tree = settings.value("containersView/treeHeader")
-        if tree is not None and self.containers_view.tree.header().restoreState(tree):
-            header = self.containers_view.tree.header()
-            self.containers_view.tree.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        if tree is not None and view.tree.header().restoreState(tree):
+            header = view.tree.header()
+            view.tree.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def save_layout(self, settings: QSettings) -> None:
-        for view in (self.images_view, self.containers_view):
-            view.save_state(settings)
-        settings.setValue("containersView/treeHeader", self.containers_view.tree.header().saveState())
+        """What ``restore_layout`` reads; a Containers page never built leaves its entries as they were."""
+        self.images_view.save_state(settings)
+        if self.containers_built():
+            self.containers_view.save_state(settings)
+            settings.setValue("containersView/treeHeader", self.containers_view.tree.header().saveState())
 
     # --- inside ---------------------------------------------------------------------------------
     def _clear(self) -> None:
@@ -192,6 +297,8 @@ class EngineWorkspace(QStackedWidget):
             self.image_details.refresh()
 
     def _on_run_started(self, result) -> None:
+        from desktop.ui.container_details import LOGS
+
         self.show_view(CONTAINERS)
         if not result.detached:
             self.container_details.tabs.setCurrentIndex(LOGS)

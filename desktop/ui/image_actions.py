@@ -6,15 +6,19 @@ is selected, so the keyboard goes on from there."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.engine.images import NONE
 from desktop.tasks.engine_session import EngineSession
-from desktop.ui import archive_actions, tag_actions
 from desktop.ui.image_details import ImageDetailsPane
 from desktop.ui.images_view import ImagesView
+
+if TYPE_CHECKING:
+    from desktop.ui import tag_actions
 
 
 class ImageActions(QObject):
@@ -190,6 +194,8 @@ class ImageActions(QObject):
         self._keep(confirm_and_prune(self._window, self._session))
 
     def tag_selected(self) -> None:
+        from desktop.ui import tag_actions  # on first use
+
         rows = self.view.selected_rows()
         if not rows:
             return
@@ -199,21 +205,29 @@ class ImageActions(QObject):
         self._keep(dialog)
 
     def build(self, context_dir: str | None = None, dockerfile: str | None = None) -> None:
+        from desktop.ui import tag_actions  # on first use
+
         dialog = tag_actions.build_image(self._window, self._session, context_dir, dockerfile)
         dialog.built.connect(lambda result: tag_actions.select_when_listed(
             self.view, result.image_id, result.tags[0] if result.tags else ""))
         self._keep(dialog)
 
     def save_selected(self) -> None:
+        from desktop.ui import archive_actions  # on first use
+
         rows = self.view.selected_rows()
         if rows:
             self._keep(archive_actions.save_images(self._window, self._session, rows))
 
     def choose_and_load(self) -> None:
+        from desktop.ui import archive_actions  # on first use
+
         self._keep(archive_actions.choose_and_load(self._window, self._session, on_loaded=self.show_loaded))
 
     def load(self, paths: list[str]) -> None:
         """Load these archive files (dropped on the window, or passed on the command line)."""
+        from desktop.ui import archive_actions  # on first use
+
         self._keep(archive_actions.load_archives(self._window, self._session, paths, on_loaded=self.show_loaded))
 
     def show_loaded(self, references: list[str]) -> None:
@@ -230,6 +244,8 @@ class ImageActions(QObject):
     def untag(self, reference: str, image_id: str | None = None) -> tag_actions.UntagFlow:
         """Remove the tag *reference* of the image (by default the one the Details pane shows).
         When that tag's row is selected, its neighbour is selected once the list drops it."""
+        from desktop.ui import tag_actions  # on first use
+
         anchor = self.view.selection_anchor()
         selected = [r.reference for r in self.view.selected_rows()]
         flow = tag_actions.untag(self._window, self._session, reference,

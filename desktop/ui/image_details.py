@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QTextDocument
@@ -30,11 +31,13 @@ from desktop.tasks import details as details_work
 from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 from desktop.ui.details_header import SELECTABLE, message_label, message_stack, subtitle_label, title_label
-from desktop.ui.json_view import JsonView
 from desktop.ui.list_page import RowFilterProxy
 from desktop.ui.size_bar_delegate import SizeBarDelegate
 
 OVERVIEW, LAYERS, USED_BY, JSON = range(4)
+
+if TYPE_CHECKING:
+    from desktop.ui.json_view import JsonView
 _OCI_TITLES = {key: key.rsplit(".", 1)[-1].capitalize() for key in OCI_FIRST}
 _OCI_TITLES["org.opencontainers.image.url"] = "URL"
 _ENV_LINES_SHOWN = 8
@@ -165,8 +168,8 @@ class ImageDetailsPane(QWidget):
         self.tabs.addTab(self._build_overview(), "Overview")
         self.tabs.addTab(self._build_layers(), "Layers")
         self.tabs.addTab(self._build_used_by(), "Used by")
-        self.json_view = JsonView()
-        self.tabs.addTab(self.json_view, "JSON")
+        self._json_view: JsonView | None = None  # built with the first details shown, not at start-up
+        self.tabs.addTab(QWidget(), "JSON")
 
         content = QWidget()
         box = QVBoxLayout(content)
@@ -185,6 +188,21 @@ class ImageDetailsPane(QWidget):
         session.disconnected.connect(self._on_disconnected)
         session.eventsOpened.connect(self.refresh)
         self.show_image(None)
+
+    @property
+    def json_view(self) -> JsonView:
+        """The JSON tab's view (built, and its module imported, on first use)."""
+        if self._json_view is None:
+            from desktop.ui.json_view import JsonView
+
+            self._json_view = JsonView()
+            current = self.tabs.currentIndex()
+            placeholder = self.tabs.widget(JSON)
+            self.tabs.insertTab(JSON, self._json_view, "JSON")
+            self.tabs.removeTab(JSON + 1)
+            placeholder.deleteLater()
+            self.tabs.setCurrentIndex(current)
+        return self._json_view
 
     # --- building -----------------------------------------------------------------------
     def _build_overview(self) -> QWidget:

@@ -3,11 +3,14 @@ colour codes shown as colours, with timestamps on demand, a since/tail choice, s
 match highlighted, copy and save (search, copy and save see the plain text).
 
 Staying responsive with a log that never stops: batches arrive at most ~20 times a second and are
-appended at the end in one edit each (runs of uncoloured stdout and stderr lines, each run one
-insert; a coloured line one insert per colour); the text keeps at most ``LogBuffer.max_lines``
-lines (the oldest dropped after each append, in an edit of their own), so both memory and the
-cost of an append stay bounded. Search highlights are recomputed at most a few
-times a second while lines flow.
+appended at the end (runs of uncoloured stdout and stderr lines, each run one insert; a coloured
+line one insert per colour); the text keeps at most ``LogBuffer.max_lines`` lines (the oldest
+dropped after each append, in an edit of their own), so both memory and the cost of an append
+stay bounded. A batch is appended in slices of about 10 ms each, one per pass of the event
+loop, so that a big batch of coloured lines never holds the GUI thread for long: lines
+not yet appended wait in order (never more than the text keeps), and what the view shows is
+at most a few passes behind. Search highlights are recomputed at most a few times a second
+while lines flow.
 
 Signals:
   optionsChanged()          -- since/tail/follow changed: the stream must be restarted
@@ -17,6 +20,7 @@ Signals:
 from __future__ import annotations
 
 import time
+from collections import deque
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor, QTextFormat
@@ -29,6 +33,7 @@ from desktop.ui.ansi_format import SAVE_FILTER, AnsiFormats, drop_oldest_lines
 from desktop.ui.text_search import SearchableMixin, TextSearch
 
 MAX_MATCHES = 2000
+SLICE_S = 0.010  # about the longest the GUI thread appends lines before it lets the event loop run
 STDERR_COLOUR = QColor("#c0392b")
 STDERR_PROPERTY = QTextFormat.Property.UserProperty + 1  # marks stderr text, whatever its colour
 SINCE_CHOICES = (("All time", None), ("Last 5 minutes", 300), ("Last hour", 3600), ("Last 24 hours", 86400))
@@ -127,6 +132,19 @@ class LogView(SearchableMixin, QWidget):
         self._stderr_format.setForeground(STDERR_COLOUR)
         self._stderr_format.setProperty(STDERR_PROPERTY, True)
         self._formats = AnsiFormats(self.text)  # recolours the text when the palette changes
+        self._waiting: deque = deque()  # lines of the buffer not yet in the text, oldest first
+        self._slicer = QTimer(self)  # appends the next slice of them on the next pass of the loop
+        self._slicer.setSingleShot(True)
+        self._slicer.setInterval(0)
+        self._slicer.timeout.connect(self._append_waiting)
+        self._line_cost = 30e-6  # seconds an appended line took lately (what a slice can hold)
+        # the line count under the log, reworded at most a few times a second while lines flow:
+        # each new wording lays out and repaints the row around it, up to the window
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(250)
+        self._status_timer.timeout.connect(self._reword_status)
+        self._status_stale = False
         self._state_text = ""
         self._update_status()
 
@@ -144,6 +162,7 @@ class LogView(SearchableMixin, QWidget):
     # --- content ------------------------------------------------------------------------------
     def clear(self) -> None:
         self.buffer.clear()
+        self._waiting.clear()
         self.text.clear()
         self._stick = True
         self.finder.find_all(keep=0, move=False)
@@ -158,14 +177,44 @@ class LogView(SearchableMixin, QWidget):
         if not batch.lines and not batch.dropped:
             return
         self.buffer.append(batch.lines, batch.dropped)
+        self._waiting.extend(batch.lines)
+        excess = len(self._waiting) - self.buffer.max_lines
+        for _ in range(excess):  # lines the text would drop again at once: never inserted
+            self._waiting.popleft()
+        if not self._slicer.isActive():
+            self._append_waiting()
+        if self._status_timer.isActive():
+            self._status_stale = True  # reworded when the timer ends
+        else:
+            self._update_status()
+            self._status_timer.start()
+
+    def _append_waiting(self) -> None:
+        """Append as many waiting lines as recent ones say fit in SLICE_S, in one edit (each
+        edit, its trim and the repaint after it cost the same for 50 lines as for 500); what is
+        left goes on the next pass of the event loop."""
+        waiting = self._waiting
+        if not waiting:
+            return
+        count = min(len(waiting), max(20, int(SLICE_S / self._line_cost)))
+        lines = [waiting.popleft() for _ in range(count)]
+        began = time.perf_counter()
         start = self.text.document().characterCount() - 1
-        removed = self._insert(batch.lines)  # the text drops as many lines as the buffer
+        removed = self._insert(lines)  # the text drops as many lines as the buffer
         if self.search.text() and not self._research.isActive():
             if removed:
                 self._research.start()  # old lines fell out: every position moved
             else:
                 self.finder.text_appended(start, lines_dropped=False)
-        self._update_status()
+        took = (time.perf_counter() - began) / count
+        self._line_cost = min(1e-3, max(2e-6, 0.7 * self._line_cost + 0.3 * took))
+        if waiting:
+            self._slicer.start()
+
+    @property
+    def appending(self) -> bool:
+        """Lines have arrived that the text does not show yet (they follow within a few passes)."""
+        return bool(self._waiting)
 
     def _on_scrolled(self, value: int) -> None:
         scrollbar = self.text.verticalScrollBar()
@@ -207,6 +256,8 @@ class LogView(SearchableMixin, QWidget):
 
     def _rerender(self) -> None:
         lines = self.buffer.lines()
+        self._waiting.clear()
+        self._slicer.stop()
         self.text.clear()
         self._stick = True
         self._insert(lines)
@@ -240,6 +291,12 @@ class LogView(SearchableMixin, QWidget):
                                                     "container.log", SAVE_FILTER)
         if path:
             self.saveRequested.emit(path, self.timestamps)
+
+    def _reword_status(self) -> None:
+        if self._status_stale:
+            self._status_stale = False
+            self._update_status()
+            self._status_timer.start()
 
     def _update_status(self) -> None:
         parts = []

@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
 
         self.archive_drop = ArchiveDropHandler(
             self, session, on_files=lambda paths: self.workspace.load_files(paths),
-            on_build=lambda drop: self.workspace.build(drop.context_dir, drop.dockerfile or None))
+            on_build=lambda drop: self.workspace.build(drop.context_dir, drop.dockerfile or None), routed=True)
+        self.workspace.pageBuilt.connect(self.archive_drop.watch_children)
 
         self._build_menus()
         session.stateChanged.connect(self._on_state)
@@ -168,6 +169,24 @@ class MainWindow(QMainWindow):
         settings.setValue("window/workspace", self.splitter.saveState())
         self.workspace.save_layout(settings)
         settings.sync()
+
+    # drags onto the window go to the drop handler; overriding these costs a Python call per
+    # drag event, where an event filter on the window would cost one per event (every repaint)
+    def dragEnterEvent(self, event) -> None:
+        if not self.archive_drop.handle(event):
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if not self.archive_drop.handle(event):
+            super().dragMoveEvent(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        if not self.archive_drop.handle(event):
+            super().dragLeaveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if not self.archive_drop.handle(event):
+            super().dropEvent(event)
 
     def closeEvent(self, event) -> None:
         self.save_layout()

@@ -14,6 +14,8 @@ was said.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -24,9 +26,11 @@ from desktop.tasks import tag_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import HOUSEKEEPING, USER, Kind, Operation
 from desktop.tasks.task import Task
-from desktop.ui.dialogs.build_dialog import BuildDialog
-from desktop.ui.dialogs.tag_dialog import TagDialog
 from desktop.ui.list_page import SELECT_WAIT_MS
+
+if TYPE_CHECKING:
+    from desktop.ui.dialogs.build_dialog import BuildDialog
+    from desktop.ui.dialogs.tag_dialog import TagDialog
 
 _alive: set[QObject] = set()  # flows without a parent widget, kept until they finish
 
@@ -34,6 +38,8 @@ _alive: set[QObject] = set()  # flows without a parent widget, kept until they f
 def tag_image(parent: QWidget | None, session: EngineSession, row: ImageRow) -> TagDialog:
     """Open the Tag dialog for a row of the Images view (window-modal, deletes itself when closed).
     Its ``tagged`` signal carries the TagResult."""
+    from desktop.ui.dialogs.tag_dialog import TagDialog  # on first use
+
     dialog = TagDialog.for_row(session, row, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.start()
@@ -46,6 +52,8 @@ def build_image(parent: QWidget | None, session: EngineSession, context_dir: str
     """Open the Build dialog (not modal: a build may take long and the window stays usable), with
     the context and Dockerfile filled in when given (a dropped folder). Its ``built`` signal
     carries the BuildResult."""
+    from desktop.ui.dialogs.build_dialog import BuildDialog  # on first use
+
     dialog = BuildDialog(session, context_dir or "", dockerfile or "", parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.start()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QWidget
 from desktop.engine.images import NONE
 from desktop.engine.reference import InvalidReference, parse_normalized
 from desktop.tasks.engine_session import EngineSession
-from desktop.ui import tag_actions
 from desktop.ui.image_actions import ImageActions
 
 if TYPE_CHECKING:  # the transfer modules (and the registry client) load with the first dialog
@@ -84,6 +83,8 @@ class TransferActions(QObject):
         self.pulled.emit(result)
         view = self._images.view
         if result.image_id:
+            from desktop.ui import tag_actions  # on first use: it brings the tag dialog's modules
+
             tag_actions.select_when_listed(view, result.image_id, familiar(result.reference))
         else:
             view.select_references([familiar(result.reference)])
@@ -107,6 +108,8 @@ class TransferActions(QObject):
         return dialog
 
     def _tag_for_registry(self, dialog, row) -> None:
+        from desktop.ui import tag_actions
+
         tag_dialog = tag_actions.tag_image(dialog, self._session, row)
         tag_dialog.tagged.connect(lambda result: dialog.set_tags(list(result.tagged), tick=tuple(result.tagged)))
         self._keep(tag_dialog)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QDialogButtonBox, QFileDialog, QFormLayout, QHBox
 from desktop.engine.archive import shown_name
 from desktop.engine.containers import ContainerRow
 from desktop.engine.errors import BerthError
-from desktop.engine.file_copy import CopyConflict, CopyPlan
+from desktop.engine.file_copy import IN, OUT, CopyConflict, CopyPlan  # noqa: F401 - IN: the dialog's directions
 from desktop.tasks import container_tasks
 from desktop.tasks.engine_session import EngineSession
 from desktop.tasks.operations import HOUSEKEEPING, Operation
@@ -28,7 +28,6 @@ from desktop.tasks.task import Task
 from desktop.ui.dialogs.dialog_layout import buddy_label
 from desktop.ui.dialogs.task_form import TaskFormDialog
 
-OUT, IN = "out", "in"
 _LISTED = 12  # names shown in the replace question; the rest are counted
 
 

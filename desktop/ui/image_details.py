@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QTextDocument
-from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QHBoxLayout, QLabel,
                                QPlainTextEdit, QScrollArea, QStackedWidget, QTableView, QTabWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -31,7 +31,7 @@ from desktop.tasks import details as details_work
 from desktop.tasks.operations import HOUSEKEEPING, Operation
 from desktop.tasks.task import Task
 from desktop.ui.details_header import SELECTABLE, message_label, message_stack, subtitle_label, title_label
-from desktop.ui.list_page import RowFilterProxy
+from desktop.ui.list_page import RowFilterProxy, list_table
 from desktop.ui.size_bar_delegate import SizeBarDelegate
 
 OVERVIEW, LAYERS, USED_BY, JSON = range(4)
@@ -246,22 +246,10 @@ class ImageDetailsPane(QWidget):
     def _table(self, name: str, model, sort_column: int) -> QTableView:
         proxy = RowFilterProxy(self)
         proxy.setSourceModel(model)
-        table = QTableView()
-        table.setObjectName(name)
-        table.setModel(proxy)
+        table = list_table(name, proxy, {}, QAbstractItemView.SelectionMode.SingleSelection)
         table.setSortingEnabled(True)
         table.sortByColumn(sort_column, Qt.SortOrder.DescendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(24)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         return table
 
     def _build_layers(self) -> QWidget:

@@ -265,6 +265,50 @@ def run_dialog(stage: Stage) -> Iterator[tuple[str, QWidget]]:
     dialog.reject()
 
 
+# --- registries -----------------------------------------------------------------------------------
+
+
+def registry_dialogs(stage: Stage) -> Iterator[tuple[str, QWidget]]:
+    from desktop.ui.dialogs.add_registry_dialog import AddRegistryDialog
+    from desktop.ui.dialogs.pull_dialog import PullDialog
+    from desktop.ui.dialogs.push_dialog import PushDialog
+    from desktop.ui.dialogs.sign_in_dialog import SignInDialog
+
+    pull = PullDialog(stage.session, f"registry.example.com:5000/{LONG[:60]}/Web:1.0")
+    stage.keep(pull)
+    stage.wait_until(lambda: pull.reference_error.isVisible())
+    yield "pull: an invalid reference (upper case), explained", pull
+    pull.reference_edit.setText(f"registry.example.com:5000/{LONG[:60]}/web:1.0")
+    yield "pull: a long reference and its normalised form", pull
+    pull.reject()
+
+    repo = f"{stage.repo}/{LONG[:60]}"
+    image = stage.made.image(f"{repo}:v1.0.0")
+    for name in (f"127.0.0.1:5000/{repo}:v1.0.0", f"registry.example.com:5000/{repo}:v1.0.0"):
+        stage.engine.cli("tag", image, name)
+        stage.cleanups.append(lambda name=name: stage.engine.cli("rmi", name, check=False))
+    push = PushDialog(stage.session, stage.image_row(image, repo))
+    stage.keep(push)
+    push.start()
+    stage.wait_until(lambda: push.isVisible() and len(push.checked_tags()) >= 1)
+    yield "push: every tag of the image, with its registry", push
+    push.reject()
+
+    sign_in = SignInDialog(stage.session, "registry.example.com:5000", username=LONG[:40],
+                           kept_by="by the credential helper docker-credential-" + LONG[:30])
+    stage.keep(sign_in)
+    sign_in._on_failed(BerthError("registry.example.com:5000 refused the user name or password: " + LONG))
+    yield "sign in: a long helper name and a refusal", sign_in
+    sign_in.reject()
+
+    add = AddRegistryDialog(stage.session)
+    stage.keep(add)
+    add.host_edit.setText(f"https://{LONG[:40]}.example.com:99999/path")
+    stage.wait_until(lambda: add.host_error.isVisible())
+    yield "add registry: an invalid host, explained", add
+    add.reject()
+
+
 def connection_page(stage: Stage) -> Iterator[tuple[str, QWidget]]:
     tasks = TaskManager()
     session = EngineSession(tasks, [Endpoint(f"unix://{stage.workdir}/{LONG}/docker.sock", "user")])
@@ -281,4 +325,4 @@ def connection_page(stage: Stage) -> Iterator[tuple[str, QWidget]]:
 
 
 STATES = [tag_dialog, build_dialog, load_and_import_dialogs, remove_and_prune_dialogs, container_dialogs,
-          run_dialog, connection_page]
+          run_dialog, registry_dialogs, connection_page]

@@ -190,7 +190,11 @@ class PushDialog(QDialog):
         rows = min(max(self.tags.count(), 2), 6)
         row_height = self.tags.sizeHintForRow(0) if self.tags.count() else self.fontMetrics().height() + 4
         frame = 2 * self.tags.frameWidth() + 4
-        self.tags.setFixedHeight(rows * row_height + frame)
+        # names wider than the list get a horizontal scroll bar: its height must not hide a row
+        widest = max((self.tags.sizeHintForColumn(0),), default=0)
+        scroll = self.tags.horizontalScrollBar().sizeHint().height() if widest > self.tags.viewport().width() else 0
+        self.tags.setFixedHeight(rows * row_height + frame + scroll)
+        self.tags.setMinimumWidth(min(widest + 2 * frame + 24, 900))  # the dialog grows to show long names
 
     def _item(self, tag: str) -> QListWidgetItem | None:
         for n in range(self.tags.count()):

@@ -38,7 +38,7 @@ LAZY_MODULES = {
     "desktop.ui.registries_view", "desktop.ui.registry_browser", "desktop.engine.registry_client",
     "desktop.engine.docker_config", "desktop.engine.registry_login", "desktop.engine.distribution",
     "desktop.ui.dialogs.pull_dialog", "desktop.ui.dialogs.push_dialog", "desktop.ui.dialogs.sign_in_dialog",
-    "desktop.ui.dialogs.add_registry_dialog",
+    "desktop.ui.dialogs.add_registry_dialog", "desktop.engine.reference",
 }
 
 

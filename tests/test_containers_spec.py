@@ -522,6 +522,31 @@ def test_compose_groups_follow_the_flat_model(qapp, qtmodeltester):
     qtmodeltester.check(groups)
 
 
+def test_compose_groups_pass_on_changed_cells_only_while_followed(qapp):
+    """The grouped tree is hidden unless the list is grouped: a status that ages each second must
+    not make it size rows nobody sees. Back on, every cell is said changed once."""
+    from PySide6.QtCore import Qt
+
+    from desktop.models.compose_groups import ComposeGroupsModel
+    from desktop.models.containers_model import ContainersModel
+
+    model = ContainersModel()
+    model.sort(model.NAME, Qt.SortOrder.AscendingOrder)
+    model.apply([_row("a-web", project="shop"), _row("b-solo")])
+    groups = ComposeGroupsModel(model, model.NAME, model.STATUS)
+    changed = []
+    groups.dataChanged.connect(lambda a, b, roles=(): changed.append((a.row(), b.row())))
+    model.apply([_row("a-web", project="shop"), _row("b-solo", "exited")])
+    assert changed, "followed: a changed cell is passed on"
+    groups.set_following(False)
+    changed.clear()
+    model.apply([_row("a-web", "exited", project="shop"), _row("b-solo", "exited")])
+    assert changed == []
+    assert groups.index(0, model.STATUS).data() == "1 stopped"  # the data itself is current
+    groups.set_following(True)
+    assert changed, "followed again: what changed meanwhile is said"
+
+
 def test_refusals_show_what_was_typed_shortened_and_visible():
     """Found by fuzzing: a pasted 5000-character value or a NUL went into the message as it was."""
     for call in (lambda: run_spec.parse_port_spec("a\x00b\nc:80"),

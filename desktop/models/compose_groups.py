@@ -46,6 +46,7 @@ class ComposeGroupsModel(QAbstractItemModel):
         self._where: dict[int, tuple[int, int]] = {}  # source row -> (top row, child row or -1)
         self._key_rows: dict = {}  # container key -> source row
         self._snapshot: list | None = None
+        self._following = True
         self._rebuild()
         for about in (source.rowsAboutToBeInserted, source.rowsAboutToBeRemoved, source.rowsAboutToBeMoved):
             about.connect(self._about_to_change)
@@ -132,9 +133,21 @@ class ComposeGroupsModel(QAbstractItemModel):
         self._rebuild()
         self.endResetModel()
 
+    def set_following(self, following: bool) -> None:
+        """Whether changed cells are passed on. The tree over this model is hidden unless the
+        list is grouped, and a hidden QTreeView still sizes its first row on every change (a
+        dozen data() calls a second while statuses age, most of the idle Containers view's CPU).
+        Rows added, removed and moved are always passed on; back on, every cell is said changed."""
+        if following == self._following:
+            return
+        self._following = following
+        if following and self._top:
+            last = self.columnCount() - 1
+            self._data_changed(self._source.index(0, 0), self._source.index(self._source.rowCount() - 1, last))
+
     def _data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
-        if self._snapshot is not None:
-            return  # a layout change is under way; its end refreshes everything
+        if self._snapshot is not None or not self._following:
+            return  # a layout change is under way (its end refreshes everything), or nobody looks
         first_column, last_column = top_left.column(), bottom_right.column()
         if bottom_right.row() - top_left.row() > 50:  # a whole column (ages): a few ranges say it
             if self._top:

@@ -88,6 +88,7 @@ class ContainersView(ListPage):
 
         # grouped view: a tree over the same filtered, sorted rows
         self.groups = ComposeGroupsModel(self.proxy, M.NAME, M.STATUS, self)
+        self.groups.set_following(False)  # until the list is grouped (set_grouped)
         self.tree = QTreeView()
         self.tree.setObjectName("containersTree")
         self.tree.setModel(self.groups)
@@ -184,6 +185,7 @@ class ContainersView(ListPage):
             return
         keys = [r.key for r in self.selected_rows()]  # in the view shown until now
         self._shown_grouped = grouped
+        self.groups.set_following(grouped)
         self._update_empty()
         self._expand_groups()
         if keys:

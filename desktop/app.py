@@ -120,6 +120,30 @@ def leave_now(code: int, tasks) -> None:
     os._exit(code)
 
 
+def clean_leftovers_later() -> None:
+    """Archives half-written by a Berth that was killed: delete them, off the GUI thread."""
+    def run() -> None:
+        from desktop.engine import atomic_file
+
+        atomic_file.clean_leftovers()
+
+    threading.Thread(target=run, name="clean-leftover-parts", daemon=True).start()
+
+
+def settle_after_start() -> None:
+    """Once the first list is shown: import the Docker SDK on a thread of its own (Berth connects,
+    watches and lists a local engine without it, see desktop/engine/local_json.py, but the first
+    inspect, tag or pull should not wait 0.2 s for it), then freeze what start-up made."""
+    def run() -> None:
+        try:
+            import docker  # noqa: F401
+        except Exception:  # noqa: BLE001 - the first action will say what is wrong with it
+            pass
+        freeze_startup_objects()
+
+    threading.Thread(target=run, name="import-docker-sdk", daemon=True).start()
+
+
 def freeze_startup_objects() -> None:
     """Once Berth is up (the window built, the SDK imported, the first list shown): the objects
     made so far live as long as Berth does, so the cyclic collector need not walk them again.
@@ -142,17 +166,9 @@ def _announce(target: str, line: str) -> None:
 
 def announce_first_paint(window, announce) -> None:
     """Call *announce* once, right after *window* has painted for the first time."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from desktop.ui.first_paint import after_first_paint
 
-    class FirstPaint(QObject):
-        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Type.Paint:
-                watched.removeEventFilter(self)
-                QTimer.singleShot(0, announce)  # after this paint has been flushed
-                self.deleteLater()
-            return False
-
-    window.installEventFilter(FirstPaint(window))
+    after_first_paint(window, announce, fallback_ms=None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,11 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     from desktop import pyside_imports
 
     pyside_imports.install()  # before the rest of Berth and the SDK are imported
-    from desktop.engine import atomic_file, connection
+    from desktop.engine import connection
     from desktop.single_instance import FileOpenRelay, NoPrivateFolder, SingleInstance, forward, instance_key
     from desktop.tasks.engine_session import EngineSession
     from desktop.tasks.manager import TaskManager
     from desktop.ui.error_reporter import install_error_reporter
+    from desktop.ui.first_paint import after_first_paint
     from desktop.ui.main_window import MainWindow
 
     app = create_application(styled=False)
@@ -197,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(tasks, session)
     apply_style(app)  # once the window is built: each of its widgets is polished once
     window.show()
-    # archives half-written by a Berth that was killed: delete them, off the GUI thread
-    threading.Thread(target=atomic_file.clean_leftovers, name="clean-leftover-parts", daemon=True).start()
+    after_first_paint(window, clean_leftovers_later)
     if instance is not None:
         instance.window = window
         instance.filesReceived.connect(lambda paths: open_files(window, session, paths))
@@ -223,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def settle() -> None:
         window.workspace.images_feed.loaded.disconnect(settle)
-        freeze_startup_objects()
+        settle_after_start()
     window.workspace.images_feed.loaded.connect(settle)
 
     QTimer.singleShot(0, session.start)

@@ -36,4 +36,13 @@ ensure_venv() {  # ensure_venv EXTRAS (e.g. "" or "[test]")
     "$py" -m venv .venv 2>/dev/null || { ensure_debs python3-venv && "$py" -m venv .venv; }
   fi
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$1"
+  # shiboken6 keeps its support modules in a zip it compiles from source at every start (35 ms
+  # of Berth's first paint here); SBK_EMBED=0 is its own switch to lay them out as files, whose
+  # bytecode Python then caches. Done once; a failure only costs that time.
+  .venv/bin/python - <<'PY' 2>/dev/null || true
+import importlib.util, os, pathlib, subprocess, sys
+files = pathlib.Path(importlib.util.find_spec("shiboken6").origin).parent / "files.dir"
+if not files.is_dir():
+    subprocess.run([sys.executable, "-c", "import shiboken6"], env=dict(os.environ, SBK_EMBED="0"), check=True)
+PY
 }

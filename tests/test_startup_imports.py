@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """
@@ -142,3 +144,48 @@ def test_the_cheaper_pyside_import_check_answers_as_pyside_does():
     for module in (desktop.ui.list_page, desktop.engine.images, stdlib_json, sys):
         assert check(module) == upstream(module), module.__name__
     assert check(desktop.ui.list_page) and not check(desktop.engine.images) and not check(sys)
+
+
+FIRST_LIST_PROBE = """
+import json, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+from desktop.engine.connection import Endpoint
+from desktop.tasks import loaders
+from desktop.tasks.engine_session import EngineSession
+from desktop.tasks.live_feed import LiveFeed
+from desktop.tasks.manager import TaskManager
+
+app = QCoreApplication([])
+tasks = TaskManager()
+session = EngineSession(tasks, [Endpoint(sys.argv[1], "user")])
+rows = []
+feed = LiveFeed(session, "Listing images", loaders.load_images, rows.extend, lambda e: False)
+outcome = {}
+
+def loaded():
+    outcome["rows"] = len(rows)
+    outcome["sdk"] = sorted(m for m in sys.modules if m.split('.')[0] in ('docker', 'requests', 'urllib3'))
+    app.quit()
+
+feed.loaded.connect(loaded)
+feed.failed.connect(lambda error: (outcome.update(error=str(error)), app.quit()))
+QTimer.singleShot(60000, app.quit)
+session.start()
+app.exec()
+session.stop()
+tasks.shutdown(5000)
+print(json.dumps(outcome))
+"""
+
+
+@pytest.mark.engine
+def test_a_local_engine_is_connected_watched_and_listed_before_the_sdk_is_loaded(docker_engine, busybox_image):
+    """The SDK costs 0.2 s to import: on a local socket Berth connects, opens the event stream
+    and shows its first list without it (desktop/engine/local_json.py)."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", FIRST_LIST_PROBE, docker_engine.docker_host], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    outcome = json.loads(out.splitlines()[-1])
+    assert "error" not in outcome, outcome
+    assert outcome["rows"] >= 1  # the busybox base at least
+    assert outcome["sdk"] == [], f"loaded before the first list: {outcome['sdk']}"

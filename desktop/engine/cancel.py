@@ -99,6 +99,14 @@ def shutdown_on_cancel(api, token: CancelToken | None) -> Iterator[None]:
     if token is None:
         yield
         return
+    shutdown = getattr(api, "shutdown", None)
+    if shutdown is not None:  # local_json.LocalApi: its requests, and any later, end at once
+        unregister = token.on_cancel(shutdown)
+        try:
+            yield
+        finally:
+            unregister()
+        return
     lock = threading.Lock()
     conns: list = []  # connections taken for a request while inside
     patched: list[tuple[object, str]] = []  # (object, attribute) to restore on leaving

@@ -27,6 +27,9 @@ from desktop.engine.errors import EngineUnavailable, describe_connection_failure
 DEFAULT_UNIX_SOCKET = "unix:///var/run/docker.sock"
 DEFAULT_WINDOWS_PIPE = "npipe:////./pipe/docker_engine"
 CONNECT_TIMEOUT = 10  # seconds for the first request; long operations pass their own timeout
+# The newest Engine API Berth asks for (docker SDK 7.1's); an older SDK's own newest caps the SDK
+# clients further (open_client). Known without importing the SDK, which connecting no longer does.
+API_VERSION_CAP = "1.45"
 
 
 @dataclass(frozen=True)
@@ -221,8 +224,11 @@ def _tls_config(tls: TlsFiles | None):
 
 def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | None = CONNECT_TIMEOUT) -> docker.DockerClient:
     """A new SDK client for *endpoint*. With ``api_version='auto'`` this makes one request."""
-    import docker  # here, in the worker that connects: the GUI thread starts without the SDK
+    import docker  # here, in a worker: the GUI thread starts without the SDK
+    import docker.constants
 
+    if api_version != "auto":  # never newer than this SDK speaks
+        api_version = negotiate_api_version(api_version, docker.constants.DEFAULT_DOCKER_API_VERSION)
     use_ssh_client = endpoint.host.startswith("ssh://")
     client = docker.DockerClient(
         base_url=endpoint.host,
@@ -237,25 +243,33 @@ def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | No
     return client
 
 
-def negotiate_api_version(server_api: str, client_max: str | None = None) -> str:
-    """As the CLI negotiates: the engine's API version, capped at the newest this SDK speaks
-    (*client_max*, by default the SDK's)."""
-    if client_max is None:
-        import docker.constants
-
-        client_max = docker.constants.DEFAULT_DOCKER_API_VERSION
+def negotiate_api_version(server_api: str, client_max: str = API_VERSION_CAP) -> str:
+    """As the CLI negotiates: the engine's API version, capped at the newest the client speaks
+    (*client_max*, by default Berth's)."""
     if not server_api:
         return client_max
     return server_api if version_tuple(server_api) <= version_tuple(client_max) else client_max
 
 
-def _probe(endpoint: Endpoint, timeout: int) -> tuple[EngineInfo, docker.DockerClient]:
+def open_light_client(endpoint: Endpoint, api_version: str = API_VERSION_CAP,
+                      timeout: float | None = CONNECT_TIMEOUT):
+    """A plain http.client stand-in for the SDK's client on a local unix socket (the reads Berth
+    makes all day, see ``local_json``), or None for every other transport."""
+    from desktop.engine import local_json  # in a worker: http.client is not needed to paint
+
+    path = local_json.unix_socket_path(endpoint.host)
+    return local_json.LocalClient(path, api_version, timeout) if path else None
+
+
+def _probe(endpoint: Endpoint, timeout: int):
+    """The engine's EngineInfo and the client that asked (the caller closes it)."""
     if endpoint.host.startswith("unix://") and not os.path.exists(endpoint.host[len("unix://"):]):
         raise FileNotFoundError(2, "No such file or directory", endpoint.host)
-    import docker.constants
-
-    # A fixed version keeps the constructor from talking to the engine; /version is unversioned.
-    client = open_client(endpoint, docker.constants.DEFAULT_DOCKER_API_VERSION, timeout)
+    # A local socket is asked without the SDK, which is then imported while the first lists show.
+    client = open_light_client(endpoint, timeout=timeout)
+    if client is None:
+        # A fixed version keeps the constructor from talking to the engine; /version is unversioned.
+        client = open_client(endpoint, API_VERSION_CAP, timeout)
     try:
         data = client.api.version(api_version=False)
     except Exception:
@@ -298,7 +312,10 @@ def unavailable_message(attempts: list[Attempt]) -> str:
 
 class ClientFactory:
     """Hands each thread its own SDK client: an APIClient is a requests.Session and must not be
-    shared by concurrent threads. The negotiated API version is pinned, so no extra request."""
+    shared by concurrent threads. The negotiated API version is pinned, so no extra request.
+
+    ``light_client`` is the same for the reads made all day (listings, the event stream, pings):
+    plain http.client on a local socket (``local_json``), the SDK client elsewhere."""
 
     def __init__(self, info: EngineInfo, timeout: int | None = 60):
         self.info = info
@@ -319,6 +336,35 @@ class ClientFactory:
             self._local.client = client
         return client
 
+    def light_client(self):
+        """This thread's client for listings: a ``LocalClient`` on a local socket, else ``client()``."""
+        light = getattr(self._local, "light", None)
+        if light is None:
+            with self._lock:
+                if self._closed:
+                    raise EngineUnavailable("The connection to the Docker engine was closed.")
+                light = open_light_client(self.info.endpoint, self.info.api_version, self._timeout)
+                if light is not None:
+                    self._clients.append(light)
+            if light is None:
+                return self.client()
+            self._local.light = light
+        return light
+
+    @contextlib.contextmanager
+    def private_light_client(self, timeout: float | None = None) -> Iterator:
+        """``private_client`` for the event stream and the pings: a ``LocalClient`` on a local
+        socket (its ``api.shutdown`` works with ``shutdown_on_cancel``), else the SDK's."""
+        light = open_light_client(self.info.endpoint, self.info.api_version, timeout)
+        if light is None:
+            with self.private_client(timeout) as client:
+                yield client
+            return
+        try:
+            yield light
+        finally:
+            light.close()
+
     def new_client(self, timeout: int | None = None) -> docker.DockerClient:
         """A private client for a long-lived stream (events, logs) that another thread may close."""
         return open_client(self.info.endpoint, self.info.api_version, timeout)
@@ -338,7 +384,9 @@ class ClientFactory:
         with self._lock:
             clients = list(self._clients)
         for client in clients:
-            client.api.reload_config()
+            reload_config = getattr(client.api, "reload_config", None)  # a LocalClient lists only
+            if reload_config is not None:
+                reload_config()
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
 
 
 class BerthError(Exception):
@@ -17,6 +18,15 @@ class BerthError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ConnectionLost(ConnectionError):
+    """A request on Berth's own http.client path (``local_json``) could not reach the engine or
+    lost it mid-answer; the cause is chained. A ConnectionError, as the SDK's failures are."""
+
+
+class NoAnswer(TimeoutError):
+    """A request on Berth's own http.client path waited longer than its timeout for the engine."""
 
 
 class Cancelled(BerthError):
@@ -77,8 +87,8 @@ def describe_connection_failure(exc: BaseException) -> str:
         if nxt is None:
             nxt = next((a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)), None)
         cur = nxt
-    import requests.exceptions  # here, not at import: the GUI thread starts without the SDK
-
+    timeouts = (socket.timeout, TimeoutError, *requests_errors("Timeout"))
+    tls_errors = requests_errors("SSLError")
     for item in chain:
         if isinstance(item, FileNotFoundError):
             return "the socket does not exist (is the engine running?)"
@@ -86,13 +96,13 @@ def describe_connection_failure(exc: BaseException) -> str:
             return "permission denied on the socket (is your user in the 'docker' group?)"
         if isinstance(item, ConnectionRefusedError):
             return "connection refused (nothing listens there)"
-        if isinstance(item, (socket.timeout, TimeoutError, requests.exceptions.Timeout)):
+        if isinstance(item, timeouts):
             return "timed out waiting for an answer"
         if isinstance(item, socket.gaierror):
             return "the host name could not be resolved"
         if isinstance(item, OSError) and item.errno == errno.ENOENT:
             return "the socket does not exist (is the engine running?)"
-        if isinstance(item, requests.exceptions.SSLError):
+        if isinstance(item, tls_errors):
             return "TLS handshake failed (check the certificates)"
     text = str(_root_cause(exc)) or type(exc).__name__
     return text.splitlines()[0][:300]
@@ -102,14 +112,21 @@ def is_connection_failure(exc: BaseException) -> bool:
     """True when *exc* means the engine could not be reached (as opposed to refusing a request)."""
     if isinstance(exc, EngineUnavailable):
         return True
-    import docker.errors  # here, not at import: the GUI thread starts without the SDK
-    import requests.exceptions
-
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError)):
+    if isinstance(exc, (ConnectionError, NoAnswer, *requests_errors("ConnectionError", "Timeout"))):
         return True
-    if isinstance(exc, docker.errors.DockerException) and not isinstance(exc, docker.errors.APIError):
+    docker_errors = sys.modules.get("docker.errors")
+    if docker_errors is not None and isinstance(exc, docker_errors.DockerException) \
+            and not isinstance(exc, docker_errors.APIError):
         return "Error while fetching server API version" in str(exc)
     return False
+
+
+def requests_errors(*names: str) -> tuple[type, ...]:
+    """Those exception classes of requests, when it is loaded: until the SDK is imported (Berth
+    connects and lists without it, see ``local_json``) no exception can be one of them, and
+    asking must not import it."""
+    module = sys.modules.get("requests.exceptions")
+    return tuple(getattr(module, name) for name in names) if module is not None else ()
 
 
 def translate(exc: BaseException, action: str = "") -> BerthError:
@@ -122,9 +139,8 @@ def translate(exc: BaseException, action: str = "") -> BerthError:
     prefix = f"Could not {action}: " if action else ""
     if is_connection_failure(exc):
         return EngineUnavailable(f"{prefix}lost contact with the Docker engine ({describe_connection_failure(exc)})")
-    import docker.errors  # here, not at import: the GUI thread starts without the SDK
-
-    if isinstance(exc, docker.errors.APIError):
+    docker_errors = sys.modules.get("docker.errors")  # not loaded: no SDK exception is possible
+    if docker_errors is not None and isinstance(exc, docker_errors.APIError):
         explanation = exc.explanation
         if isinstance(explanation, bytes):
             explanation = explanation.decode("utf-8", "replace")
@@ -136,7 +152,7 @@ def translate(exc: BaseException, action: str = "") -> BerthError:
         elif status == 409:
             cls = Conflict
         return cls(f"{prefix}{text}", status_code=status, detail=str(exc))
-    if isinstance(exc, docker.errors.DockerException):
+    if docker_errors is not None and isinstance(exc, docker_errors.DockerException):
         return EngineError(f"{prefix}{exc}")
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)

@@ -14,7 +14,7 @@ import socket
 import threading
 from typing import Callable
 
-from desktop.engine.errors import describe_connection_failure
+from desktop.engine.errors import describe_connection_failure, requests_errors
 
 PING_INTERVAL = 10.0  # seconds between pings while connected, and how long one may take
 
@@ -69,15 +69,13 @@ class Heartbeat:
         return failure[0] if failure else None
 
     def _run(self) -> None:
-        import requests.exceptions  # here, not at import: the GUI thread starts without the SDK
-
         while not self._stopped.wait(self.interval):
             exc = self._ping_once()
             if exc is None:
                 continue
             if self._stopped.is_set():
                 return
-            if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
+            if isinstance(exc, (TimeoutError, *requests_errors("Timeout"))):
                 why = f"it did not answer a ping within {self.interval:g} s"
             else:
                 why = f"a ping failed: {describe_connection_failure(exc)}"

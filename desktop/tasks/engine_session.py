@@ -47,7 +47,7 @@ def _watch(ctx: TaskContext, factory: ClientFactory, ping_interval: float, emit)
     """Every event to *emit*, and ``OPENED`` each time the stream (re)opens."""
     # the pings have a connection of their own: the stream's is busy, and may be the one that hangs
     ended = CancelToken()  # cuts a ping still waiting when the watch ends
-    with factory.private_client() as client, factory.private_client(timeout=ping_interval) as pinger, \
+    with factory.private_light_client() as client, factory.private_light_client(timeout=ping_interval) as pinger, \
             shutdown_on_cancel(pinger.api, ended):
         try:
             watch_events(client, ctx.token, emit, on_open=lambda: emit(OPENED), ping=pinger.api.ping,

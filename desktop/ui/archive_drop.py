@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QPlainTextEdit, QTextEdit, QV
 
 from desktop.tasks.engine_session import CONNECTED, EngineSession
 from desktop.ui.problem_style import PROBLEM_COLOUR, mark_problem
+from desktop.ui.first_paint import after_first_paint
 
 if TYPE_CHECKING:  # what a drag needs is imported at the first drag, not at start-up
     from desktop.ui.build_drop import BuildDrop
@@ -133,7 +134,8 @@ class ArchiveDropHandler(QObject):
         window.setAcceptDrops(True)
         if not routed:
             self.watch(window)
-        self.watch_children(window)
+        # no drop can come before the window is on screen; walking every child costs 20 ms
+        after_first_paint(window, lambda: self.watch_children(window))
 
     def watch(self, widget: QWidget) -> None:
         """Also catch file drags on *widget* (a child that takes drops of its own, added later)."""

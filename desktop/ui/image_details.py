@@ -162,14 +162,8 @@ class ImageDetailsPane(QWidget):
         self.title = title_label("detailsTitle")
         self.subtitle = subtitle_label("detailsSubtitle")
 
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("detailsTabs")
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._build_overview(), "Overview")
-        self.tabs.addTab(self._build_layers(), "Layers")
-        self.tabs.addTab(self._build_used_by(), "Used by")
-        self._json_view: JsonView | None = None  # built with the first details shown, not at start-up
-        self.tabs.addTab(QWidget(), "JSON")
+        self._tabs: QTabWidget | None = None  # built with the first details shown, not at start-up
+        self._json_view: JsonView | None = None
 
         content = QWidget()
         box = QVBoxLayout(content)
@@ -180,7 +174,7 @@ class ImageDetailsPane(QWidget):
         header.addLayout(self.header_buttons)
         box.addLayout(header)
         box.addWidget(self.subtitle)
-        box.addWidget(self.tabs, 1)
+        self._content_box = box
         self.content = content
 
         self.stack = message_stack(self, self.message, content)
@@ -188,6 +182,22 @@ class ImageDetailsPane(QWidget):
         session.disconnected.connect(self._on_disconnected)
         session.eventsOpened.connect(self.refresh)
         self.show_image(None)
+
+    @property
+    def tabs(self) -> QTabWidget:
+        """Overview, Layers, Used by and JSON: built when first needed (the first details shown),
+        since the window's first paint shows none of them."""
+        if self._tabs is None:
+            tabs = QTabWidget()
+            tabs.setObjectName("detailsTabs")
+            tabs.setDocumentMode(True)
+            tabs.addTab(self._build_overview(), "Overview")
+            tabs.addTab(self._build_layers(), "Layers")
+            tabs.addTab(self._build_used_by(), "Used by")
+            tabs.addTab(QWidget(), "JSON")
+            self._content_box.addWidget(tabs, 1)
+            self._tabs = tabs
+        return self._tabs
 
     @property
     def json_view(self) -> JsonView:
@@ -354,7 +364,7 @@ class ImageDetailsPane(QWidget):
 
     def field_text(self, title: str) -> str:
         """The text shown for an overview field, as a person reads it (links as plain text)."""
-        widget = self._fields[title]
+        widget = self.field_widget(title)
         if isinstance(widget, QPlainTextEdit):
             return widget.toPlainText()
         if isinstance(widget, _TagsList):
@@ -366,10 +376,11 @@ class ImageDetailsPane(QWidget):
         return widget.text()
 
     def field_widget(self, title: str) -> QWidget:
+        self.tabs  # noqa: B018 - builds them on first use
         return self._fields[title]
 
     def field_visible(self, title: str) -> bool:
-        return self._form.isRowVisible(self._fields[title])
+        return self._form.isRowVisible(self.field_widget(title))
 
     # --- loading ------------------------------------------------------------------------
     def _forget(self) -> None:
@@ -443,14 +454,15 @@ class ImageDetailsPane(QWidget):
 
     def _apply(self, bundle: ImageDetailsBundle) -> None:
         details = bundle.details
+        tabs = self.tabs
         self.tags_model.apply(details.tags)
         self.layers_model.apply(bundle.history)
         self.used_by_model.apply(bundle.containers)
         self.json_view.set_text(details.raw)
         self._apply_layers_summary(bundle)
         count = len(bundle.containers)
-        self.tabs.setTabText(LAYERS, f"Layers ({len(bundle.history)})")
-        self.tabs.setTabText(USED_BY, f"Used by ({count})" if count else "Used by")
+        tabs.setTabText(LAYERS, f"Layers ({len(bundle.history)})")
+        tabs.setTabText(USED_BY, f"Used by ({count})" if count else "Used by")
         self._used_by_stack.setCurrentWidget(self.used_by_table if count else self.used_by_empty)
         if self._row is not None and self._row.id != details.id:
             self._row = None

@@ -135,3 +135,16 @@ def test_empty_tls_verify_with_cert_path_does_not_verify(tmp_path):
     env = {"DOCKER_HOST": "tcp://build-box:2376", "DOCKER_TLS_VERIFY": "", "DOCKER_CERT_PATH": str(tmp_path)}
     [endpoint] = connection.candidate_endpoints(env, "linux")
     assert endpoint.tls is not None and not endpoint.tls.verify
+
+
+def test_sdk_clients_of_a_local_engine_skip_the_environment_lookups(tmp_path):
+    """requests reads proxies, a CA bundle and ~/.netrc from the environment at every request
+    unless told not to: for a local socket none applies, and it cost a fifth of each request."""
+    local = connection.open_client(connection.Endpoint(f"unix://{tmp_path}/docker.sock", "user"), "1.41")
+    remote = connection.open_client(connection.Endpoint("tcp://127.0.0.1:9", "user"), "1.41")
+    try:
+        assert local.api.trust_env is False
+        assert remote.api.trust_env is True  # a remote engine may sit behind the user's proxy
+    finally:
+        local.close()
+        remote.close()

@@ -240,6 +240,11 @@ def open_client(endpoint: Endpoint, api_version: str = "auto", timeout: int | No
     if endpoint.tls is not None and endpoint.tls.ca_cert:
         # REQUESTS_CA_BUNDLE in the environment would silently replace the engine's CA.
         client.api.trust_env = False
+    if endpoint.host.startswith(("unix://", "npipe://")):
+        # A local socket or pipe has no proxy, CA bundle or .netrc account: without trust_env,
+        # requests stops looking them up at every request (a fifth of its CPU time here, which
+        # the GUI thread waits for when many operations run: bench/results/operations.md).
+        client.api.trust_env = False
     return client
 
 

@@ -323,8 +323,11 @@ class ClientFactory:
     plain http.client on a local socket (``local_json``), the SDK client elsewhere."""
 
     def __init__(self, info: EngineInfo, timeout: int | None = 60):
+        from desktop.engine import local_json  # already loaded by the connect probe
+
         self.info = info
         self._timeout = timeout
+        self._local_socket = local_json.unix_socket_path(info.endpoint.host) is not None
         self._local = threading.local()
         self._lock = threading.Lock()
         self._clients: list[docker.DockerClient] = []
@@ -343,16 +346,15 @@ class ClientFactory:
 
     def light_client(self):
         """This thread's client for listings: a ``LocalClient`` on a local socket, else ``client()``."""
+        if not self._local_socket:
+            return self.client()
         light = getattr(self._local, "light", None)
         if light is None:
             with self._lock:
                 if self._closed:
                     raise EngineUnavailable("The connection to the Docker engine was closed.")
                 light = open_light_client(self.info.endpoint, self.info.api_version, self._timeout)
-                if light is not None:
-                    self._clients.append(light)
-            if light is None:
-                return self.client()
+                self._clients.append(light)
             self._local.light = light
         return light
 

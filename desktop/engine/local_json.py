@@ -20,6 +20,7 @@ import threading
 from typing import Any, Iterator
 from urllib.parse import quote, urlencode
 
+from desktop.engine.cancel import shut_socket
 from desktop.engine.errors import ConnectionLost, EngineError, NoAnswer, NotFound
 
 
@@ -41,14 +42,7 @@ class _UnixConnection(http.client.HTTPConnection):
             raise
         self.sock = sock
         if self._shut.is_set():  # shut down while connecting: shutdown() found no socket yet
-            _shut_down(sock)
-
-
-def _shut_down(sock) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked on it; the fd stays its owner's
-    except (OSError, AttributeError):
-        pass
+            shut_socket(sock)
 
 
 class LocalJson:
@@ -104,7 +98,7 @@ class LocalJson:
 
     def shutdown(self) -> None:
         self._shut.set()
-        _shut_down(self._connection.sock)
+        shut_socket(self._connection.sock)
 
     def close(self) -> None:
         self._connection.close()
@@ -131,7 +125,7 @@ class JsonLines:
 
     def close(self) -> None:
         """End the stream from any thread: a read blocked on it returns at once."""
-        _shut_down(self._connection.sock)
+        shut_socket(self._connection.sock)
         self._connection.close()
 
 
